@@ -1,0 +1,1 @@
+Console.WriteLine("load generator: not written yet");

@@ -1,0 +1,1 @@
+namespace MediaServer.Codecs; internal static class Placeholder { }
