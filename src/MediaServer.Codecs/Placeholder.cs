@@ -1,1 +1,0 @@
-namespace MediaServer.Codecs; internal static class Placeholder { }
