@@ -28,7 +28,7 @@ public static partial class DatagramReceiveLoop
             try
             {
                 // No cancellation token here: registering one per receive costs; closing the socket ends the wait instead.
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, source).ConfigureAwait(false);
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, source, CancellationToken.None).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
