@@ -13,7 +13,7 @@ namespace MediaServer.Transport;
 /// that, datagrams from anywhere else are dropped and counted. Valid RTP goes to the sink; nothing here throws or allocates
 /// per packet.
 /// </summary>
-public sealed class PlainRtpEndpoint : IDisposable
+public sealed class PlainRtpEndpoint : ILegTransport
 {
     private readonly UdpPortPair _ports;
     private readonly IPAddress? _expectedSource;
