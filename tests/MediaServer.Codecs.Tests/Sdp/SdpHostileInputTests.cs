@@ -191,6 +191,10 @@ public sealed class SdpHostileInputTests
         Assert.True(sdp.IsWebRtc);
         Assert.False(sdp.Media[0].IsRtp);
         Assert.Equal(3, sdp.Media[0].Attributes.Count);
+        Assert.Empty(sdp.Media[0].Fmtps);
+        Assert.Empty(sdp.Media[0].RtpMaps);
+        Assert.Empty(sdp.Media[0].PayloadTypes);
+        Touch(sdp);
     }
 
     [Fact]
