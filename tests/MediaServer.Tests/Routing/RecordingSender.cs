@@ -15,6 +15,8 @@ internal sealed class RecordingSender : IDatagramSender
         return true;
     }
 
+    public static ushort Sequence(byte[] packet) => RtpHeader.GetSequenceNumber(packet);
+
     public List<(ushort Seq, uint Ts, uint Ssrc, byte Pt)> Headers() =>
         Sent.Select(p => (RtpHeader.GetSequenceNumber(p), RtpHeader.GetTimestamp(p), RtpHeader.GetSsrc(p), RtpHeader.GetPayloadType(p))).ToList();
 }
