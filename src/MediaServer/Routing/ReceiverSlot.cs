@@ -189,6 +189,11 @@ public sealed class ReceiverSlot : IRtcpSink
             _metrics.CountDrop(DropReason.CodecMismatch);
             return;
         }
+        if (!_sender.IsReady)
+        {
+            _metrics.CountDrop(DropReason.NotConnected);
+            return;
+        }
 
         if (!_started || !ReferenceEquals(from, _lastSource) || header.Ssrc != _lastSourceSsrc)
         {
