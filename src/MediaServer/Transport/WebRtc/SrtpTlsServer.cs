@@ -48,6 +48,12 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
     /// <summary>Set when the client certificate was missing or matched no fingerprint.</summary>
     public string? FingerprintFailure { get; private set; }
 
+    /// <summary>Why we refused the client's hello (no use_srtp, no common profile), for the result's reason.</summary>
+    public string? NegotiationFailure { get; private set; }
+
+    /// <summary>Called on the handshake thread when the peer sends close_notify.</summary>
+    public Action? RemoteCloseReceived { get; set; }
+
     /// <summary>The last fatal alert we raised or received, described for logs.</summary>
     public string? LastAlert { get; private set; }
 
@@ -157,6 +163,7 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
         if (alertDescription == AlertDescription.close_notify)
         {
             RemoteClosed = true;
+            RemoteCloseReceived?.Invoke();
         }
         else if (alertLevel == AlertLevel.fatal)
         {
@@ -164,5 +171,9 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
         }
     }
 
-    private static TlsFatalAlert Fail(short alertDescription, string reason) => new(alertDescription, reason);
+    private TlsFatalAlert Fail(short alertDescription, string reason)
+    {
+        NegotiationFailure = reason;
+        return new TlsFatalAlert(alertDescription, reason);
+    }
 }
