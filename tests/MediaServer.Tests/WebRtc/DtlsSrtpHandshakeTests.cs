@@ -228,6 +228,58 @@ public sealed class DtlsSrtpHandshakeTests
         Assert.Equal(0, server.ActiveHandshakes);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_lost_final_flight_is_resent_only_while_the_handshake_lingers(bool linger)
+    {
+        var server = new DtlsSrtpServer(ServerCertificate, new DtlsOptions
+        {
+            PostHandshakeLinger = linger ? TimeSpan.FromSeconds(30) : TimeSpan.Zero,
+        });
+        using var pair = Loopback.Wire(server, [ClientCertificate.Fingerprint]);
+        // Everything the server sends after the client's first ChangeCipherSpec is its final flight (CCS, Finished): lose that
+        // flight once, until the client retransmits its own (RFC 6347 §4.2.4).
+        var clientChangeCipherSpecs = 0;
+        pair.WatchToServer = datagram =>
+        {
+            if (ContainsRecordOfType(datagram, 20))
+            {
+                Interlocked.Increment(ref clientChangeCipherSpecs);
+            }
+        };
+        pair.DropToClient = _ => Volatile.Read(ref clientChangeCipherSpecs) == 1;
+
+        var serverRun = pair.Server.RunAsync();
+        var clientRun = pair.StartClient(Loopback.NewClient([SrtpProfiles.Aes128CmHmacSha1_80]));
+        Assert.True((await serverRun.WaitAsync(TestLimit)).Succeeded);
+
+        if (linger)
+        {
+            await clientRun.WaitAsync(TestLimit);
+            Assert.True(clientChangeCipherSpecs >= 2, "the client should have retransmitted its flight");
+        }
+        else
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => clientRun.WaitAsync(TestLimit));
+        }
+    }
+
+    // RFC 6347 §4.1: records are 13-byte headers (type, version, epoch, sequence number, length) and their fragments.
+    private static bool ContainsRecordOfType(byte[] datagram, byte type)
+    {
+        var at = 0;
+        while (at + 13 <= datagram.Length)
+        {
+            if (datagram[at] == type)
+            {
+                return true;
+            }
+            at += 13 + (datagram[at + 11] << 8 | datagram[at + 12]);
+        }
+        return false;
+    }
+
     [Fact]
     public void A_full_queue_drops_and_counts()
     {
@@ -265,14 +317,26 @@ public sealed class DtlsSrtpHandshakeTests
 
         public CallbackSender ToServer { get; }
 
+        /// <summary>Consulted for each server-to-client datagram; true drops it (a lossy path).</summary>
+        public Func<byte[], bool>? DropToClient { get; set; }
+
+        /// <summary>Sees each client-to-server datagram before the server does.</summary>
+        public Action<byte[]>? WatchToServer { get; set; }
+
         public static Loopback Wire(DtlsSrtpServer server, IReadOnlyList<SdpFingerprint> clientFingerprints)
         {
             QueuedDatagramTransport? client = null;
-            var toClient = new CallbackSender(datagram => client!.TryEnqueue(datagram));
+            Loopback? pair = null;
+            var toClient = new CallbackSender(datagram => pair!.DropToClient?.Invoke(datagram) == true || client!.TryEnqueue(datagram));
             var handshake = server.CreateHandshake(toClient, ClientAddress, clientFingerprints);
-            var toServer = new CallbackSender(datagram => handshake.TryEnqueue(datagram));
+            var toServer = new CallbackSender(datagram =>
+            {
+                pair!.WatchToServer?.Invoke(datagram);
+                return handshake.TryEnqueue(datagram);
+            });
             client = new QueuedDatagramTransport(toServer, ServerAddress, capacity: 64, receiveLimit: 2048, sendLimit: 1200);
-            return new Loopback(handshake, client, toClient, toServer);
+            pair = new Loopback(handshake, client, toClient, toServer);
+            return pair;
         }
 
         public static DtlsTestClient NewClient(int[] profiles, bool offerUseSrtp = true) =>

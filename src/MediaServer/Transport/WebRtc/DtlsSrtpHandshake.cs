@@ -36,7 +36,6 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
     private volatile bool _timedOut;
     private volatile bool _cancelled;
     private volatile bool _disposed;
-    private volatile bool _remoteClosed;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal DtlsSrtpHandshake(DtlsSrtpServer server, QueuedDatagramTransport transport, SrtpTlsServer peer, SocketAddress remote)
@@ -60,7 +59,7 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
     public long SendFailures => _transport.SendFailures;
 
     /// <summary>True once the peer sent close_notify while we were still reading.</summary>
-    public bool RemoteClosed => _remoteClosed;
+    public bool RemoteClosed => _peer.RemoteClosed;
 
     /// <summary>
     /// Completes when this handshake has stopped reading for good (failure, end of the linger, close_notify, Dispose), and its
@@ -181,7 +180,6 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
         }
         finally
         {
-            _remoteClosed = _peer.RemoteClosed;
             Release(ref released);
             _stopped.TrySetResult();
         }

@@ -29,6 +29,7 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
     private readonly IReadOnlyList<SdpFingerprint> _remoteFingerprints;
     private readonly int _handshakeTimeoutMillis;
     private int _selectedProfile;
+    private volatile bool _remoteClosed;
 
     public SrtpTlsServer(
         BcTlsCrypto crypto,
@@ -58,7 +59,7 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
     public string? LastAlert { get; private set; }
 
     /// <summary>True once the peer sent close_notify (RFC 5246 §7.2.1).</summary>
-    public bool RemoteClosed { get; private set; }
+    public bool RemoteClosed => _remoteClosed;
 
     /// <summary>Set by <see cref="NotifyHandshakeComplete"/>; null until then.</summary>
     public DtlsSrtpKeys? Keys { get; private set; }
@@ -162,7 +163,7 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
     {
         if (alertDescription == AlertDescription.close_notify)
         {
-            RemoteClosed = true;
+            _remoteClosed = true;
             RemoteCloseReceived?.Invoke();
         }
         else if (alertLevel == AlertLevel.fatal)
