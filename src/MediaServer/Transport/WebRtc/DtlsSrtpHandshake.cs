@@ -36,7 +36,7 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
     private volatile bool _timedOut;
     private volatile bool _cancelled;
     private volatile bool _disposed;
-    private volatile bool _remoteClosed;
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal DtlsSrtpHandshake(DtlsSrtpServer server, QueuedDatagramTransport transport, SrtpTlsServer peer, SocketAddress remote)
     {
@@ -45,6 +45,8 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
         _peer = peer;
         Remote = remote;
         _remoteText = DtlsSrtpServer.Describe(remote);
+        // BC keeps waiting out the receive after close_notify; closing our queue ends the linger at once.
+        _peer.RemoteCloseReceived = transport.Close;
     }
 
     /// <summary>The peer's address (our own copy).</summary>
@@ -57,7 +59,13 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
     public long SendFailures => _transport.SendFailures;
 
     /// <summary>True once the peer sent close_notify while we were still reading.</summary>
-    public bool RemoteClosed => _remoteClosed;
+    public bool RemoteClosed => _peer.RemoteClosed;
+
+    /// <summary>
+    /// Completes when this handshake has stopped reading for good (failure, end of the linger, close_notify, Dispose), and its
+    /// slot under <see cref="DtlsOptions.MaxConcurrentHandshakes"/> is free. Never faults; for a handshake never run, completes on Dispose.
+    /// </summary>
+    public Task Stopped => _stopped.Task;
 
     /// <summary>
     /// Queues one DTLS datagram from <see cref="Remote"/> for the handshake thread. Copies; never blocks; false when dropped
@@ -80,11 +88,13 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
             if (_disposed || cancellationToken.IsCancellationRequested)
             {
                 _transport.Close();
+                _stopped.TrySetResult();
                 return _run = Task.FromResult(DtlsResult.Failed(DtlsFailure.Cancelled, "cancelled before the handshake started"));
             }
             if (!_server.TryAcquireSlot())
             {
                 _transport.Close();
+                _stopped.TrySetResult();
                 LogRefused(_server.Logger, _remoteText, _server.Options.MaxConcurrentHandshakes);
                 return _run = Task.FromResult(DtlsResult.Failed(
                     DtlsFailure.Refused, $"{_server.Options.MaxConcurrentHandshakes} DTLS handshakes are already running"));
@@ -101,6 +111,7 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
             {
                 _server.ReleaseSlot();
                 _transport.Close();
+                _stopped.TrySetResult();
                 completion.TrySetResult(DtlsResult.Failed(DtlsFailure.Refused, $"could not start the handshake thread: {e.Message}"));
             }
             return _run;
@@ -110,59 +121,88 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
     /// <summary>Stops reading: a running handshake ends with <see cref="DtlsFailure.Cancelled"/>, a lingering one stops.</summary>
     public void Dispose()
     {
-        _disposed = true;
-        _transport.Close();
+        lock (_gate)
+        {
+            _disposed = true;
+            _transport.Close();
+            if (_run is null)
+            {
+                _stopped.TrySetResult();
+            }
+        }
     }
 
     private void Run(TaskCompletionSource<DtlsResult> completion, CancellationToken cancellationToken)
     {
-        using var deadline = new CancellationTokenSource(_server.Options.HandshakeTimeout);
-        var timeoutRegistration = deadline.Token.Register(static state =>
-        {
-            var self = (DtlsSrtpHandshake)state!;
-            self._timedOut = true;
-            self._transport.Close();
-        }, this);
-        using var cancelRegistration = cancellationToken.Register(static state =>
-        {
-            var self = (DtlsSrtpHandshake)state!;
-            self._cancelled = true;
-            self._transport.Close();
-        }, this);
+        DtlsTransport? dtls = null;
+        var released = false;
         try
         {
-            DtlsTransport dtls;
-            try
+            DtlsResult result;
+            using (var deadline = new CancellationTokenSource(_server.Options.HandshakeTimeout))
+            using (cancellationToken.Register(static state => ((DtlsSrtpHandshake)state!).Stop(cancelled: true), this))
             {
-                dtls = new DtlsServerProtocol().Accept(_peer, _transport);
-            }
-            catch (Exception e)
-            {
-                completion.TrySetResult(Classify(e));
-                return;
-            }
-            finally
-            {
-                // Waits for a running callback, so _timedOut is settled below.
-                timeoutRegistration.Dispose();
-            }
+                var timeoutRegistration = deadline.Token.Register(static state => ((DtlsSrtpHandshake)state!).Stop(cancelled: false), this);
+                try
+                {
+                    dtls = new DtlsServerProtocol().Accept(_peer, _transport);
+                    result = _peer.Keys is { } keys
+                        ? DtlsResult.Success(keys)
+                        : Fail(DtlsFailure.ProtocolError, "the handshake completed without SRTP keys");
+                }
+                catch (Exception e)
+                {
+                    result = Classify(e);
+                }
+                finally
+                {
+                    // Waits for a running timeout callback, so a late timer cannot close a transport we go on reading.
+                    timeoutRegistration.Dispose();
+                }
 
-            if (_peer.Keys is not { } keys)
-            {
-                completion.TrySetResult(Fail(DtlsFailure.ProtocolError, "the handshake completed without SRTP keys"));
-                return;
+                if (!result.Succeeded || dtls is null)
+                {
+                    // The slot comes back before the caller hears of the failure, so it may retry at once.
+                    Release(ref released);
+                    completion.TrySetResult(result);
+                    return;
+                }
+                LogSucceeded(_server.Logger, _remoteText, result.Keys!.Profile);
+                completion.TrySetResult(result);
+                Linger(dtls);
             }
-            LogSucceeded(_server.Logger, _remoteText, keys.Profile);
-            completion.TrySetResult(DtlsResult.Success(keys));
-            Linger(dtls);
         }
         catch (Exception e)
         {
             // Nothing above should throw; if something does, the caller still gets a value and the slot comes back.
+            Release(ref released);
             completion.TrySetResult(Fail(DtlsFailure.ProtocolError, $"internal error: {e.Message}"));
         }
         finally
         {
+            Release(ref released);
+            _stopped.TrySetResult();
+        }
+    }
+
+    private void Stop(bool cancelled)
+    {
+        if (cancelled)
+        {
+            _cancelled = true;
+        }
+        else
+        {
+            _timedOut = true;
+        }
+        _transport.Close();
+    }
+
+    private void Release(ref bool released)
+    {
+        if (!released)
+        {
+            released = true;
             _transport.Close();
             _server.ReleaseSlot();
         }
@@ -206,7 +246,6 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
                 break;
             }
         }
-        _remoteClosed = _peer.RemoteClosed;
     }
 
     private DtlsResult Classify(Exception e)
@@ -225,7 +264,7 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
                 $"no completed DTLS handshake within {_server.Options.HandshakeTimeout.TotalSeconds:0.###} s" +
                 (_peer.LastAlert is { } alert ? $" (last alert: {alert})" : ""));
         }
-        return Fail(DtlsFailure.ProtocolError, _peer.LastAlert ?? $"{e.GetType().Name}: {e.Message}");
+        return Fail(DtlsFailure.ProtocolError, _peer.NegotiationFailure ?? _peer.LastAlert ?? $"{e.GetType().Name}: {e.Message}");
     }
 
     private DtlsResult Fail(DtlsFailure failure, string reason)

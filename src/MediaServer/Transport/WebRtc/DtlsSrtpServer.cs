@@ -23,6 +23,7 @@ public sealed class DtlsSrtpServer
         Options = options ?? new DtlsOptions();
         if (Options.MaxConcurrentHandshakes < 1 || Options.ReceiveQueueCapacity < 1 || Options.SendLimit < 256
             || Options.ReceiveLimit < Options.SendLimit || Options.HandshakeTimeout <= TimeSpan.Zero
+            || Options.HandshakeTimeout > TimeSpan.FromMinutes(10)
             || Options.PostHandshakeLinger < TimeSpan.Zero)
         {
             throw new ArgumentException("DTLS options out of range.", nameof(options));

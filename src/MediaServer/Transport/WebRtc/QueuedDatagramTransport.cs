@@ -144,7 +144,9 @@ internal sealed class QueuedDatagramTransport : DatagramTransport
     {
         if (_closed)
         {
-            throw new TlsTimeoutException("The DTLS transport was closed.");
+            // Not TlsTimeoutException: BC's record layer takes that for "nothing arrived yet" and keeps waiting until its own
+            // handshake timeout, so a closed transport would hold the thread for the full deadline.
+            throw new ObjectDisposedException(nameof(QueuedDatagramTransport), "The DTLS transport was closed.");
         }
     }
 }

@@ -29,6 +29,7 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
     private readonly IReadOnlyList<SdpFingerprint> _remoteFingerprints;
     private readonly int _handshakeTimeoutMillis;
     private int _selectedProfile;
+    private volatile bool _remoteClosed;
 
     public SrtpTlsServer(
         BcTlsCrypto crypto,
@@ -48,11 +49,17 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
     /// <summary>Set when the client certificate was missing or matched no fingerprint.</summary>
     public string? FingerprintFailure { get; private set; }
 
+    /// <summary>Why we refused the client's hello (no use_srtp, no common profile), for the result's reason.</summary>
+    public string? NegotiationFailure { get; private set; }
+
+    /// <summary>Called on the handshake thread when the peer sends close_notify.</summary>
+    public Action? RemoteCloseReceived { get; set; }
+
     /// <summary>The last fatal alert we raised or received, described for logs.</summary>
     public string? LastAlert { get; private set; }
 
     /// <summary>True once the peer sent close_notify (RFC 5246 §7.2.1).</summary>
-    public bool RemoteClosed { get; private set; }
+    public bool RemoteClosed => _remoteClosed;
 
     /// <summary>Set by <see cref="NotifyHandshakeComplete"/>; null until then.</summary>
     public DtlsSrtpKeys? Keys { get; private set; }
@@ -156,7 +163,8 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
     {
         if (alertDescription == AlertDescription.close_notify)
         {
-            RemoteClosed = true;
+            _remoteClosed = true;
+            RemoteCloseReceived?.Invoke();
         }
         else if (alertLevel == AlertLevel.fatal)
         {
@@ -164,5 +172,9 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
         }
     }
 
-    private static TlsFatalAlert Fail(short alertDescription, string reason) => new(alertDescription, reason);
+    private TlsFatalAlert Fail(short alertDescription, string reason)
+    {
+        NegotiationFailure = reason;
+        return new TlsFatalAlert(alertDescription, reason);
+    }
 }
