@@ -40,8 +40,8 @@ public sealed class RtpOptions
 
 public sealed class WebRtcOptions
 {
-    /// <summary>The one UDP port every WebRTC leg uses (ICE, DTLS, SRTP demultiplexed by first byte, RFC 7983).</summary>
-    [Range(1, 65535)]
+    /// <summary>The one UDP port every WebRTC leg uses (ICE, DTLS, SRTP demultiplexed by first byte, RFC 7983); 0 = any free port.</summary>
+    [Range(0, 65535)]
     public int Port { get; set; } = 41000;
 
     /// <summary>Address the shared port binds to; also the host candidate unless <see cref="AnnouncedAddress"/> is set.</summary>

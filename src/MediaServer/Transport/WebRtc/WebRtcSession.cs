@@ -122,8 +122,9 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
                 Volatile.Write(ref _selected, copy);
             }
         }
-        else if (outcome != StunBindingOutcome.Ignored)
+        else
         {
+            // Refused (400/401/420/487, answered below) or ignored (a broken FINGERPRINT, not a Binding request).
             _metrics.CountDrop(DropReason.StunRefused);
         }
         if (written > 0)
