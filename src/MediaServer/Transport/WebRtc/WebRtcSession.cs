@@ -20,7 +20,7 @@ namespace MediaServer.Transport.WebRtc;
 /// Incoming datagrams arrive on the shared port's one receive loop, so the inbound SRTP context needs no lock; outbound
 /// protection can be called from any relay loop and takes a short lock around the cipher only, never around the send.
 /// </summary>
-public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKeyframeSource
+public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKeyframeSource, IRtcpChannel
 {
     private const int MaxOverhead = 32;
     private readonly WebRtcPort _port;
@@ -259,6 +259,28 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
         {
             var outbound = Volatile.Read(ref _outbound);
             if (outbound is null || !outbound.TryProtectRtp(buffer, datagram.Length, out protectedLength))
+            {
+                return false;
+            }
+        }
+        return _port.Sender.TrySend(buffer[..protectedLength], selected);
+    }
+
+    /// <summary>Protects and sends one RTCP compound packet we made (reports).</summary>
+    public bool SendRtcp(ReadOnlySpan<byte> compound)
+    {
+        var selected = Volatile.Read(ref _selected);
+        if (selected is null || compound.Length > DatagramReceiveLoop.BufferSize)
+        {
+            return false;
+        }
+        Span<byte> buffer = stackalloc byte[DatagramReceiveLoop.BufferSize + MaxOverhead];
+        compound.CopyTo(buffer);
+        int protectedLength;
+        lock (_protectLock)
+        {
+            var outbound = Volatile.Read(ref _outbound);
+            if (outbound is null || !outbound.TryProtectRtcp(buffer, compound.Length, out protectedLength))
             {
                 return false;
             }
