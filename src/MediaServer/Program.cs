@@ -1,12 +1,20 @@
+using MediaServer.Hosting;
+
 namespace MediaServer;
 
 public static class Program
 {
-    public static void Main(string[] args)
+    /// <summary>
+    /// <c>MediaServer [--urls URL]</c> runs the server; <c>MediaServer token --role ROLE --sub NAME [--visit ID] [--ttl DURATION]</c>
+    /// prints a signed bearer token for operators and scripts.
+    /// </summary>
+    public static int Main(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Ok());
-        app.Run();
+        if (args.Length > 0 && args[0] == "token")
+        {
+            return TokenCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+        ServerHost.Build(args).Run();
+        return 0;
     }
 }

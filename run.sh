@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the server on its embedded defaults: http://127.0.0.1:8080, data (SQLite, keys, recordings) in ./data.
+# Extra arguments go to the server, e.g. ./run.sh --urls http://0.0.0.0:8080
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+exec dotnet run --configuration Release --project src/MediaServer -- "$@"

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the server (and, with --test, the test suite) needs on a Debian machine, then restores NuGet packages.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_tests=0
+[ "${1:-}" = "--test" ] && want_tests=1
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (dotnet on PATH); see https://learn.microsoft.com/dotnet/core/install/linux-debian" >&2
+  exit 1
+fi
+
+packages=()
+command -v ffmpeg >/dev/null 2>&1 || packages+=(ffmpeg)
+if [ "$want_tests" = 1 ]; then
+  command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
+fi
+
+if [ "${#packages[@]}" -gt 0 ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  echo "setup: installing ${packages[*]} with apt-get"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+dotnet restore MediaServer.slnx --verbosity quiet

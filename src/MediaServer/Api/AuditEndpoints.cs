@@ -1,0 +1,30 @@
+using System.Security.Claims;
+using MediaServer.Auth;
+using MediaServer.Storage;
+
+namespace MediaServer.Api;
+
+/// <summary>The hash-chained audit log (api.md, "Audit").</summary>
+public static class AuditEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/audit", Query).RequireAuthorization(Policies.Admin);
+        app.MapGet("/api/audit/verify", Verify).RequireAuthorization(Policies.Admin);
+    }
+
+    private static IResult Query(DateTimeOffset? from, DateTimeOffset? to, string? actor, string? visit, ClaimsPrincipal user, AuditLog audit)
+    {
+        var entries = audit.Query(from, to, actor, visit);
+        audit.Append(user.Subject(), user.Role(), "audit.read", "audit", $"ok: {entries.Count} entries");
+        return Results.Ok(entries);
+    }
+
+    private static IResult Verify(ClaimsPrincipal user, AuditLog audit)
+    {
+        // Verify first, so the entry recording this check is not part of what it checked.
+        var result = audit.Verify();
+        audit.Append(user.Subject(), user.Role(), "audit.verify", "audit", result.Ok ? "ok" : $"chain broken at {result.FirstBadEntry}");
+        return Results.Ok(result);
+    }
+}

@@ -1,0 +1,39 @@
+using MediaServer.Auth;
+using MediaServer.Storage;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace MediaServer.Api;
+
+/// <summary>
+/// Writes a refused request of an authenticated caller (wrong role) into the audit log, then lets the default handler answer
+/// 403. Unauthenticated requests (401) are counted in /metrics but not audited: they carry no identity, and writing each one
+/// would let anyone flood the audit log.
+/// </summary>
+public sealed class AuditingAuthorizationResultHandler(AuditLog audit, HttpMetrics metrics) : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Forbidden)
+        {
+            var user = context.User;
+            audit.Append(user.Subject(), user.Role(), "http." + context.Request.Method.ToLowerInvariant(), context.Request.Path.Value ?? "", "forbidden: role");
+        }
+        else if (authorizeResult.Challenged)
+        {
+            metrics.CountUnauthorized();
+        }
+        await _default.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);
+    }
+}
+
+public sealed class HttpMetrics
+{
+    private long _unauthorized;
+
+    public long Unauthorized => Volatile.Read(ref _unauthorized);
+
+    public void CountUnauthorized() => Interlocked.Increment(ref _unauthorized);
+}

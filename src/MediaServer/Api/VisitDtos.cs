@@ -1,0 +1,77 @@
+using MediaServer.Visits;
+
+namespace MediaServer.Api;
+
+public sealed record PersonDto(string? Id, string? Name);
+
+public sealed record CreateVisitRequest(PersonDto? Inmate, List<PersonDto>? Visitors, DateTimeOffset? Start, DateTimeOffset? End, bool Privileged, bool Flagged);
+
+public sealed record TokenRequest(string? Participant);
+
+public sealed record TokenResponse(string Token, DateTimeOffset ValidFrom, DateTimeOffset ValidUntil);
+
+public sealed record TerminateRequest(string? Reason);
+
+public sealed record ConnectionDto(string State, long PacketsIn, long PacketsOut, long BytesIn, long BytesOut, long Loss, double Jitter, double BitrateKbps);
+
+public sealed record ParticipantDto(string Id, string Role, string Name, ConnectionDto Connection);
+
+public sealed record VisitDto(
+    string Id,
+    string State,
+    Person Inmate,
+    IReadOnlyList<Person> Visitors,
+    DateTimeOffset Start,
+    DateTimeOffset End,
+    bool Privileged,
+    bool Flagged,
+    IReadOnlyList<ParticipantDto> Participants,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? EndedAt,
+    string? EndReason)
+{
+    public static VisitDto From(Visit visit)
+    {
+        var participants = new List<ParticipantDto>(visit.Participants.Count);
+        foreach (var participant in visit.Participants)
+        {
+            participants.Add(new ParticipantDto(
+                participant.Id,
+                participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor",
+                participant.Name,
+                Connection(visit.LatestLeg(participant.Id))));
+        }
+        return new VisitDto(visit.Id, Storage.VisitStore.StateName(visit.State), visit.Inmate, visit.Visitors, visit.Start, visit.End,
+            visit.Privileged, visit.Flagged, participants, visit.CreatedAt, visit.EndedAt, visit.EndReason);
+    }
+
+    private static ConnectionDto Connection(Leg? leg)
+    {
+        if (leg is null)
+        {
+            return new ConnectionDto("waiting", 0, 0, 0, 0, 0, 0, 0);
+        }
+        var counters = leg.Party.Counters;
+        long lost = 0;
+        double jitterMs = 0;
+        foreach (var track in new[] { leg.Party.Video, leg.Party.Audio })
+        {
+            if (track is null)
+            {
+                continue;
+            }
+            lost += track.Reception.Lost;
+            var clock = track.Kind == Routing.MediaKind.Video ? 90000.0 : 48000.0;
+            jitterMs = Math.Max(jitterMs, track.Reception.Jitter / clock * 1000);
+        }
+        var state = leg.State switch
+        {
+            LegState.Connecting => "connecting",
+            LegState.Connected => "connected",
+            LegState.Left => "left",
+            _ => "closed",
+        };
+        return new ConnectionDto(state, counters.PacketsIn, counters.PacketsOut, counters.BytesIn, counters.BytesOut, lost,
+            Math.Round(jitterMs, 2), Math.Round(leg.IsClosed ? 0 : leg.BitrateInKbps(), 1));
+    }
+}

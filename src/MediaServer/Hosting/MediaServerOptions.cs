@@ -1,0 +1,63 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MediaServer.Hosting;
+
+/// <summary>The "MediaServer" configuration section (config/appsettings.json, overridable as MediaServer__Section__Key).</summary>
+public sealed class MediaServerOptions
+{
+    public const string SectionName = "MediaServer";
+
+    /// <summary>Holds the SQLite database, the signing keys and the recordings. Relative paths resolve against the working directory.</summary>
+    [Required]
+    public string DataDirectory { get; set; } = "data";
+
+    public RtpOptions Rtp { get; set; } = new();
+
+    public AuthOptions Auth { get; set; } = new();
+
+    public VisitOptions Visits { get; set; } = new();
+
+    public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
+}
+
+public sealed class RtpOptions
+{
+    /// <summary>Address the plain-RTP sockets bind to.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Address written into SDP answers; empty means <see cref="ListenAddress"/> (set it when clients reach the server through NAT).</summary>
+    public string AnnouncedAddress { get; set; } = "";
+
+    /// <summary>First port of the plain-RTP range (each m-line takes an even/odd pair: RTP, RTCP).</summary>
+    [Range(1024, 65534)]
+    public int PortMin { get; set; } = 40000;
+
+    [Range(1025, 65535)]
+    public int PortMax { get; set; } = 40999;
+}
+
+public sealed class AuthOptions
+{
+    public string Issuer { get; set; } = "mediaserver";
+
+    /// <summary>How long before a visit's start its kiosk and visitor tokens may join.</summary>
+    public TimeSpan JoinGrace { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Visit tokens stay valid this long after the scheduled end, so that a late client is told "the visit has ended" (410)
+    /// rather than "your token is invalid" (401). Joining after the end is refused either way.
+    /// </summary>
+    public TimeSpan AfterEndGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Lifetime of staff tokens printed by the <c>token</c> command when no --ttl is given.</summary>
+    public TimeSpan DefaultTokenLifetime { get; set; } = TimeSpan.FromHours(8);
+}
+
+public sealed class VisitOptions
+{
+    [Range(1, 4)]
+    public int MaxVisitors { get; set; } = 4;
+
+    /// <summary>How often the lifecycle service checks scheduled ends.</summary>
+    public TimeSpan LifecycleTick { get; set; } = TimeSpan.FromMilliseconds(200);
+}

@@ -1,0 +1,75 @@
+using System.Globalization;
+using MediaServer.Auth;
+using Microsoft.Extensions.Configuration;
+
+namespace MediaServer.Hosting;
+
+/// <summary>
+/// <c>token --role ROLE --sub NAME [--visit ID] [--ttl DURATION]</c>: prints a token signed with the server's key (the one in
+/// the configured data directory), alone on one line, so scripts can capture it.
+/// </summary>
+public static class TokenCommand
+{
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        string? role = null, subject = null, visit = null, ttlText = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string? Next() => i + 1 < args.Length ? args[++i] : null;
+            switch (args[i])
+            {
+                case "--role": role = Next(); break;
+                case "--sub": subject = Next(); break;
+                case "--visit": visit = Next(); break;
+                case "--ttl": ttlText = Next(); break;
+                default: rest.Add(args[i]); break;
+            }
+        }
+        if (role is null || subject is null || !Roles.IsKnown(role))
+        {
+            error.WriteLine("usage: MediaServer token --role kiosk|visitor|officer|investigator|admin --sub NAME [--visit ID] [--ttl 30s|10m|8h|hh:mm:ss]");
+            return 2;
+        }
+        if (role is Roles.Kiosk or Roles.Visitor && visit is null)
+        {
+            error.WriteLine("kiosk and visitor tokens need --visit ID (or mint them with POST /api/visits/{id}/tokens).");
+            return 2;
+        }
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine([.. rest])
+            .Build();
+        var options = configuration.GetSection(MediaServerOptions.SectionName).Get<MediaServerOptions>() ?? new MediaServerOptions();
+        TimeSpan ttl = options.Auth.DefaultTokenLifetime;
+        if (ttlText is not null && !TryParseDuration(ttlText, out ttl))
+        {
+            error.WriteLine($"--ttl '{ttlText}' is not a duration (use 30s, 10m, 8h or hh:mm:ss).");
+            return 2;
+        }
+        var dataDirectory = options.ResolveDataDirectory();
+        Directory.CreateDirectory(dataDirectory);
+        var issuer = new TokenIssuer(new SigningKeys(dataDirectory), options.Auth, TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        output.WriteLine(issuer.Issue(role, subject, visit, now, now + ttl).Token);
+        return 0;
+    }
+
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (text.Length >= 2 && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount > 0)
+        {
+            switch (text[^1])
+            {
+                case 's': duration = TimeSpan.FromSeconds(amount); return true;
+                case 'm': duration = TimeSpan.FromMinutes(amount); return true;
+                case 'h': duration = TimeSpan.FromHours(amount); return true;
+                case 'd': duration = TimeSpan.FromDays(amount); return true;
+            }
+        }
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration > TimeSpan.Zero;
+    }
+}

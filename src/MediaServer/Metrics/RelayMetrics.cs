@@ -1,0 +1,71 @@
+namespace MediaServer.Metrics;
+
+/// <summary>Why a datagram was not forwarded. Each reason is a counter in /metrics.</summary>
+public enum DropReason
+{
+    /// <summary>Not a valid RTP/RTCP packet (truncated, wrong version, lying lengths).</summary>
+    Malformed,
+    /// <summary>From an address that is not the latched sender of that port.</summary>
+    UnknownSource,
+    /// <summary>Valid, but nobody may send on that slot (a receive-only m-line), or the packet kind has no route.</summary>
+    NoRoute,
+    /// <summary>The receiver did not offer the codec the packet carries.</summary>
+    CodecMismatch,
+    /// <summary>Arrived while its leg was closing.</summary>
+    Closed,
+    /// <summary>The kernel refused the send.</summary>
+    SendError,
+}
+
+/// <summary>
+/// Process-wide relay counters. Increments are plain <see cref="Interlocked"/> adds on padded fields so that the packet path pays
+/// no lock and no allocation; /metrics reads them racily, which Prometheus counters tolerate.
+/// </summary>
+public sealed class RelayMetrics
+{
+    private static readonly DropReason[] AllReasons = Enum.GetValues<DropReason>();
+    private readonly long[] _drops = new long[AllReasons.Length * 8];
+    private long _packetsIn;
+    private long _bytesIn;
+    private long _packetsOut;
+    private long _bytesOut;
+    private long _rtcpIn;
+
+    public long PacketsIn => Volatile.Read(ref _packetsIn);
+    public long BytesIn => Volatile.Read(ref _bytesIn);
+    public long PacketsOut => Volatile.Read(ref _packetsOut);
+    public long BytesOut => Volatile.Read(ref _bytesOut);
+    public long RtcpIn => Volatile.Read(ref _rtcpIn);
+
+    public static IReadOnlyList<DropReason> Reasons => AllReasons;
+
+    public void CountIn(int bytes)
+    {
+        Interlocked.Increment(ref _packetsIn);
+        Interlocked.Add(ref _bytesIn, bytes);
+    }
+
+    public void CountOut(int bytes)
+    {
+        Interlocked.Increment(ref _packetsOut);
+        Interlocked.Add(ref _bytesOut, bytes);
+    }
+
+    public void CountRtcpIn() => Interlocked.Increment(ref _rtcpIn);
+
+    // Each reason's counter sits on its own cache line (8 longs apart) so that drops counted by different loops do not contend.
+    public void CountDrop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason * 8]);
+
+    public long Drops(DropReason reason) => Volatile.Read(ref _drops[(int)reason * 8]);
+
+    public static string Label(DropReason reason) => reason switch
+    {
+        DropReason.Malformed => "malformed",
+        DropReason.UnknownSource => "unknown_source",
+        DropReason.NoRoute => "no_route",
+        DropReason.CodecMismatch => "codec_mismatch",
+        DropReason.Closed => "closed",
+        DropReason.SendError => "send_error",
+        _ => "other",
+    };
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net;
+using MediaServer.Codecs.Rtp;
+using MediaServer.Metrics;
+using MediaServer.Transport;
+
+namespace MediaServer.Routing;
+
+/// <summary>
+/// One m-line of a receiving party: where one other party's audio or video goes. The slot owns the receiver's view of the
+/// stream: a fixed SSRC, and sequence numbers and timestamps that continue monotonically when the source changes (a sender
+/// restarting with a new SSRC, or a party re-joining on a new leg), so a receiver's jitter buffer never sees a jump backwards.
+/// </summary>
+public sealed class ReceiverSlot
+{
+    private readonly byte[] _payloadTypeByCodec;
+    private readonly IDatagramSender _sender;
+    private readonly SocketAddress _destination;
+    private readonly PartyCounters _counters;
+    private readonly RelayMetrics _metrics;
+
+    private Track? _source;
+
+    // Rewrite state, touched only by the current source's receive loop.
+    private Track? _lastSource;
+    private uint _lastSourceSsrc;
+    private bool _started;
+    private ushort _sequenceOffset;
+    private uint _timestampOffset;
+    private ushort _highestSequence;
+    private uint _highestTimestamp;
+    private long _lastSentTicks;
+    private readonly ushort _initialSequence;
+    private readonly uint _initialTimestamp;
+
+    /// <param name="payloadTypeByCodec">Indexed by <see cref="MediaCodec"/>: the receiver's payload type, or
+    /// <see cref="MediaCodecs.NoPayloadType"/> where it did not offer that codec.</param>
+    public ReceiverSlot(string ownerParticipantId, MediaKind kind, int index, byte[] payloadTypeByCodec, uint ssrc,
+        IDatagramSender sender, SocketAddress destination, PartyCounters counters, RelayMetrics metrics)
+    {
+        if (payloadTypeByCodec.Length != MediaCodecs.Count)
+        {
+            throw new ArgumentException("One entry per codec.", nameof(payloadTypeByCodec));
+        }
+        OwnerParticipantId = ownerParticipantId;
+        Kind = kind;
+        Index = index;
+        _payloadTypeByCodec = payloadTypeByCodec;
+        Ssrc = ssrc;
+        _sender = sender;
+        _destination = destination;
+        _counters = counters;
+        _metrics = metrics;
+        // RFC 3550 §5.1: initial sequence number and timestamp are random.
+        _initialSequence = (ushort)Random.Shared.Next(0, 1 << 16);
+        _initialTimestamp = (uint)Random.Shared.NextInt64(0, 1L << 32);
+    }
+
+    public string OwnerParticipantId { get; }
+    public MediaKind Kind { get; }
+
+    /// <summary>Position among the owner's slots of this kind (0 = the sendrecv slot).</summary>
+    public int Index { get; }
+
+    /// <summary>The SSRC this receiver sees on this slot, whoever the source is.</summary>
+    public uint Ssrc { get; }
+
+    /// <summary>Which party the router gave this slot (kept while that party is away, so a re-join lands here again).</summary>
+    public string? AssignedParticipantId { get; internal set; }
+
+    public Track? Source => Volatile.Read(ref _source);
+
+    public bool Accepts(MediaCodec codec) => _payloadTypeByCodec[(int)codec] != MediaCodecs.NoPayloadType;
+
+    internal void SetSource(Track? track) => Volatile.Write(ref _source, track);
+
+    internal void Forward(Span<byte> packet, Track from, in RtpHeaderInfo header, MediaCodec codec, long nowTicks)
+    {
+        if (!ReferenceEquals(Volatile.Read(ref _source), from))
+        {
+            return; // The router moved this slot to another source; the old subscriber array is still being read.
+        }
+        var payloadType = _payloadTypeByCodec[(int)codec];
+        if (payloadType == MediaCodecs.NoPayloadType)
+        {
+            _metrics.CountDrop(DropReason.CodecMismatch);
+            return;
+        }
+
+        if (!_started || !ReferenceEquals(from, _lastSource) || header.Ssrc != _lastSourceSsrc)
+        {
+            Rebase(from, header, codec, nowTicks);
+        }
+        var sequence = (ushort)(header.SequenceNumber + _sequenceOffset);
+        var timestamp = header.Timestamp + _timestampOffset;
+        if ((short)(sequence - _highestSequence) > 0)
+        {
+            _highestSequence = sequence;
+            _lastSentTicks = nowTicks;
+        }
+        if ((int)(timestamp - _highestTimestamp) > 0)
+        {
+            _highestTimestamp = timestamp;
+        }
+
+        RtpHeader.SetPayloadType(packet, payloadType);
+        RtpHeader.SetSequenceNumber(packet, sequence);
+        RtpHeader.SetTimestamp(packet, timestamp);
+        RtpHeader.SetSsrc(packet, Ssrc);
+
+        if (_sender.TrySend(packet, _destination))
+        {
+            _counters.CountOut(packet.Length);
+            _metrics.CountOut(packet.Length);
+        }
+        else
+        {
+            _metrics.CountDrop(DropReason.SendError);
+        }
+    }
+
+    private void Rebase(Track from, in RtpHeaderInfo header, MediaCodec codec, long nowTicks)
+    {
+        ushort nextSequence;
+        uint nextTimestamp;
+        if (!_started)
+        {
+            nextSequence = _initialSequence;
+            nextTimestamp = _initialTimestamp;
+            _highestSequence = (ushort)(nextSequence - 1);
+            _highestTimestamp = nextTimestamp;
+            _started = true;
+        }
+        else
+        {
+            // Continue one past what the receiver saw last, and move the clock on by the wall time that passed, so that
+            // the new source's media plays at its real distance from the old one's.
+            nextSequence = (ushort)(_highestSequence + 1);
+            var elapsed = Math.Max(0, nowTicks - _lastSentTicks);
+            var advance = (uint)Math.Clamp(elapsed * (double)MediaCodecs.ClockRate(codec) / Stopwatch.Frequency, 1, int.MaxValue);
+            nextTimestamp = _highestTimestamp + advance;
+        }
+        _sequenceOffset = (ushort)(nextSequence - header.SequenceNumber);
+        _timestampOffset = nextTimestamp - header.Timestamp;
+        _lastSource = from;
+        _lastSourceSsrc = header.Ssrc;
+        _lastSentTicks = nowTicks;
+    }
+}

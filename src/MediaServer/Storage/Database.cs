@@ -1,0 +1,70 @@
+using Microsoft.Data.Sqlite;
+
+namespace MediaServer.Storage;
+
+/// <summary>The SQLite file in the data directory. Each caller opens its own pooled connection.</summary>
+public sealed class Database
+{
+    private readonly string _connectionString;
+
+    public Database(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+        }.ToString();
+        Migrate();
+    }
+
+    public string Path { get; }
+
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    private void Migrate()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = FULL;
+            CREATE TABLE IF NOT EXISTS visits (
+                id TEXT PRIMARY KEY,
+                inmate_id TEXT NOT NULL,
+                start TEXT NOT NULL,
+                end TEXT NOT NULL,
+                privileged INTEGER NOT NULL,
+                flagged INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                body TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                ended_at TEXT NULL,
+                end_reason TEXT NULL
+            );
+            CREATE INDEX IF NOT EXISTS visits_state ON visits(state);
+            CREATE TABLE IF NOT EXISTS audit (
+                seq INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                role TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            """;
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text.Json;
+using MediaServer.Visits;
+using Microsoft.Data.Sqlite;
+
+namespace MediaServer.Storage;
+
+/// <summary>Visits in SQLite: the schedule and parties as written by the officer, and the lifecycle state.</summary>
+public sealed class VisitStore(Database database)
+{
+    private sealed record Body(Person Inmate, List<Person> Visitors);
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public void Insert(Visit visit)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO visits (id, inmate_id, start, end, privileged, flagged, state, body, created_at, ended_at, end_reason)
+            VALUES ($id, $inmate, $start, $end, $privileged, $flagged, $state, $body, $created, NULL, NULL)
+            """;
+        command.Parameters.AddWithValue("$id", visit.Id);
+        command.Parameters.AddWithValue("$inmate", visit.Inmate.Id);
+        command.Parameters.AddWithValue("$start", Format(visit.Start));
+        command.Parameters.AddWithValue("$end", Format(visit.End));
+        command.Parameters.AddWithValue("$privileged", visit.Privileged ? 1 : 0);
+        command.Parameters.AddWithValue("$flagged", visit.Flagged ? 1 : 0);
+        command.Parameters.AddWithValue("$state", StateName(visit.State));
+        command.Parameters.AddWithValue("$body", JsonSerializer.Serialize(new Body(visit.Inmate, [.. visit.Visitors]), Json));
+        command.Parameters.AddWithValue("$created", Format(visit.CreatedAt));
+        command.ExecuteNonQuery();
+    }
+
+    public void UpdateState(Visit visit)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE visits SET state = $state, ended_at = $ended, end_reason = $reason WHERE id = $id";
+        command.Parameters.AddWithValue("$id", visit.Id);
+        command.Parameters.AddWithValue("$state", StateName(visit.State));
+        command.Parameters.AddWithValue("$ended", visit.EndedAt is { } e ? Format(e) : DBNull.Value);
+        command.Parameters.AddWithValue("$reason", (object?)visit.EndReason ?? DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public Visit? Load(string id)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = Select + " WHERE id = $id";
+        command.Parameters.AddWithValue("$id", id);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    }
+
+    /// <summary>Visits in the given states (all when empty), newest start first.</summary>
+    public IReadOnlyList<Visit> LoadByState(params VisitState[] states)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        var sql = Select;
+        if (states.Length > 0)
+        {
+            var names = new List<string>();
+            for (var i = 0; i < states.Length; i++)
+            {
+                names.Add("$s" + i.ToString(CultureInfo.InvariantCulture));
+                command.Parameters.AddWithValue(names[^1], StateName(states[i]));
+            }
+            sql += $" WHERE state IN ({string.Join(", ", names)})";
+        }
+        command.CommandText = sql + " ORDER BY start DESC LIMIT 1000";
+        var visits = new List<Visit>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            visits.Add(Read(reader));
+        }
+        return visits;
+    }
+
+    private const string Select = "SELECT id, start, end, privileged, flagged, state, body, created_at, ended_at, end_reason FROM visits";
+
+    private static Visit Read(SqliteDataReader reader)
+    {
+        var body = JsonSerializer.Deserialize<Body>(reader.GetString(6), Json)
+            ?? throw new InvalidDataException($"Visit {reader.GetString(0)} has an empty body.");
+        var visit = new Visit(
+            reader.GetString(0),
+            body.Inmate,
+            body.Visitors,
+            Parse(reader.GetString(1)),
+            Parse(reader.GetString(2)),
+            reader.GetInt64(3) != 0,
+            reader.GetInt64(4) != 0,
+            Parse(reader.GetString(7)),
+            ParseState(reader.GetString(5)));
+        visit.RestoreEnding(reader.IsDBNull(8) ? null : Parse(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetString(9));
+        return visit;
+    }
+
+    public static string StateName(VisitState state) => state switch
+    {
+        VisitState.Scheduled => "scheduled",
+        VisitState.Live => "live",
+        VisitState.Ended => "ended",
+        VisitState.Terminated => "terminated",
+        _ => throw new ArgumentOutOfRangeException(nameof(state)),
+    };
+
+    public static bool TryParseState(string? text, out VisitState state)
+    {
+        state = default;
+        switch (text)
+        {
+            case "scheduled": state = VisitState.Scheduled; return true;
+            case "live": state = VisitState.Live; return true;
+            case "ended": state = VisitState.Ended; return true;
+            case "terminated": state = VisitState.Terminated; return true;
+            default: return false;
+        }
+    }
+
+    private static VisitState ParseState(string text) =>
+        TryParseState(text, out var state) ? state : throw new InvalidDataException($"Unknown visit state '{text}'.");
+
+    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}

@@ -1,0 +1,11 @@
+using System.Net;
+
+namespace MediaServer.Transport;
+
+/// <summary>Receives every datagram of one socket, on that socket's receive loop. Must not throw and must not block.</summary>
+public interface IDatagramHandler
+{
+    /// <param name="datagram">The loop's own buffer: valid only during the call, free to rewrite in place.</param>
+    /// <param name="source">Reused by the loop for the next receive: copy it to keep it.</param>
+    void OnDatagram(Span<byte> datagram, SocketAddress source);
+}

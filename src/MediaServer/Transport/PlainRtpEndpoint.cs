@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Sockets;
+using MediaServer.Codecs.Rtcp;
+using MediaServer.Codecs.Rtp;
+using MediaServer.Metrics;
+using Microsoft.Extensions.Logging;
+
+namespace MediaServer.Transport;
+
+/// <summary>
+/// The server side of one plain-RTP m-line: an RTP and an RTCP socket. The client's sending address is latched from its first
+/// packet that comes from the IP its offer named (clients such as FFmpeg send from other ports than they receive on); after
+/// that, datagrams from anywhere else are dropped and counted. Valid RTP goes to the sink; nothing here throws or allocates
+/// per packet.
+/// </summary>
+public sealed class PlainRtpEndpoint : IDisposable
+{
+    private readonly UdpPortPair _ports;
+    private readonly IPAddress? _expectedSource;
+    private readonly IRtpSink? _sink;
+    private readonly RelayMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly RtpHandler _rtp;
+    private readonly RtcpHandler _rtcp;
+    private volatile bool _closed;
+
+    /// <param name="expectedSource">Only this IP may latch; null accepts any (an offer with c=0.0.0.0).</param>
+    /// <param name="sink">Where RTP goes; null for a receive-only slot, where nothing may be sent to us.</param>
+    public PlainRtpEndpoint(UdpPortPair ports, IPAddress? expectedSource, IRtpSink? sink, RelayMetrics metrics, ILogger logger)
+    {
+        _ports = ports;
+        _expectedSource = expectedSource;
+        _sink = sink;
+        _metrics = metrics;
+        _logger = logger;
+        _rtp = new RtpHandler(this);
+        _rtcp = new RtcpHandler(this);
+        Sender = new UdpDatagramSender(ports.Rtp);
+        RtcpSender = new UdpDatagramSender(ports.Rtcp);
+    }
+
+    public int RtpPort => _ports.RtpPort;
+
+    public int RtcpPort => _ports.RtcpPort;
+
+    /// <summary>Sends from this m-line's RTP port, so the client sees media come from where the answer said.</summary>
+    public IDatagramSender Sender { get; }
+
+    public IDatagramSender RtcpSender { get; }
+
+    public long RtcpPacketsReceived => Volatile.Read(ref _rtcp.Received);
+
+    public void Start()
+    {
+        DatagramReceiveLoop.Start(_ports.Rtp, _rtp, _logger, _stop.Token);
+        DatagramReceiveLoop.Start(_ports.Rtcp, _rtcp, _logger, _stop.Token);
+    }
+
+    public void Dispose()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        _closed = true;
+        _stop.Cancel();
+        _ports.Dispose();
+        _stop.Dispose();
+    }
+
+    private bool Admit(ref SocketAddress? latched, SocketAddress source)
+    {
+        if (_closed)
+        {
+            _metrics.CountDrop(DropReason.Closed);
+            return false;
+        }
+        if (latched is not null)
+        {
+            if (latched.Equals(source))
+            {
+                return true;
+            }
+            _metrics.CountDrop(DropReason.UnknownSource);
+            return false;
+        }
+        if (_expectedSource is not null && !SameAddress(source, _expectedSource))
+        {
+            _metrics.CountDrop(DropReason.UnknownSource);
+            return false;
+        }
+        // First packet from the expected host: remember the exact address (one allocation per leg, not per packet).
+        var copy = new SocketAddress(source.Family, source.Size);
+        source.Buffer.Span[..source.Size].CopyTo(copy.Buffer.Span);
+        latched = copy;
+        return true;
+    }
+
+    /// <summary>Compares the IP part of a raw socket address without building an <see cref="IPEndPoint"/>.</summary>
+    internal static bool SameAddress(SocketAddress source, IPAddress expected)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        if (!expected.TryWriteBytes(bytes, out var length))
+        {
+            return false;
+        }
+        var raw = source.Buffer.Span;
+        // sockaddr_in: family(2) port(2) addr(4); sockaddr_in6: family(2) port(2) flowinfo(4) addr(16) scope(4).
+        if (source.Family == AddressFamily.InterNetwork && length == 4)
+        {
+            return raw.Slice(4, 4).SequenceEqual(bytes[..4]);
+        }
+        if (source.Family == AddressFamily.InterNetworkV6 && length == 16)
+        {
+            return raw.Slice(8, 16).SequenceEqual(bytes);
+        }
+        return false;
+    }
+
+    private sealed class RtpHandler(PlainRtpEndpoint owner) : IDatagramHandler
+    {
+        private SocketAddress? _latched;
+
+        public void OnDatagram(Span<byte> datagram, SocketAddress source)
+        {
+            owner._metrics.CountIn(datagram.Length);
+            if (!owner.Admit(ref _latched, source))
+            {
+                return;
+            }
+            if (!RtpPacket.TryParse(datagram, out var packet) || RtpDemux.IsRtcp(datagram))
+            {
+                owner._metrics.CountDrop(DropReason.Malformed);
+                return;
+            }
+            if (owner._sink is null)
+            {
+                owner._metrics.CountDrop(DropReason.NoRoute);
+                return;
+            }
+            var header = new RtpHeaderInfo(packet.SequenceNumber, packet.Timestamp, packet.Ssrc, packet.PayloadType, packet.Marker, packet.HeaderLength);
+            owner._sink.OnRtp(datagram, header);
+        }
+    }
+
+    private sealed class RtcpHandler(PlainRtpEndpoint owner) : IDatagramHandler
+    {
+        private SocketAddress? _latched;
+        public long Received;
+
+        public void OnDatagram(Span<byte> datagram, SocketAddress source)
+        {
+            owner._metrics.CountIn(datagram.Length);
+            if (!owner.Admit(ref _latched, source))
+            {
+                return;
+            }
+            // RFC 3550 §6.1: a compound packet is a run of well-formed RTCP packets that fill the datagram exactly.
+            var reader = new RtcpCompoundReader(datagram);
+            var count = 0;
+            while (reader.MoveNext())
+            {
+                count++;
+            }
+            if (reader.Error || count == 0)
+            {
+                owner._metrics.CountDrop(DropReason.Malformed);
+                return;
+            }
+            owner._metrics.CountRtcpIn();
+            Interlocked.Increment(ref Received);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using MediaServer.Routing;
+using MediaServer.Transport;
+
+namespace MediaServer.Visits;
+
+public enum LegState
+{
+    /// <summary>Answered; no media yet.</summary>
+    Connecting,
+    /// <summary>Media flowing.</summary>
+    Connected,
+    /// <summary>The party left (DELETE of the leg).</summary>
+    Left,
+    /// <summary>The server closed it: terminate, scheduled end, or a newer leg of the same participant.</summary>
+    Closed,
+}
+
+/// <summary>One participant's connection to a visit: the sockets of its m-lines and what it brings to the router.</summary>
+public sealed class Leg : IDisposable
+{
+    private readonly IReadOnlyList<PlainRtpEndpoint> _endpoints;
+    private int _closed;
+    private volatile LegState _finalState = LegState.Connecting;
+
+    public Leg(string visitId, Participant participant, RouterParty party, IReadOnlyList<PlainRtpEndpoint> endpoints, DateTimeOffset createdAt)
+    {
+        Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        VisitId = visitId;
+        Participant = participant;
+        Party = party;
+        _endpoints = endpoints;
+        CreatedAt = createdAt;
+    }
+
+    public string Id { get; }
+    public string VisitId { get; }
+    public Participant Participant { get; }
+    public RouterParty Party { get; }
+    public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset? ClosedAt { get; private set; }
+    public string Location => $"/api/visits/{VisitId}/legs/{Id}";
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    public LegState State => IsClosed ? _finalState : Party.Counters.PacketsIn > 0 ? LegState.Connected : LegState.Connecting;
+
+    public void Start()
+    {
+        foreach (var endpoint in _endpoints)
+        {
+            endpoint.Start();
+        }
+    }
+
+    /// <summary>Closes the sockets (the kernel drops whatever arrives later) and releases the ports. Idempotent.</summary>
+    public bool Close(LegState finalState, DateTimeOffset at)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return false;
+        }
+        _finalState = finalState;
+        ClosedAt = at;
+        foreach (var endpoint in _endpoints)
+        {
+            endpoint.Dispose();
+        }
+        return true;
+    }
+
+    public void Dispose() => Close(LegState.Closed, DateTimeOffset.UtcNow);
+
+    /// <summary>Average bitrate received from this party since the leg was created, in kbit/s.</summary>
+    public double BitrateInKbps()
+    {
+        var seconds = Stopwatch.GetElapsedTime(Party.Counters.CreatedTimestamp).TotalSeconds;
+        return seconds <= 0 ? 0 : Party.Counters.BytesIn * 8 / seconds / 1000;
+    }
+}

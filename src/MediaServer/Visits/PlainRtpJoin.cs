@@ -1,0 +1,202 @@
+using System.Net;
+using System.Security.Cryptography;
+using MediaServer.Metrics;
+using MediaServer.Routing;
+using MediaServer.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace MediaServer.Visits;
+
+/// <summary>An m-line of our answer: the port we receive on (0 = rejected) and the formats we accept.</summary>
+public sealed record AnsweredMedia(OfferedMedia Offer, int Port, IReadOnlyList<OfferedFormat> Formats, MediaDirection Direction);
+
+public sealed record JoinRefusal(int Status, string Title, string Detail);
+
+/// <summary>
+/// Turns a plain-RTP offer into a leg (RFC 3264 offer/answer, api.md SDP rules): the first sending m-line of each kind publishes
+/// the party's own media and receives the first other party; further m-lines receive the rest. Codecs are matched against the
+/// parties already in the visit, because the relay never transcodes: a join that could not be heard or seen is refused (422)
+/// with the codecs named.
+/// </summary>
+public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metrics, ILogger<PlainRtpJoin> logger)
+{
+    public (Leg? Leg, IReadOnlyList<AnsweredMedia>? Answer, JoinRefusal? Refusal) Plan(
+        Visit visit, Participant participant, MediaOffer offer, IPAddress clientAddress, DateTimeOffset now)
+    {
+        var others = new List<RouterParty>();
+        foreach (var party in visit.Router.Parties)
+        {
+            if (party.ParticipantId != participant.Id)
+            {
+                others.Add(party);
+            }
+        }
+
+        // Which m-line publishes each kind: the first one the client sends on, with a codec we relay.
+        var publisher = new Dictionary<MediaKind, OfferedMedia>();
+        foreach (var media in offer.Media)
+        {
+            if (media.Kind is { } kind && media.Port != 0 && media.ClientSends && media.Supported.Count > 0 && !publisher.ContainsKey(kind))
+            {
+                publisher[kind] = media;
+            }
+        }
+        if (offer.Media.All(m => m.Kind is null || m.Port == 0 || m.Supported.Count == 0))
+        {
+            return (null, null, new JoinRefusal(422, "No usable media",
+                $"The offer names no audio or video m-line with a codec the relay forwards ({Supported()})."));
+        }
+
+        var answers = new List<AnsweredMedia>();
+        foreach (var media in offer.Media)
+        {
+            if (media.Kind is not { } kind || media.Port == 0 || media.Supported.Count == 0)
+            {
+                answers.Add(new AnsweredMedia(media, 0, [], MediaDirection.Inactive));
+                continue;
+            }
+            IReadOnlyList<OfferedFormat> formats = media.Supported;
+            if (publisher.TryGetValue(kind, out var pub) && ReferenceEquals(pub, media))
+            {
+                // Narrow what this party may send to what every other party can receive.
+                var narrowed = new List<OfferedFormat>();
+                foreach (var format in media.Supported)
+                {
+                    if (others.All(o => o.SlotsOf(kind).Count == 0 || o.SlotsOf(kind).Any(s => s.Accepts(format.Codec))))
+                    {
+                        narrowed.Add(format);
+                    }
+                }
+                if (narrowed.Count == 0)
+                {
+                    var receiver = others.First(o => o.SlotsOf(kind).Count > 0 && !o.SlotsOf(kind).Any(s => media.Supported.Any(f => s.Accepts(f.Codec))));
+                    return (null, null, new JoinRefusal(422, "No common codec",
+                        $"This party offers to send {kind.ToString().ToLowerInvariant()} as {Describe(media.Supported)}, "
+                        + $"but participant '{receiver.ParticipantId}' receives only {Describe(receiver.SlotsOf(kind))}. The relay does not transcode."));
+                }
+                formats = narrowed;
+            }
+            answers.Add(new AnsweredMedia(media, -1, formats, Reverse(media.Direction)));
+        }
+
+        // What the others send must be receivable by this party.
+        foreach (var other in others)
+        {
+            foreach (var kind in new[] { MediaKind.Video, MediaKind.Audio })
+            {
+                var track = other.TrackOf(kind);
+                var slots = answers.Where(a => a.Port != 0 && a.Offer.Kind == kind && a.Offer.ClientReceives).ToList();
+                if (track is null || slots.Count == 0)
+                {
+                    continue;
+                }
+                if (!slots.Any(a => a.Formats.Any(f => track.Codecs.Contains(f.Codec))))
+                {
+                    return (null, null, new JoinRefusal(422, "No common codec",
+                        $"Participant '{other.ParticipantId}' sends {kind.ToString().ToLowerInvariant()} as {Describe(track.Codecs)}, "
+                        + $"but this offer receives only {Describe(slots.SelectMany(a => a.Formats).Select(f => f.Codec))}. The relay does not transcode."));
+                }
+            }
+        }
+
+        return Build(visit, participant, answers, publisher, clientAddress, now);
+    }
+
+    private (Leg?, IReadOnlyList<AnsweredMedia>?, JoinRefusal?) Build(Visit visit, Participant participant,
+        List<AnsweredMedia> answers, Dictionary<MediaKind, OfferedMedia> publisher, IPAddress clientAddress, DateTimeOffset now)
+    {
+        var counters = new PartyCounters(System.Diagnostics.Stopwatch.GetTimestamp());
+        var endpoints = new List<PlainRtpEndpoint>();
+        var tracks = new Dictionary<MediaKind, Track>();
+        var videoSlots = new List<ReceiverSlot>();
+        var audioSlots = new List<ReceiverSlot>();
+        var final = new List<AnsweredMedia>(answers.Count);
+        foreach (var answer in answers)
+        {
+            if (answer.Port == 0)
+            {
+                final.Add(answer);
+                continue;
+            }
+            var kind = answer.Offer.Kind!.Value;
+            var pair = ports.Allocate();
+            if (pair is null)
+            {
+                LogPortsExhausted(logger, visit.Id);
+                foreach (var opened in endpoints)
+                {
+                    opened.Dispose();
+                }
+                return (null, null, new JoinRefusal(503, "No media ports free",
+                    "Every port of the configured RTP range is in use; try again shortly or widen MediaServer:Rtp:PortMin/PortMax."));
+            }
+            Track? track = null;
+            if (publisher.TryGetValue(kind, out var pub) && ReferenceEquals(pub, answer.Offer))
+            {
+                var map = new MediaCodec[128];
+                foreach (var format in answer.Formats)
+                {
+                    map[format.PayloadType] = format.Codec;
+                }
+                track = new Track(participant.Id, kind, map, counters, metrics);
+                track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
+                tracks[kind] = track;
+            }
+            // Receive-only slots accept nothing from the client: the endpoint counts such packets as no_route.
+            var expected = answer.Offer.Address is { } a && !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any) ? a : null;
+            var endpoint = new PlainRtpEndpoint(pair, expected, track, metrics, logger);
+            endpoints.Add(endpoint);
+            if (answer.Offer.ClientReceives)
+            {
+                var payloadTypes = new byte[MediaCodecs.Count];
+                Array.Fill(payloadTypes, MediaCodecs.NoPayloadType);
+                foreach (var format in answer.Formats)
+                {
+                    if (payloadTypes[(int)format.Codec] == MediaCodecs.NoPayloadType)
+                    {
+                        payloadTypes[(int)format.Codec] = format.PayloadType;
+                    }
+                }
+                var destinationAddress = expected ?? clientAddress;
+                var destination = new IPEndPoint(destinationAddress, answer.Offer.Port).Serialize();
+                var slots = kind == MediaKind.Video ? videoSlots : audioSlots;
+                slots.Add(new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, RandomSsrc(), endpoint.Sender, destination, counters, metrics));
+            }
+            final.Add(answer with { Port = pair.RtpPort });
+        }
+
+        var party = new RouterParty(participant.Id, participant.Role == PartyRole.Kiosk,
+            tracks.GetValueOrDefault(MediaKind.Video), tracks.GetValueOrDefault(MediaKind.Audio), videoSlots, audioSlots, counters);
+        var leg = new Leg(visit.Id, participant, party, endpoints, now);
+        return (leg, final, null);
+    }
+
+    /// <summary>Raised (off the packet path) when a leg's first media packet arrives.</summary>
+    public event Action<Visit>? FirstMedia;
+
+    private static MediaDirection Reverse(MediaDirection direction) => direction switch
+    {
+        MediaDirection.SendOnly => MediaDirection.RecvOnly,
+        MediaDirection.RecvOnly => MediaDirection.SendOnly,
+        MediaDirection.Inactive => MediaDirection.Inactive,
+        _ => MediaDirection.SendRecv,
+    };
+
+    private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+
+    private static string Supported() => string.Join(", ", new[] { MediaCodec.Vp8, MediaCodec.H264, MediaCodec.Opus }.Select(MediaCodecs.Describe));
+
+    private static string Describe(IEnumerable<OfferedFormat> formats) => Describe(formats.Select(f => f.Codec));
+
+    private static string Describe(IEnumerable<ReceiverSlot> slots) =>
+        Describe(new[] { MediaCodec.Vp8, MediaCodec.H264, MediaCodec.Opus }.Where(c => slots.Any(s => s.Accepts(c))));
+
+    private static string Describe(IEnumerable<MediaCodec> codecs)
+    {
+        var names = codecs.Distinct().Select(MediaCodecs.Describe).ToList();
+        return names.Count == 0 ? "nothing" : string.Join(", ", names);
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "No RTP ports free for a join to visit {VisitId}")]
+    private static partial void LogPortsExhausted(ILogger logger, string visitId);
+}
