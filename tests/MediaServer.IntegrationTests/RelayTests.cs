@@ -13,8 +13,9 @@ namespace MediaServer.IntegrationTests;
 public sealed class RelayTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan SendFor = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan SenderDeadline = TimeSpan.FromSeconds(30);
-    private static readonly TimeSpan ReceiverDeadline = FfmpegSlotReceiver.IdleTimeout + TimeSpan.FromSeconds(10);
+    // Generous: -re senders run slower than real time when the machine is loaded, and only the frame counts matter.
+    private static readonly TimeSpan SenderDeadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ReceiverDeadline = TimeSpan.FromSeconds(15);
 
     [Theory]
     [InlineData(VideoCodec.Vp8)]
@@ -44,7 +45,7 @@ public sealed class RelayTests(ITestOutputHelper output)
         Assert.All(during.Participants, p => Assert.True(p.Connection?.PacketsIn > 0, $"{p.Id}: no packets in: {during}"));
         Assert.All(during.Participants, p => Assert.True(p.Connection?.PacketsOut > 0, $"{p.Id}: no packets out: {during}"));
 
-        // Hanging up stops the server's sending, which lets each receiver stop at its idle timeout.
+        // Hang up, then end each receiver once it has read what the server relayed.
         await server.Api.LeaveAsync(visit.KioskToken, kioskLeg.Location);
         await server.Api.LeaveAsync(visit.VisitorToken(1), visitorLeg.Location);
         var kioskGot = await kiosk.FinishReceivingAsync(ReceiverDeadline);

@@ -8,32 +8,40 @@ namespace MediaServer.IntegrationTests.Harness;
 /// </summary>
 public static class UdpPortTable
 {
-    public static bool IsBound(int port) =>
-        BoundIn("/proc/net/udp", port) || BoundIn("/proc/net/udp6", port);
+    public static bool IsBound(int port) => Sockets(port).Any();
 
-    private static bool BoundIn(string table, int port)
+    /// <summary>Bytes waiting in the receive queues of the sockets bound to <paramref name="port"/>: 0 once the owner read everything.</summary>
+    public static long ReceiveQueueBytes(int port) => Sockets(port).Sum(s => s.RxQueue);
+
+    private static IEnumerable<(int Port, long RxQueue)> Sockets(int port) =>
+        Read("/proc/net/udp").Concat(Read("/proc/net/udp6")).Where(s => s.Port == port);
+
+    private static IEnumerable<(int Port, long RxQueue)> Read(string table)
     {
         if (!File.Exists(table))
         {
-            return false;
+            yield break;
         }
 
-        // Lines look like "  12: 0100007F:2EE0 00000000:0000 07 ..." — local address:port in hex is the second field.
+        // "  sl  local_address rem_address   st tx_queue rx_queue ..." as
+        // "  12: 0100007F:2EE0 00000000:0000 07 00000000:00000000 ...": local port and both queues in hex.
         foreach (var line in File.ReadLines(table).Skip(1))
         {
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 2)
+            if (fields.Length < 5)
             {
                 continue;
             }
 
             var colon = fields[1].LastIndexOf(':');
-            if (colon > 0 && int.TryParse(fields[1].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var bound) && bound == port)
+            var queues = fields[4].Split(':');
+            if (colon > 0
+                && int.TryParse(fields[1].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var bound)
+                && queues.Length == 2
+                && long.TryParse(queues[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var rx))
             {
-                return true;
+                yield return (bound, rx);
             }
         }
-
-        return false;
     }
 }

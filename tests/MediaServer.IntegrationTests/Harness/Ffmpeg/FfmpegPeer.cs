@@ -106,7 +106,7 @@ public sealed class FfmpegPeer : IAsyncDisposable
     public Task WaitUntilSentAsync(TimeSpan timeout) =>
         (_sender ?? throw new InvalidOperationException("Not sending")).WaitUntilDoneAsync(timeout);
 
-    /// <summary>Lets every receiver stop by itself (idle timeout after the last packet) and reads back what each recorded.</summary>
+    /// <summary>Ends every receiver (RTCP BYE once it has read all queued media) and reads back what each recorded.</summary>
     public async Task<PeerRecording> FinishReceivingAsync(TimeSpan timeout)
     {
         var slots = await Task.WhenAll(_receivers.Select(r => r.FinishAsync(timeout)));

@@ -42,14 +42,14 @@ public sealed class FfmpegSender : IAsyncDisposable
         args.AddRange(codec switch
         {
             // No look-ahead and no alt-ref frames: every encoded frame is a shown frame, as a live device sends.
-            VideoCodec.Vp8 => ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-lag-in-frames", "0", "-auto-alt-ref", "0", "-b:v", "600k"],
+            VideoCodec.Vp8 => ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "16", "-lag-in-frames", "0", "-auto-alt-ref", "0", "-b:v", "600k"],
             // Baseline without B-frames; SPS/PPS in band before each IDR, since the offer carries no sprop-parameter-sets.
             VideoCodec.H264 => ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-profile:v", "baseline", "-pix_fmt", "yuv420p", "-b:v", "600k"],
             _ => throw new ArgumentOutOfRangeException(nameof(codec)),
         });
         args.AddRange(
         [
-            "-g", "30", "-frames:v", frames.ToString(CultureInfo.InvariantCulture),
+            "-g", (media.FrameRate * 2).ToString(CultureInfo.InvariantCulture), "-frames:v", frames.ToString(CultureInfo.InvariantCulture),
             "-payload_type", video.PayloadType.ToString(CultureInfo.InvariantCulture),
             "-ssrc", video.Ssrc.ToString(CultureInfo.InvariantCulture),
             "-f", "rtp", video.Url,

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using MediaServer.IntegrationTests.Harness.Sdp;
 
 namespace MediaServer.IntegrationTests.Harness.Ffmpeg;
@@ -16,12 +18,16 @@ public sealed record SlotRecording(int Slot, OfferedMedia Media, string? Path, P
 /// FFmpeg receiving ONE slot of a client's offer: an SDP holding just that m-line (its port is where the client
 /// listens), recorded with <c>-c copy</c>. One process per slot because FFmpeg cannot write any container when one
 /// of its input streams never delivered a frame (no video size), and a test must still see the slots that did.
-/// <c>-listen_timeout</c> makes it stop by itself once the server stops sending, which also writes a complete file.
+/// It is ended the way an RTP session ends, with an RTCP BYE (RFC 3550 §6.6), which FFmpeg's RTP demuxer treats as end
+/// of stream: the recording is then complete, and no fixed idle timeout decides how long a test takes.
 /// </summary>
 public sealed class FfmpegSlotReceiver : IAsyncDisposable
 {
-    /// <summary>How long without a packet (also before the first one) before the receiver stops by itself.</summary>
-    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(4);
+    /// <summary>
+    /// FFmpeg's own give-up time without a packet (also before the first one): only a safety net, long enough for a
+    /// slow sender start on a loaded machine, since the test ends each receiver with a BYE.
+    /// </summary>
+    public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(20);
 
     private readonly ChildProcess _process;
     private readonly string _outputPath;
@@ -50,7 +56,7 @@ public sealed class FfmpegSlotReceiver : IAsyncDisposable
             $"{name}-recv{slot}",
             "ffmpeg",
             [
-                "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info",
+                "-hide_banner", "-nostdin", "-nostats", "-loglevel", Environment.GetEnvironmentVariable("MEDIASERVER_IT_FFMPEG_LOGLEVEL") ?? "info",
                 "-protocol_whitelist", "file,udp,rtp",
                 "-listen_timeout", ((int)IdleTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 // Stream parameters come from the first keyframe; do not wait the default 5 s of stream time for them.
@@ -83,15 +89,34 @@ public sealed class FfmpegSlotReceiver : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits for the receiver to stop by itself (idle timeout), then reads back the recording. A receiver still running
-    /// at the deadline is killed: something kept sending to it.
+    /// Once FFmpeg has read every datagram waiting for it, sends it an RTCP BYE and waits for it to write its file, then
+    /// reads back the recording. Call it after the media is over (senders done, legs left).
     /// </summary>
     public async Task<SlotRecording> FinishAsync(TimeSpan timeout)
     {
         var notes = new List<string>();
+        if (!_process.HasExited)
+        {
+            // FFmpeg reads RTCP before RTP when both are waiting, so a BYE must not overtake queued media.
+            try
+            {
+                await Poll.UntilAsync(
+                    () => _process.HasExited || (UdpPortTable.ReceiveQueueBytes(Media.Port) == 0 && UdpPortTable.ReceiveQueueBytes(Media.Port + 1) == 0),
+                    timeout,
+                    $"FFmpeg to read everything queued on UDP {Media.Port}",
+                    TimeSpan.FromMilliseconds(50));
+            }
+            catch (TimeoutException e)
+            {
+                notes.Add(e.Message);
+            }
+
+            SendBye(Media.Port + 1);
+        }
+
         if (!await _process.WaitForExitAsync(timeout))
         {
-            notes.Add($"still receiving {timeout.TotalSeconds:0} s after it was asked to finish; killed");
+            notes.Add($"still running {timeout.TotalSeconds:0} s after its RTCP BYE; killed");
             _process.Kill();
             await _process.WaitForExitAsync(TimeSpan.FromSeconds(5));
         }
@@ -124,4 +149,13 @@ public sealed class FfmpegSlotReceiver : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
+
+    private static void SendBye(int rtcpPort)
+    {
+        // RFC 3550 §6.6: V=2, SC=2, PT=203 (BYE), length 2 (three 32-bit words), two SSRCs. Two, because FFmpeg's RTP
+        // demuxer discards any datagram shorter than an RTP header (12 bytes) before it looks for RTCP.
+        ReadOnlySpan<byte> bye = [0x82, 203, 0x00, 0x02, 0x0B, 0x1E, 0x0B, 0x1E, 0x0B, 0x1E, 0x0B, 0x1F];
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.SendTo(bye, new IPEndPoint(IPAddress.Loopback, rtcpPort));
+    }
 }
