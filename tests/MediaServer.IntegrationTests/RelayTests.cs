@@ -44,6 +44,12 @@ public sealed class RelayTests(ITestOutputHelper output)
         Assert.Equal("live", during.State);
         Assert.All(during.Participants, p => Assert.True(p.Connection?.PacketsIn > 0, $"{p.Id}: no packets in: {during}"));
         Assert.All(during.Participants, p => Assert.True(p.Connection?.PacketsOut > 0, $"{p.Id}: no packets out: {during}"));
+        var metrics = await server.Api.GetMetricsAsync();
+        Assert.True(metrics.Value("mediaserver_legs") == 2, $"expected 2 open legs:\n{metrics.Text}");
+        Assert.True(metrics.Value("mediaserver_visits", ("state", "live")) == 1, $"expected 1 live visit:\n{metrics.Text}");
+        Assert.True(metrics.Counter("mediaserver_packets_out_total") > 0, $"nothing relayed:\n{metrics.Text}");
+        // Two well-behaved FFmpeg peers: nothing they send is malformed, from an unknown source or in a codec nobody takes.
+        Assert.True(metrics.Sum("mediaserver_drops_total") == 0, $"a clean relay dropped packets:\n{metrics.Text}");
 
         // Hang up, then end each receiver once it has read what the server relayed.
         await server.Api.LeaveAsync(visit.KioskToken, kioskLeg.Location);

@@ -39,6 +39,8 @@ public sealed class VisitEndTests(ITestOutputHelper output)
         output.WriteLine($"after terminate: {after}");
         Assert.Equal("terminated", after.State);
         Assert.All(after.Participants, p => Assert.True(p.Connection?.State == "closed", $"{p.Id} connection is {p.Connection?.State}: {after}"));
+        var metrics = await server.Api.GetMetricsAsync();
+        Assert.True(metrics.Value("mediaserver_legs") == 0, $"legs still open after terminate:\n{metrics.Text}");
         var rejoin = await server.Api.JoinRawAsync(visit.KioskToken, visit.Id, ThrowawayOffer());
         Assert.True(rejoin.Status == HttpStatusCode.Gone, $"Joining a terminated visit: expected 410, got {rejoin}");
     }
@@ -91,6 +93,7 @@ public sealed class VisitEndTests(ITestOutputHelper output)
                 Assert.True(packets.Count > 0, $"{party.Name} port {receiver.Port} never received anything; the test proves nothing");
                 var late = packets.Where(p => p.ArrivalTimestamp > limit).ToList();
                 var last = Stopwatch.GetElapsedTime(reference, packets[^1].ArrivalTimestamp);
+                output.WriteLine($"{party.Name} port {receiver.Port}: last RTP packet {last.TotalMilliseconds:0} ms after {since}");
                 Assert.True(
                     late.Count == 0,
                     $"{party.Name} port {receiver.Port} got {late.Count} RTP packets more than {CloseWithin.TotalSeconds} s after {since}; the last {last.TotalMilliseconds:0} ms after it");
