@@ -26,7 +26,8 @@ public sealed class ServerProcess : IAsyncDisposable
         Dictionary<string, string> environment,
         string rootDirectory,
         int httpPort,
-        int rtpPortMin)
+        int rtpPortMin,
+        int webRtcPort)
     {
         _output = output;
         _process = process;
@@ -34,6 +35,7 @@ public sealed class ServerProcess : IAsyncDisposable
         RootDirectory = rootDirectory;
         HttpPort = httpPort;
         RtpPortMin = rtpPortMin;
+        WebRtcPort = webRtcPort;
         BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/");
         Api = new MediaServerApi(BaseAddress);
     }
@@ -45,6 +47,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public int RtpPortMin { get; }
 
     public int RtpPortMax => RtpPortMin + RtpPortCount - 1;
+
+    /// <summary>The one UDP port the server's WebRTC legs share (MediaServer:WebRtc:Port; its default would collide between parallel servers).</summary>
+    public int WebRtcPort { get; }
 
     /// <summary>The per-test temp directory: <see cref="DataDirectory"/> and <see cref="WorkDirectory"/> live in it.</summary>
     public string RootDirectory { get; }
@@ -76,6 +81,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         var httpPort = PortAllocator.FreeTcpPort();
         var rtpMin = PortAllocator.FreeServerUdpRange(RtpPortCount);
+        var webRtcPort = PortAllocator.FreeServerUdpRange(1);
         var environment = new Dictionary<string, string>
         {
             ["MediaServer__DataDirectory"] = Path.Combine(root, "data"),
@@ -83,11 +89,13 @@ public sealed class ServerProcess : IAsyncDisposable
             ["MediaServer__Rtp__PortMin"] = rtpMin.ToString(CultureInfo.InvariantCulture),
             ["MediaServer__Rtp__PortMax"] = (rtpMin + RtpPortCount - 1).ToString(CultureInfo.InvariantCulture),
             ["MediaServer__Auth__JoinGrace"] = "00:15:00",
+            ["MediaServer__WebRtc__ListenAddress"] = "127.0.0.1",
+            ["MediaServer__WebRtc__Port"] = webRtcPort.ToString(CultureInfo.InvariantCulture),
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
 
-        output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + RtpPortCount - 1}, data {root}/data");
+        output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + RtpPortCount - 1}, webrtc {webRtcPort}, data {root}/data");
         var process = ChildProcess.Start(
             "mediaserver",
             "dotnet",
@@ -96,7 +104,7 @@ public sealed class ServerProcess : IAsyncDisposable
             workingDirectory: Path.GetDirectoryName(dll),
             ringCapacity: 5000);
 
-        var server = new ServerProcess(output, process, environment, root, httpPort, rtpMin);
+        var server = new ServerProcess(output, process, environment, root, httpPort, rtpMin, webRtcPort);
         try
         {
             await server.WaitUntilHealthyAsync();
