@@ -62,6 +62,8 @@ public sealed class Leg : IDisposable
         }
         _finalState = finalState;
         ClosedAt = at;
+        // RFC 3550 §6.6: say goodbye on every stream we sent, so the client's receivers end now rather than time out.
+        RtcpReporter.Goodbye(Party);
         foreach (var transport in _transports)
         {
             transport.Dispose();

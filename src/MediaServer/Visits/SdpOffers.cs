@@ -166,7 +166,6 @@ public static class SdpOffers
             Origin = SdpOrigin.Create(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), "1"),
             SessionName = "MediaServer",
         };
-        session.Timings.Add(new SdpTiming(0, 0));
         session.AddAttribute("ice-lite");
         var bundled = answer.Where(a => a.Port != 0 && a.Offer.Mid is not null).Select(a => a.Offer.Mid!).ToList();
         if (bundled.Count > 0)
@@ -244,7 +243,6 @@ public static class SdpOffers
             SessionName = "MediaServer",
             Connection = SdpConnection.FromIPAddress(address),
         };
-        session.Timings.Add(new SdpTiming(0, 0));
         foreach (var media in answer)
         {
             if (media.Port == 0)

@@ -122,6 +122,22 @@ public sealed partial class VisitLifecycle
         }
     }
 
+    /// <summary>Sends each open leg its sender and receiver reports.</summary>
+    public void SendReports(DateTimeOffset now)
+    {
+        foreach (var visit in _registry.InMemory)
+        {
+            if (visit.State != VisitState.Live)
+            {
+                continue;
+            }
+            foreach (var leg in visit.OpenLegs())
+            {
+                Routing.RtcpReporter.Report(leg.Party, now);
+            }
+        }
+    }
+
     private bool Finish(Visit visit, VisitState state, string reason)
     {
         lock (visit.MembershipLock)

@@ -60,6 +60,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 var track = new Track(participant.Id, kind, map, counters, metrics);
                 track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
                 track.SetKeyframeSource(session);
+                track.Rtcp = session;
                 tracks[kind] = track;
                 foreach (var format in answer.Formats)
                 {
@@ -79,7 +80,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 }
                 var slots = kind == MediaKind.Video ? videoSlots : audioSlots;
                 var ssrc = RandomSsrc();
-                slots.Add(new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, ssrc, session, placeholder, counters, metrics));
+                slots.Add(new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, ssrc, session, placeholder, counters, metrics) { Rtcp = session });
                 // Audio and video of the same slot index share a stream, so the browser plays them as one party.
                 var index = slots.Count - 1;
                 senders[i] = (ssrc, $"party{index}", $"{(kind == MediaKind.Video ? "video" : "audio")}{index}");

@@ -92,5 +92,6 @@ public sealed class SdpOffersTests
         Assert.Equal(42001, parsed.Media[0].Rtcp!.Port);
         Assert.Equal(0, parsed.Media[1].Port);
         Assert.Equal("audio", parsed.Media[1].Media);
+        Assert.Single(parsed.Timings);
     }
 }
