@@ -141,12 +141,40 @@ public sealed class ReceiverSlot : IRtcpSink
             {
                 source.RequestKeyframe();
             }
+            else if (packet.PacketType == RtcpPacketType.PayloadFeedback && packet.Format == RtcpFeedbackFormat.ApplicationLayer
+                && RtcpRemb.TryParse(packet.Span, out var remb) && RembNames(remb, Ssrc))
+            {
+                Volatile.Write(ref _rembBitrate, (long)Math.Min(remb.Bitrate, long.MaxValue));
+                Volatile.Write(ref _rembTicks, Stopwatch.GetTimestamp());
+            }
             else if (packet.PacketType == RtcpPacketType.PayloadFeedback && packet.Format == RtcpFeedbackFormat.FullIntraRequest
                 && RtcpFir.TryParse(packet.Span, out var fir) && FirNames(fir, Ssrc))
             {
                 source.RequestKeyframe();
             }
         }
+    }
+
+    private long _rembBitrate;
+    private long _rembTicks;
+
+    /// <summary>The bitrate this receiver last said it can take (REMB), if it said so in the last five seconds.</summary>
+    public long? EstimatedBitrate(long nowTicks)
+    {
+        var at = Volatile.Read(ref _rembTicks);
+        return at != 0 && Stopwatch.GetElapsedTime(at, nowTicks) < TimeSpan.FromSeconds(5) ? Volatile.Read(ref _rembBitrate) : null;
+    }
+
+    private static bool RembNames(in RtcpRemb remb, uint ssrc)
+    {
+        for (var i = 0; i < remb.SsrcCount; i++)
+        {
+            if (remb.GetSsrc(i) == ssrc)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool FirNames(in RtcpFir fir, uint ssrc)

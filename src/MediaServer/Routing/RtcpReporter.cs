@@ -54,8 +54,27 @@ public static class RtcpReporter
             ];
             var length = RtcpReceiverReport.Write(buffer, channel.RtcpSsrc, blocks);
             length += RtcpSdes.WriteCname(buffer[length..], channel.RtcpSsrc, Cname);
+            // The sender may send no faster than its slowest receiver can take (draft-alvestrand-rmcat-remb): pass on the
+            // lowest estimate among the receivers that gave one.
+            if (LowestEstimate(track, now) is { } bitrate)
+            {
+                length += RtcpRemb.Write(buffer[length..], channel.RtcpSsrc, (ulong)bitrate, [reception.Ssrc]);
+            }
             channel.SendRtcp(buffer[..length]);
         }
+    }
+
+    private static long? LowestEstimate(Track track, long now)
+    {
+        long? lowest = null;
+        foreach (var slot in track.Subscribers)
+        {
+            if (slot.EstimatedBitrate(now) is { } estimate && (lowest is null || estimate < lowest))
+            {
+                lowest = estimate;
+            }
+        }
+        return lowest;
     }
 
     /// <summary>Tells the party that the streams we sent it end (RFC 3550 §6.6), so its receivers stop at once.</summary>

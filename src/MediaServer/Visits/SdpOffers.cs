@@ -147,7 +147,7 @@ public static class SdpOffers
     }
 
     /// <summary>Feedback the relay acts on, answered only where the offer named it for that payload type.</summary>
-    private static readonly string[] AnsweredFeedback = ["nack", "nack pli", "ccm fir"];
+    private static readonly string[] AnsweredFeedback = ["nack", "nack pli", "ccm fir", "goog-remb"];
 
     /// <summary>What a WebRTC answer says about us: ICE-lite credentials, the DTLS fingerprint, the host candidate.</summary>
     public sealed record WebRtcAnswerInfo(string IceUfrag, string IcePwd, SdpFingerprint Fingerprint, IPAddress CandidateAddress, int CandidatePort,

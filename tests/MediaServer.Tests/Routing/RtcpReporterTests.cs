@@ -69,6 +69,46 @@ public sealed class RtcpReporterTests
     }
 
     [Fact]
+    public void The_lowest_receiver_estimate_is_passed_to_the_sender_as_remb()
+    {
+        var map = new MediaCodec[128];
+        map[96] = MediaCodec.Vp8;
+        var senderChannel = new CapturingChannel();
+        var counters = new PartyCounters(0);
+        var track = new Track("kiosk", MediaKind.Video, map, counters, _metrics) { Rtcp = senderChannel };
+        ReceiverSlot Slot(string owner, uint ssrc) => new(owner, MediaKind.Video, 0, [255, 96, 255, 255], ssrc, new RecordingSender(),
+            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics);
+        var first = Slot("mum", 0xA);
+        var second = Slot("dad", 0xB);
+        var router = new VisitRouter("v");
+        var kiosk = new RouterParty("kiosk", true, track, null, [], [], counters);
+        router.Attach(kiosk);
+        router.Attach(new RouterParty("mum", false, null, null, [first], [], new PartyCounters(0)));
+        router.Attach(new RouterParty("dad", false, null, null, [second], [], new PartyCounters(0)));
+        var packet = Packets.Rtp(96, 1, 0, 0x1111);
+        track.OnRtp(packet, Packets.Info(packet));
+        var remb = new byte[64];
+        first.OnRtcp(remb.AsSpan(0, RtcpRemb.Write(remb, 1, 900_000, [0xAu])));
+        second.OnRtcp(remb.AsSpan(0, RtcpRemb.Write(remb, 2, 300_000, [0xBu])));
+
+        RtcpReporter.Report(kiosk, DateTimeOffset.UtcNow);
+
+        var compound = Assert.Single(senderChannel.Sent);
+        var reader = new RtcpCompoundReader(compound);
+        ulong? forwarded = null;
+        while (reader.MoveNext())
+        {
+            if (RtcpRemb.TryParse(reader.Current.Span, out var parsed))
+            {
+                Assert.Equal(0x1111u, parsed.GetSsrc(0));
+                forwarded = parsed.Bitrate;
+            }
+        }
+        Assert.NotNull(forwarded);
+        Assert.InRange(forwarded.Value, 299_000UL, 300_000UL);
+    }
+
+    [Fact]
     public void Ntp_time_counts_from_1900()
     {
         var ntp = RtcpReporter.NtpTimestamp(DateTimeOffset.UnixEpoch.AddSeconds(1.5));
