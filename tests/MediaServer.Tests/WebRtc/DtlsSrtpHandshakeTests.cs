@@ -231,6 +231,49 @@ public sealed class DtlsSrtpHandshakeTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
+    public async Task Close_notify_from_the_server_ends_the_clients_association(bool lingering)
+    {
+        var linger = lingering ? TimeSpan.FromMinutes(5) : TimeSpan.Zero;
+        var server = new DtlsSrtpServer(ServerCertificate, new DtlsOptions { PostHandshakeLinger = linger });
+        using var pair = Loopback.Wire(server, [ClientCertificate.Fingerprint]);
+        var serverRun = pair.Server.RunAsync();
+        var clientRun = pair.StartClient(Loopback.NewClient([SrtpProfiles.AeadAes128Gcm]));
+        Assert.True((await serverRun.WaitAsync(TestLimit)).Succeeded);
+        var clientTransport = await clientRun.WaitAsync(TestLimit);
+        if (!lingering)
+        {
+            await pair.Server.Stopped.WaitAsync(TestLimit);
+        }
+
+        var buffer = new byte[2048];
+        // Control: with nothing sent, a short receive simply times out (-1) and the association stays up.
+        Assert.Equal(-1, await Task.Run(() => clientTransport.Receive(buffer, 0, buffer.Length, 200)).WaitAsync(TestLimit));
+
+        pair.Server.SendCloseNotify();
+
+        // On close_notify the client's record layer closes its transport: the pending receive ends at once, long before its
+        // 10 s wait, with the transport closed under it.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var closed = await Task.Run(() =>
+        {
+            try
+            {
+                clientTransport.Receive(buffer, 0, buffer.Length, 10_000);
+                return false;
+            }
+            catch (Exception e) when (e is ObjectDisposedException || e.InnerException is ObjectDisposedException)
+            {
+                // BouncyCastle reports its own transport closed under the receive (wrapped in an internal_error alert).
+                return true;
+            }
+        }).WaitAsync(TestLimit);
+        Assert.True(closed, "the client's association did not close");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"closing took {clock.Elapsed}");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
     public async Task A_lost_final_flight_is_resent_only_while_the_handshake_lingers(bool linger)
     {
         var server = new DtlsSrtpServer(ServerCertificate, new DtlsOptions

@@ -118,6 +118,31 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
         }
     }
 
+    private DtlsTransport? _established;
+
+    /// <summary>
+    /// Ends the DTLS association from our side with close_notify (RFC 5246 §7.2.1), when the server closes the leg (terminate,
+    /// scheduled end, a newer leg): browsers then close the peer connection at once instead of waiting for ICE consent to
+    /// fail, so the person sees that the visit ended within a second. Does nothing before the handshake succeeded.
+    /// </summary>
+    public void SendCloseNotify()
+    {
+        var dtls = Interlocked.Exchange(ref _established, null);
+        if (dtls is null)
+        {
+            return;
+        }
+        _transport.AllowFinalSend();
+        try
+        {
+            dtls.Close();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException or Org.BouncyCastle.Tls.TlsException)
+        {
+            // The peer may be gone already; there is nothing left to tell it.
+        }
+    }
+
     /// <summary>Stops reading: a running handshake ends with <see cref="DtlsFailure.Cancelled"/>, a lingering one stops.</summary>
     public void Dispose()
     {
@@ -168,6 +193,7 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
                     return;
                 }
                 LogSucceeded(_server.Logger, _remoteText, result.Keys!.Profile);
+                Volatile.Write(ref _established, dtls);
                 completion.TrySetResult(result);
                 Linger(dtls);
             }

@@ -108,9 +108,14 @@ internal sealed class QueuedDatagramTransport : DatagramTransport
 
     public void Send(byte[] buf, int off, int len) => Send(buf.AsSpan(off, len));
 
+    private volatile bool _finalSendAllowed;
+
+    /// <summary>Lets one last flight out after the queue closed: our close_notify when the server ends the leg.</summary>
+    public void AllowFinalSend() => _finalSendAllowed = true;
+
     public void Send(ReadOnlySpan<byte> buffer)
     {
-        if (IsClosed)
+        if (IsClosed && !_finalSendAllowed)
         {
             // After close nothing may reach the peer: in particular no alert from a handshake we abandoned on our side.
             return;

@@ -89,6 +89,7 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
             return;
         }
         _port.Unregister(this);
+        _handshake?.SendCloseNotify();
         _handshake?.Dispose();
         lock (_protectLock)
         {
