@@ -105,7 +105,9 @@ public sealed class ReceiverSlot : IRtcpSink
     {
         var previous = Volatile.Read(ref _source);
         Volatile.Write(ref _source, track);
-        if (track is not null && !ReferenceEquals(previous, track))
+        // Not before the way to the receiver is up (a WebRTC leg in ICE/DTLS): that keyframe would be lost, and the throttle
+        // would hold back the request the leg makes once it is secure.
+        if (track is not null && !ReferenceEquals(previous, track) && _sender.IsReady)
         {
             // A receiver that starts (or restarts) with this source needs a keyframe to decode anything (RFC 4585 §6.3.1).
             // Queued: the router calls this under its lock, and a request is a send.
