@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace MediaServer.WebRtcTests.Harness;
+
+/// <summary>Counters of one received stream, from RTCPeerConnection.getStats() "inbound-rtp" (W3C webrtc-stats §7.4).</summary>
+internal sealed record InboundStream(string Kind, string? Mid, long PacketsReceived, long FramesDecoded, long BytesReceived);
+
+internal sealed record OutboundStream(string Kind, string? Mid, long PacketsSent, long FramesEncoded);
+
+/// <summary>What the page's window.visitPc reports: states, the mids of the first (sendrecv) slot pair, and per-stream counters.</summary>
+internal sealed record PeerStats(string ConnectionState, string IceConnectionState, string? FirstVideoMid, string? FirstAudioMid,
+    List<InboundStream> Inbound, List<OutboundStream> Outbound)
+{
+    public InboundStream? FirstVideo => Inbound.FirstOrDefault(s => s.Kind == "video" && s.Mid == FirstVideoMid);
+    public InboundStream? FirstAudio => Inbound.FirstOrDefault(s => s.Kind == "audio" && s.Mid == FirstAudioMid);
+    public long FramesDecoded => FirstVideo?.FramesDecoded ?? 0;
+    public long AudioPackets => FirstAudio?.PacketsReceived ?? 0;
+}
+
+/// <summary>window.visitTimings: performance.now() milliseconds of the join, and epoch milliseconds to compare two pages.</summary>
+internal sealed record VisitTimings(double? OfferPostedAt, double? RemoteDescriptionAt, double? ConnectedAt, double? FirstRemoteFrameAt,
+    double? RemoteDescriptionEpoch, double? ConnectedEpoch, double? FirstRemoteFrameEpoch);
+
+/// <summary>One /visit page in Chromium, and the probes the tests read from it.</summary>
+internal sealed class VisitPage
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+
+    private const string StatsScript = """
+        async () => {
+          const pc = window.visitPc;
+          if (!pc) return JSON.stringify(null);
+          const first = (kind) => {
+            const t = pc.getTransceivers().find((x) => x.receiver.track.kind === kind);
+            return t ? t.mid : null;
+          };
+          const inbound = [], outbound = [];
+          (await pc.getStats()).forEach((s) => {
+            if (s.type === 'inbound-rtp') inbound.push({ kind: s.kind, mid: s.mid ?? null, packetsReceived: s.packetsReceived ?? 0,
+              framesDecoded: s.framesDecoded ?? 0, bytesReceived: s.bytesReceived ?? 0 });
+            if (s.type === 'outbound-rtp') outbound.push({ kind: s.kind, mid: s.mid ?? null, packetsSent: s.packetsSent ?? 0,
+              framesEncoded: s.framesEncoded ?? 0 });
+          });
+          return JSON.stringify({ connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState,
+            firstVideoMid: first('video'), firstAudioMid: first('audio'), inbound, outbound });
+        }
+        """;
+
+    private readonly IBrowserContext _context;
+    private readonly ITestOutputHelper _output;
+    private readonly List<string> _console = [];
+    private readonly Lock _gate = new();
+
+    public string Name { get; }
+    public IPage Page { get; }
+
+    public VisitPage(string name, IBrowserContext context, IPage page, ITestOutputHelper output)
+    {
+        Name = name;
+        _context = context;
+        Page = page;
+        _output = output;
+        page.Console += (_, message) => Record($"console.{message.Type}: {message.Text}", message.Type == "error");
+        page.PageError += (_, error) => Record($"pageerror: {error}", isError: true);
+    }
+
+    /// <summary>Console errors and uncaught exceptions, in order.</summary>
+    public List<string> Errors { get; } = [];
+
+    private void Record(string line, bool isError)
+    {
+        lock (_gate)
+        {
+            _console.Add(line);
+            if (isError)
+            {
+                Errors.Add(line);
+            }
+        }
+    }
+
+    public async Task<PeerStats?> StatsAsync() =>
+        JsonSerializer.Deserialize<PeerStats>(await Page.EvaluateAsync<string>(StatsScript), Json);
+
+    public async Task<VisitTimings?> TimingsAsync() =>
+        JsonSerializer.Deserialize<VisitTimings>(await Page.EvaluateAsync<string>("() => JSON.stringify(window.visitTimings)"), Json);
+
+    /// <summary>body[data-state]: idle, joining, connecting, connected, ended.</summary>
+    public Task<string> StateAsync() => Page.EvaluateAsync<string>("() => document.body.dataset.state");
+
+    public async Task WaitForStateAsync(string state, TimeSpan timeout) =>
+        await Eventually.Until(async () => $"{await StateAsync()} | {await Page.InnerTextAsync("#status")} | {await EndedTextAsync()}",
+            s => s.StartsWith(state + " ", StringComparison.Ordinal), timeout, $"{Name} page state '{state}'");
+
+    public async Task<string> EndedTextAsync() =>
+        await Page.IsVisibleAsync("#ended") ? (await Page.InnerTextAsync("#ended")).Trim() : "";
+
+    /// <summary>Waits until the first slot's remote video has decoded at least <paramref name="frames"/> frames.</summary>
+    public Task<PeerStats?> WaitForFramesAsync(long frames, TimeSpan timeout) =>
+        Eventually.Until(StatsAsync, s => s is not null && s.FramesDecoded >= frames, timeout,
+            $"{Name}: remote video framesDecoded ≥ {frames}", TimeSpan.FromMilliseconds(250));
+
+    public Task<PeerStats?> WaitForAudioPacketsAsync(long packets, TimeSpan timeout) =>
+        Eventually.Until(StatsAsync, s => s is not null && s.AudioPackets >= packets, timeout,
+            $"{Name}: remote audio packetsReceived ≥ {packets}", TimeSpan.FromMilliseconds(250));
+
+    public async Task<string> ScreenshotAsync(string directory)
+    {
+        var path = Path.Combine(directory, $"{Name}.png");
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        _output.WriteLine($"{Name}: screenshot {path}");
+        return path;
+    }
+
+    public async Task CloseAsync()
+    {
+        lock (_gate)
+        {
+            foreach (var line in _console)
+            {
+                _output.WriteLine($"{Name} {line}");
+            }
+        }
+        try
+        {
+            await _context.CloseAsync();
+        }
+        catch (PlaywrightException)
+        {
+            // The browser went first.
+        }
+    }
+}
