@@ -66,7 +66,11 @@ internal sealed class ChromiumBrowser : IAsyncDisposable
         var page = await context.NewPageAsync();
         var visitPage = new VisitPage(name, context, page, _output);
         _pages.Add(visitPage);
-        await page.GotoAsync(url.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load, Timeout = 30_000 });
+        var response = await page.GotoAsync(url.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load, Timeout = 30_000 });
+        if (response is null || !response.Ok)
+        {
+            throw new InvalidOperationException($"{name}: GET {url.AbsolutePath} → {response?.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no response"}");
+        }
         return visitPage;
     }
 

@@ -90,12 +90,30 @@ internal sealed class VisitPage
     /// <summary>body[data-state]: idle, joining, connecting, connected, ended.</summary>
     public Task<string> StateAsync() => Page.EvaluateAsync<string>("() => document.body.dataset.state");
 
-    public async Task WaitForStateAsync(string state, TimeSpan timeout) =>
-        await Eventually.Until(async () => $"{await StateAsync()} | {await Page.InnerTextAsync("#status")} | {await EndedTextAsync()}",
-            s => s.StartsWith(state + " ", StringComparison.Ordinal), timeout, $"{Name} page state '{state}'");
+    /// <summary>Waits for body[data-state]; a page that ends while we wait for something else fails at once, saying why.</summary>
+    public async Task WaitForStateAsync(string state, TimeSpan timeout)
+    {
+        var seen = await Eventually.Until(
+            () => Page.EvaluateAsync<string>("""
+                () => `${document.body.dataset.state} | ${document.getElementById('status')?.textContent ?? ''} | `
+                  + (document.getElementById('ended')?.hidden === false ? document.getElementById('ended').innerText.trim() : '')
+                """),
+            s => s.StartsWith(state + " ", StringComparison.Ordinal) || s.StartsWith("ended ", StringComparison.Ordinal),
+            timeout, $"{Name} page state '{state}'");
+        if (!seen.StartsWith(state + " ", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"{Name} page ended while waiting for '{state}': {seen}");
+        }
+    }
 
-    public async Task<string> EndedTextAsync() =>
-        await Page.IsVisibleAsync("#ended") ? (await Page.InnerTextAsync("#ended")).Trim() : "";
+    /// <summary>Waits until a remote party's tile is on screen with decoded video (what a person would see).</summary>
+    public Task WaitForRemoteTileAsync(TimeSpan timeout) =>
+        Eventually.Until(() => Page.EvaluateAsync<int>(
+                "() => [...document.querySelectorAll('#tiles .tile:not([hidden]) video')].filter(v => v.videoWidth > 0).length"),
+            n => n > 0, timeout, $"{Name}: a remote tile showing video");
+
+    public Task<string> EndedTextAsync() =>
+        Page.EvaluateAsync<string>("() => document.getElementById('ended')?.hidden === false ? document.getElementById('ended').innerText.trim() : ''");
 
     /// <summary>Waits until the first slot's remote video has decoded at least <paramref name="frames"/> frames.</summary>
     public Task<PeerStats?> WaitForFramesAsync(long frames, TimeSpan timeout) =>
