@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 
 namespace MediaServer.WebRtcTests.Harness;
+
+internal readonly record struct FrameCount(long Video, long Audio);
 
 /// <summary>
 /// A plain-RTP party made of two FFmpeg processes (peers.md, "FFmpeg"): one sends a test pattern and a tone as VP8 + Opus to the
@@ -28,8 +29,6 @@ internal sealed class FfmpegPeer : IAsyncDisposable
         _videoPort = FreePorts.UdpPair();
         _audioPort = FreePorts.UdpPair();
     }
-
-    private string ReceivedFile => Path.Combine(_directory, "received.mkv");
 
     /// <summary>Our offer: where we receive (api.md: the m-line port is the client's receive port, RTCP on port+1).</summary>
     public string Offer => string.Join("\r\n",
@@ -75,7 +74,10 @@ internal sealed class FfmpegPeer : IAsyncDisposable
         return result;
     }
 
-    /// <summary>Starts keeping what the server relays to us (stopped with 'q' so the file is complete).</summary>
+    /// <summary>
+    /// Starts decoding what the server relays to us. framecrc prints one line per decoded frame as it goes ("stream, dts, pts,
+    /// duration, size, crc"), so the count survives however the process ends; short probing so the first second is not lost.
+    /// </summary>
     public void StartReceiving()
     {
         var sdp = Path.Combine(_directory, "receive.sdp");
@@ -84,8 +86,31 @@ internal sealed class FfmpegPeer : IAsyncDisposable
             $"m=video {_videoPort} RTP/AVP 96", "a=rtpmap:96 VP8/90000",
             $"m=audio {_audioPort} RTP/AVP 111", "a=rtpmap:111 opus/48000/2", ""));
         _receiver = ExternalProcess.Start("ffmpeg-receive", "ffmpeg",
-            ["-hide_banner", "-loglevel", "info", "-protocol_whitelist", "file,udp,rtp", "-i", sdp, "-map", "0", "-c", "copy",
-                "-y", ReceivedFile]);
+            ["-hide_banner", "-nostdin", "-loglevel", "warning", "-protocol_whitelist", "file,udp,rtp",
+                "-probesize", "32768", "-analyzeduration", "500000", "-i", sdp,
+                "-map", "0", "-flush_packets", "1", "-f", "framecrc", "-"]);
+    }
+
+    /// <summary>Frames decoded so far: (video, audio). Stream 0 is the SDP's video m-line, stream 1 its audio.</summary>
+    public FrameCount ReceivedFrames()
+    {
+        if (_receiver is null)
+        {
+            throw new InvalidOperationException("Not receiving.");
+        }
+        long video = 0, audio = 0;
+        foreach (var line in _receiver.StandardOutput.Split('\n'))
+        {
+            if (line.StartsWith("0,", StringComparison.Ordinal))
+            {
+                video++;
+            }
+            else if (line.StartsWith("1,", StringComparison.Ordinal))
+            {
+                audio++;
+            }
+        }
+        return new FrameCount(video, audio);
     }
 
     /// <summary>Sends a moving test pattern (VP8) and a 440 Hz tone (Opus) to the ports of the answer, in real time.</summary>
@@ -103,39 +128,8 @@ internal sealed class FfmpegPeer : IAsyncDisposable
         ]);
     }
 
-    /// <summary>Stops the receiver and counts the frames it kept, decoded by ffprobe: (video, audio).</summary>
-    public async Task<(long Video, long Audio)> StopReceivingAndCountAsync()
-    {
-        if (_receiver is null)
-        {
-            throw new InvalidOperationException("Not receiving.");
-        }
-        await _receiver.StopAsync(TimeSpan.FromSeconds(10));
-        if (!File.Exists(ReceivedFile))
-        {
-            return (0, 0);
-        }
-        await using var probe = ExternalProcess.Start("ffprobe", "ffprobe",
-            ["-v", "error", "-count_frames", "-show_entries", "stream=codec_type,codec_name,nb_read_frames", "-of", "json", ReceivedFile]);
-        await probe.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        long video = 0, audio = 0;
-        using var json = JsonDocument.Parse(probe.StandardOutput);
-        foreach (var stream in json.RootElement.GetProperty("streams").EnumerateArray())
-        {
-            var frames = stream.TryGetProperty("nb_read_frames", out var n) && long.TryParse(n.GetString(), CultureInfo.InvariantCulture, out var v) ? v : 0;
-            if (stream.GetProperty("codec_type").GetString() == "video")
-            {
-                video += frames;
-            }
-            else
-            {
-                audio += frames;
-            }
-        }
-        return (video, audio);
-    }
-
-    public string Log => $"{_sender?.Output}\n{_receiver?.Output}";
+    /// <summary>FFmpeg's own words (stderr; the receiver's stdout is the frame list).</summary>
+    public string Log => $"--- ffmpeg-send ---\n{_sender?.StandardError}\n--- ffmpeg-receive ---\n{_receiver?.StandardError}";
 
     public async ValueTask DisposeAsync()
     {
