@@ -73,6 +73,25 @@ public sealed class ReceiverSlot : IRtcpSink
 
     public bool Accepts(MediaCodec codec) => _payloadTypeByCodec[(int)codec] != MediaCodecs.NoPayloadType;
 
+    private long _packetsSent;
+    private long _octetsSent;
+
+    /// <summary>Where this slot's sender reports go (the receiver's transport); null where none are sent.</summary>
+    public IRtcpChannel? Rtcp { get; set; }
+
+    public long PacketsSent => Volatile.Read(ref _packetsSent);
+
+    /// <summary>Payload octets sent (RFC 3550 §6.4.1 sender's octet count).</summary>
+    public long OctetsSent => Volatile.Read(ref _octetsSent);
+
+    /// <summary>The RTP timestamp this slot's stream would carry now, and the clock it runs at (for sender reports).</summary>
+    public (uint Timestamp, int ClockRate) CurrentTimestamp(long nowTicks)
+    {
+        var clock = Kind == MediaKind.Video ? 90000 : 48000;
+        var elapsed = Math.Max(0, nowTicks - Volatile.Read(ref _lastSentTicks));
+        return (_highestTimestamp + (uint)(elapsed * (double)clock / Stopwatch.Frequency), clock);
+    }
+
     private long _retransmitted;
     private long _nacksUnanswered;
 
@@ -189,6 +208,11 @@ public sealed class ReceiverSlot : IRtcpSink
             _metrics.CountDrop(DropReason.CodecMismatch);
             return;
         }
+        if (!_sender.IsReady)
+        {
+            _metrics.CountDrop(DropReason.NotConnected);
+            return;
+        }
 
         if (!_started || !ReferenceEquals(from, _lastSource) || header.Ssrc != _lastSourceSsrc)
         {
@@ -215,6 +239,8 @@ public sealed class ReceiverSlot : IRtcpSink
         {
             _counters.CountOut(packet.Length);
             _metrics.CountOut(packet.Length);
+            Interlocked.Increment(ref _packetsSent);
+            Interlocked.Add(ref _octetsSent, packet.Length - header.HeaderLength);
         }
         else
         {

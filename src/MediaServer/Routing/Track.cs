@@ -71,6 +71,9 @@ public sealed class Track : IRtpSink
     /// <summary>Keyframe requests sent to the sender (after throttling).</summary>
     public long KeyframeRequests => Volatile.Read(ref _keyframeRequests);
 
+    /// <summary>Where receiver reports about this track go (the sender's transport); null where none are sent.</summary>
+    public IRtcpChannel? Rtcp { get; set; }
+
     /// <summary>Where keyframe requests go; set by the sender's transport.</summary>
     public void SetKeyframeSource(IKeyframeSource source) => Volatile.Write(ref _keyframeSource, source);
 

@@ -14,7 +14,7 @@ namespace MediaServer.Transport;
 /// that, datagrams from anywhere else are dropped and counted. Valid RTP goes to the sink; nothing here throws or allocates
 /// per packet.
 /// </summary>
-public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource
+public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChannel
 {
     private readonly UdpPortPair _ports;
     private readonly IPAddress? _expectedSource;
@@ -64,6 +64,12 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource
     private long _keyframeRequestsSent;
 
     public long KeyframeRequestsSent => Volatile.Read(ref _keyframeRequestsSent);
+
+    public bool SendRtcp(ReadOnlySpan<byte> compound)
+    {
+        var destination = RtcpDestination;
+        return !_closed && destination is not null && RtcpSender.TrySend(compound, destination);
+    }
 
     /// <summary>Sends the client a PLI for its track (RFC 4585 §6.3.1) from this m-line's RTCP port.</summary>
     public void RequestKeyframe(uint mediaSsrc)

@@ -9,6 +9,8 @@ internal sealed class RecordingSender : IDatagramSender
 {
     public List<byte[]> Sent { get; } = [];
 
+    public bool IsReady => true;
+
     public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         Sent.Add(datagram.ToArray());
