@@ -25,10 +25,13 @@ public sealed class AiortcInteropTests(ITestOutputHelper output)
         await kiosk.WaitForRemoteTileAsync(TimeSpan.FromSeconds(30));
         await kiosk.ScreenshotAsync(scenario.Artifacts);
         var result = await AiortcPeer.ResultAsync(aiortc, TimeSpan.FromSeconds(Seconds + 60));
+        // What the kiosk sent aiortc: keyframes, and the keyframe requests (PLI/FIR) the server relayed to it.
+        var sent = (await kiosk.StatsAsync())?.Outbound.FirstOrDefault(o => o.Kind == "video");
+        scenario.Log($"kiosk video sender: {sent}");
 
         scenario.Log($"kiosk decoded aiortc's video: {first.FramesDecoded} → {later!.FramesDecoded} frames; aiortc: {result}");
         Assert.True(result.Ok, $"aiortc: {result}\n{aiortc.Output}");
-        Assert.True(result.FramesReceived >= 60, $"aiortc received {result.FramesReceived} video frames in {Seconds} s");
+        Assert.True(result.FramesReceived >= 60, $"aiortc received {result.FramesReceived} video frames in {Seconds} s\n{aiortc.StandardError}");
         ChromiumInteropTests.AssertNoScriptErrors(kiosk);
     }
 
@@ -48,7 +51,7 @@ public sealed class AiortcInteropTests(ITestOutputHelper output)
         scenario.Log($"visitor received aiortc's audio: {first.AudioPackets} → {later!.AudioPackets} packets; aiortc: {result}");
         Assert.True(result.Ok, $"aiortc: {result}\n{aiortc.Output}");
         // Chromium sends 20 ms Opus frames: 50 a second.
-        Assert.True(result.FramesReceived >= 150, $"aiortc received {result.FramesReceived} audio frames in {Seconds} s");
+        Assert.True(result.FramesReceived >= 150, $"aiortc received {result.FramesReceived} audio frames in {Seconds} s\n{aiortc.StandardError}");
         ChromiumInteropTests.AssertNoScriptErrors(visitor);
     }
 }

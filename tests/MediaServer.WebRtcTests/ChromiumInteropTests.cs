@@ -72,6 +72,38 @@ public sealed class ChromiumInteropTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Kiosk_sees_two_visitors_on_separate_slots()
+    {
+        await using var scenario = await Scenario.StartAsync(output);
+        var visit = await scenario.Api.CreateVisitAsync(visitors: 2);
+        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
+        var first = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor1");
+        var second = await scenario.OpenVisitAsync(visit.VisitorTokens[1], "visitor2");
+        foreach (var page in new[] { kiosk, first, second })
+        {
+            await page.WaitForStateAsync("connected", Connect);
+        }
+
+        // api.md: the sendrecv pair carries the first visitor, the next recvonly pair the second; each decodes on its own slot.
+        var stats = await Eventually.Until(kiosk.StatsAsync,
+            s => s is not null && s.Video(0)?.FramesDecoded > 30 && s.Video(1)?.FramesDecoded > 30
+                && s.Audio(0)?.PacketsReceived > 25 && s.Audio(1)?.PacketsReceived > 25,
+            Media, "the kiosk to decode both visitors, each on its own slot");
+        scenario.Log($"kiosk slot 0: {stats!.Video(0)} {stats.Audio(0)}; slot 1: {stats.Video(1)} {stats.Audio(1)}");
+        await Eventually.Until(() => kiosk.Page.EvaluateAsync<int>(
+                "() => [...document.querySelectorAll('#tiles .tile:not([hidden]) video')].filter(v => v.videoWidth > 0).length"),
+            n => n == 2, Media, "two remote tiles on the kiosk page");
+        await kiosk.ScreenshotAsync(scenario.Artifacts);
+        // Each visitor sees the kiosk first (slot 0) and the other visitor on slot 1.
+        foreach (var page in new[] { first, second })
+        {
+            await Eventually.Until(page.StatsAsync, s => s is not null && s.Video(0)?.FramesDecoded > 30 && s.Video(1)?.FramesDecoded > 30,
+                Media, $"{page.Name} to decode the kiosk and the other visitor");
+        }
+        AssertNoScriptErrors(kiosk);
+    }
+
+    [Fact]
     public async Task Terminating_the_visit_tells_both_pages_that_the_facility_ended_it()
     {
         await using var scenario = await Scenario.StartAsync(output);

@@ -23,7 +23,12 @@ internal static class AiortcPeer
         return ExternalProcess.Start($"aiortc-{kind}", Python,
             [RepoPaths.PeerScript("aiortc_peer.py"), server.ToString().TrimEnd('/'), visitId, token, kind,
                 seconds.ToString(CultureInfo.InvariantCulture)],
-            new Dictionary<string, string> { ["PYTHONUNBUFFERED"] = "1" });
+            new Dictionary<string, string>
+            {
+                ["PYTHONUNBUFFERED"] = "1",
+                // WEBRTC_TESTS_AIORTC_DEBUG=1 makes the script log aiortc's packet routing and both SDPs to stderr.
+                ["AIORTC_PEER_DEBUG"] = Environment.GetEnvironmentVariable("WEBRTC_TESTS_AIORTC_DEBUG") ?? "",
+            });
     }
 
     /// <summary>Waits for the script and reads its result line; the process output goes into the exception when there is none.</summary>

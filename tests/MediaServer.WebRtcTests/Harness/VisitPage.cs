@@ -5,18 +5,28 @@ using Xunit.Abstractions;
 namespace MediaServer.WebRtcTests.Harness;
 
 /// <summary>Counters of one received stream, from RTCPeerConnection.getStats() "inbound-rtp" (W3C webrtc-stats §7.4).</summary>
-internal sealed record InboundStream(string Kind, string? Mid, long PacketsReceived, long FramesDecoded, long BytesReceived);
+internal sealed record InboundStream(string Kind, string? Mid, long PacketsReceived, long FramesDecoded, long BytesReceived,
+    long KeyFramesDecoded, long PliCount);
 
-internal sealed record OutboundStream(string Kind, string? Mid, long PacketsSent, long FramesEncoded);
+/// <summary>Counters of one sent stream ("outbound-rtp"): keyframes sent and the keyframe requests (PLI/FIR) that asked for them.</summary>
+internal sealed record OutboundStream(string Kind, string? Mid, long PacketsSent, long FramesEncoded, long KeyFramesEncoded, long PliCount,
+    long FirCount, long NackCount);
 
-/// <summary>What the page's window.visitPc reports: states, the mids of the first (sendrecv) slot pair, and per-stream counters.</summary>
-internal sealed record PeerStats(string ConnectionState, string IceConnectionState, string? FirstVideoMid, string? FirstAudioMid,
+/// <summary>
+/// What the page's window.visitPc reports: states, the mids of each slot (slot k = the k-th video and k-th audio transceiver;
+/// slot 0 is the sendrecv pair), and per-stream counters.
+/// </summary>
+internal sealed record PeerStats(string ConnectionState, string IceConnectionState, List<string?> VideoMids, List<string?> AudioMids,
     List<InboundStream> Inbound, List<OutboundStream> Outbound)
 {
-    public InboundStream? FirstVideo => Inbound.FirstOrDefault(s => s.Kind == "video" && s.Mid == FirstVideoMid);
-    public InboundStream? FirstAudio => Inbound.FirstOrDefault(s => s.Kind == "audio" && s.Mid == FirstAudioMid);
-    public long FramesDecoded => FirstVideo?.FramesDecoded ?? 0;
-    public long AudioPackets => FirstAudio?.PacketsReceived ?? 0;
+    public InboundStream? Video(int slot) =>
+        slot < VideoMids.Count ? Inbound.FirstOrDefault(s => s.Kind == "video" && s.Mid == VideoMids[slot]) : null;
+
+    public InboundStream? Audio(int slot) =>
+        slot < AudioMids.Count ? Inbound.FirstOrDefault(s => s.Kind == "audio" && s.Mid == AudioMids[slot]) : null;
+
+    public long FramesDecoded => Video(0)?.FramesDecoded ?? 0;
+    public long AudioPackets => Audio(0)?.PacketsReceived ?? 0;
 }
 
 /// <summary>window.visitTimings: performance.now() milliseconds of the join, and epoch milliseconds to compare two pages.</summary>
@@ -32,19 +42,18 @@ internal sealed class VisitPage
         async () => {
           const pc = window.visitPc;
           if (!pc) return JSON.stringify(null);
-          const first = (kind) => {
-            const t = pc.getTransceivers().find((x) => x.receiver.track.kind === kind);
-            return t ? t.mid : null;
-          };
+          const mids = (kind) => pc.getTransceivers().filter((x) => x.receiver.track.kind === kind).map((x) => x.mid);
           const inbound = [], outbound = [];
           (await pc.getStats()).forEach((s) => {
             if (s.type === 'inbound-rtp') inbound.push({ kind: s.kind, mid: s.mid ?? null, packetsReceived: s.packetsReceived ?? 0,
-              framesDecoded: s.framesDecoded ?? 0, bytesReceived: s.bytesReceived ?? 0 });
+              framesDecoded: s.framesDecoded ?? 0, bytesReceived: s.bytesReceived ?? 0, keyFramesDecoded: s.keyFramesDecoded ?? 0,
+              pliCount: s.pliCount ?? 0 });
             if (s.type === 'outbound-rtp') outbound.push({ kind: s.kind, mid: s.mid ?? null, packetsSent: s.packetsSent ?? 0,
-              framesEncoded: s.framesEncoded ?? 0 });
+              framesEncoded: s.framesEncoded ?? 0, keyFramesEncoded: s.keyFramesEncoded ?? 0, pliCount: s.pliCount ?? 0,
+              firCount: s.firCount ?? 0, nackCount: s.nackCount ?? 0 });
           });
           return JSON.stringify({ connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState,
-            firstVideoMid: first('video'), firstAudioMid: first('audio'), inbound, outbound });
+            videoMids: mids('video'), audioMids: mids('audio'), inbound, outbound });
         }
         """;
 

@@ -11,6 +11,8 @@ Exit code 0 when joined and connected, 2 when the join was refused, 3 when the c
 import argparse
 import asyncio
 import json
+import logging
+import os
 import sys
 import time
 import urllib.error
@@ -109,6 +111,8 @@ async def run(args):
         return 2
 
     location = headers.get("Location")
+    if os.environ.get("AIORTC_PEER_DEBUG"):
+        print("--- offer ---\n%s--- answer ---\n%s" % (pc.localDescription.sdp, body), file=sys.stderr)
     clock["answer"] = time.monotonic()
     await pc.setRemoteDescription(RTCSessionDescription(sdp=body, type="answer"))
     try:
@@ -152,6 +156,9 @@ def main():
     parser.add_argument("kind", choices=("video", "audio"))
     parser.add_argument("seconds", type=float)
     args = parser.parse_args()
+    if os.environ.get("AIORTC_PEER_DEBUG"):
+        # aiortc logs every RTP/RTCP packet it routes at DEBUG: the way to see why a stream is dropped.
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
     try:
         return asyncio.run(run(args))
     except Exception as error:  # One JSON line, whatever happened, so the test can report it.
