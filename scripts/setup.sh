@@ -16,6 +16,9 @@ packages=()
 command -v ffmpeg >/dev/null 2>&1 || packages+=(ffmpeg)
 if [ "$want_tests" = 1 ]; then
   command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
+  # WebRTC interop tests: Debian's Chromium (driven by Playwright, never its own browser download) and aiortc on Debian's python.
+  [ -x /usr/bin/chromium ] || packages+=(chromium)
+  /usr/bin/python3 -c 'import aiortc' >/dev/null 2>&1 || packages+=(python3-aiortc)
 fi
 
 if [ "${#packages[@]}" -gt 0 ]; then

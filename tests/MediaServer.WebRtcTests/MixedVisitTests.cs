@@ -1,0 +1,35 @@
+using MediaServer.WebRtcTests.Harness;
+using Xunit.Abstractions;
+
+namespace MediaServer.WebRtcTests;
+
+/// <summary>A plain-RTP kiosk (FFmpeg) and a WebRTC visitor (Chromium) in one visit: the relay bridges the two leg kinds.</summary>
+public sealed class MixedVisitTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Plain_rtp_kiosk_and_chromium_visitor_receive_each_other()
+    {
+        await using var scenario = await Scenario.StartAsync(output);
+        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
+        var ffmpeg = scenario.Own(new FfmpegPeer(Path.Combine(scenario.Artifacts, "ffmpeg-kiosk")));
+        await ffmpeg.JoinAsync(scenario.Api, visit.Id, visit.KioskToken);
+        ffmpeg.StartReceiving();
+        ffmpeg.StartSending(TimeSpan.FromSeconds(120));
+
+        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
+        await visitor.WaitForStateAsync("connected", TimeSpan.FromSeconds(30));
+        await ChromiumInteropTests.AssertMediaFlowsAsync(scenario, visitor);
+        await visitor.WaitForRemoteTileAsync(TimeSpan.FromSeconds(30));
+        await visitor.ScreenshotAsync(scenario.Artifacts);
+        scenario.Log("server view: " + await scenario.Api.DescribeAsync(visit.Id));
+
+        // FFmpeg decodes the visitor's video and audio, and keeps decoding more of both.
+        var first = await Eventually.Until(() => Task.FromResult(ffmpeg.ReceivedFrames()), f => f.Video > 0 && f.Audio > 0,
+            TimeSpan.FromSeconds(30), "FFmpeg kiosk to decode the visitor's video and audio");
+        var (video, audio) = await Eventually.Until(() => Task.FromResult(ffmpeg.ReceivedFrames()),
+            f => f.Video >= first.Video + 30 && f.Audio >= first.Audio + 50, TimeSpan.FromSeconds(30),
+            "FFmpeg kiosk to decode 30 more video and 50 more audio frames");
+        scenario.Log($"ffmpeg kiosk decoded from the Chromium visitor: video {first.Video} → {video} frames, audio {first.Audio} → {audio} frames");
+        ChromiumInteropTests.AssertNoScriptErrors(visitor);
+    }
+}
