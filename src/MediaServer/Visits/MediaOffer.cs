@@ -1,15 +1,8 @@
+using MediaServer.Codecs.Sdp;
 using System.Net;
 using MediaServer.Routing;
 
 namespace MediaServer.Visits;
-
-public enum MediaDirection
-{
-    SendRecv,
-    SendOnly,
-    RecvOnly,
-    Inactive,
-}
 
 /// <summary>A codec as one m-line of an offer names it.</summary>
 public sealed record OfferedFormat(byte PayloadType, MediaCodec Codec, string RtpMap, string? Fmtp);
@@ -23,7 +16,7 @@ public sealed record OfferedMedia(
     IReadOnlyList<string> Formats,
     IPAddress? Address,
     int? RtcpPort,
-    MediaDirection Direction,
+    SdpDirection Direction,
     IReadOnlyList<OfferedFormat> Supported,
     string? Mid)
 {
@@ -35,10 +28,10 @@ public sealed record OfferedMedia(
     };
 
     /// <summary>Whether the client will send on this m-line (our answer then receives).</summary>
-    public bool ClientSends => Direction is MediaDirection.SendRecv or MediaDirection.SendOnly;
+    public bool ClientSends => Direction is SdpDirection.SendRecv or SdpDirection.SendOnly;
 
     /// <summary>Whether the client wants to receive on this m-line.</summary>
-    public bool ClientReceives => Direction is MediaDirection.SendRecv or MediaDirection.RecvOnly;
+    public bool ClientReceives => Direction is SdpDirection.SendRecv or SdpDirection.RecvOnly;
 }
 
 public sealed record MediaOffer(bool IsWebRtc, IPAddress? SessionAddress, IReadOnlyList<OfferedMedia> Media);

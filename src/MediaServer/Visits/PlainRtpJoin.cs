@@ -1,3 +1,4 @@
+using MediaServer.Codecs.Sdp;
 using System.Net;
 using System.Security.Cryptography;
 using MediaServer.Metrics;
@@ -8,7 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace MediaServer.Visits;
 
 /// <summary>An m-line of our answer: the port we receive on (0 = rejected) and the formats we accept.</summary>
-public sealed record AnsweredMedia(OfferedMedia Offer, int Port, IReadOnlyList<OfferedFormat> Formats, MediaDirection Direction);
+public sealed record AnsweredMedia(OfferedMedia Offer, int Port, IReadOnlyList<OfferedFormat> Formats, SdpDirection Direction);
 
 public sealed record JoinRefusal(int Status, string Title, string Detail);
 
@@ -52,7 +53,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
         {
             if (media.Kind is not { } kind || media.Port == 0 || media.Supported.Count == 0)
             {
-                answers.Add(new AnsweredMedia(media, 0, [], MediaDirection.Inactive));
+                answers.Add(new AnsweredMedia(media, 0, [], SdpDirection.Inactive));
                 continue;
             }
             IReadOnlyList<OfferedFormat> formats = media.Supported;
@@ -76,7 +77,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
                 }
                 formats = narrowed;
             }
-            answers.Add(new AnsweredMedia(media, -1, formats, Reverse(media.Direction)));
+            answers.Add(new AnsweredMedia(media, -1, formats, media.Direction.Reverse()));
         }
 
         // What the others send must be receivable by this party.
@@ -173,14 +174,6 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
 
     /// <summary>Raised (off the packet path) when a leg's first media packet arrives.</summary>
     public event Action<Visit>? FirstMedia;
-
-    private static MediaDirection Reverse(MediaDirection direction) => direction switch
-    {
-        MediaDirection.SendOnly => MediaDirection.RecvOnly,
-        MediaDirection.RecvOnly => MediaDirection.SendOnly,
-        MediaDirection.Inactive => MediaDirection.Inactive,
-        _ => MediaDirection.SendRecv,
-    };
 
     private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
 
