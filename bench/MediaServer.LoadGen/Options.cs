@@ -17,7 +17,8 @@ internal sealed record Options
     public int VideoPacketBytes { get; init; } = 1200;
     public int AudioPacketBytes { get; init; } = 120;
     public int TickMilliseconds { get; init; } = 5;
-    public int WarmUpSeconds { get; init; } = 2;
+    public int WarmUpSeconds { get; init; } = 10;
+    public int IdleSeconds { get; init; }
 
     /// <summary>Extra environment for the server we start (KEY=VALUE), e.g. runtime knobs to compare.</summary>
     public IReadOnlyList<string> ServerEnvironment { get; init; } = [];
@@ -25,12 +26,13 @@ internal sealed record Options
     public const string Usage =
         """
         usage: MediaServer.LoadGen --visits N --seconds S [--visitors V] [--server-dll PATH | --url http://HOST:PORT --token OFFICER_JWT [--pid PID]]
-                                   [--seed 1] [--video-kbps 1200] [--video-packet 1200] [--audio-packet 120] [--tick-ms 5] [--warmup 2] [--server-env KEY=VALUE]...
+                                   [--seed 1] [--video-kbps 1200] [--video-packet 1200] [--audio-packet 120] [--tick-ms 5] [--warmup 10] [--idle 0] [--server-env KEY=VALUE]...
           Starts the server itself unless --url is given (then --token must be an officer/admin token for that server, and --pid
           lets it read the server's CPU and memory from /proc). Each visit has one kiosk and V visitors; every party sends VP8-like
           video (~1200-byte packets at --video-kbps) and Opus-like audio (50 packets/s) as plain RTP on 127.0.0.1 and receives
-          every other party. Media flows for --warmup seconds first (JIT, address latching, the visit going live); only packets
-          sent in the following --seconds are counted and timed.
+          every other party. Media flows for --warmup seconds first: address latching, the visits going live, and the runtime's
+          tiered JIT, which recompiles what the joins ran for several seconds after them; only packets sent in the following --seconds
+          are counted and timed. --idle N samples the server's CPU for N s with every leg up and no media yet, as a baseline.
         """;
 
     public static Options Parse(string[] args)
@@ -64,6 +66,7 @@ internal sealed record Options
                 "--audio-packet" => options with { AudioPacketBytes = NextInt(40, 1400) },
                 "--tick-ms" => options with { TickMilliseconds = NextInt(1, 50) },
                 "--warmup" => options with { WarmUpSeconds = NextInt(0, 60) },
+                "--idle" => options with { IdleSeconds = NextInt(0, 60) },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, Next()] },
                 "-h" or "--help" => throw new ArgumentException(""),
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),

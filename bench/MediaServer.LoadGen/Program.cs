@@ -127,6 +127,18 @@ namespace MediaServer.LoadGen
                     }
                 }
 
+                // What the server burns with every leg up and no media, to tell the relay's cost from the host's own.
+                // Right after the joins this includes the tiered JIT recompiling the join path (seconds of CPU on this machine).
+                double? idleCpu = null;
+                if (options.IdleSeconds > 0 && serverPid is { } idlePid2 && ProcStat.CpuTime(idlePid2) is { } idleBefore)
+                {
+                    var idleStart = Stopwatch.GetTimestamp();
+                    await Task.Delay(TimeSpan.FromSeconds(options.IdleSeconds), cancellation).ConfigureAwait(false);
+                    idleCpu = ProcStat.CpuTime(idlePid2) is { } idleAfter
+                        ? (idleAfter - idleBefore).TotalSeconds / Stopwatch.GetElapsedTime(idleStart).TotalSeconds
+                        : null;
+                }
+
                 var sender = new TrafficSender(streams, options.TickMilliseconds, random);
                 var startTicks = Stopwatch.GetTimestamp();
                 var measureFromTicks = startTicks + (options.WarmUpSeconds * Stopwatch.Frequency);
@@ -143,15 +155,19 @@ namespace MediaServer.LoadGen
                         await Task.Delay(untilMeasuring, cancellation).ConfigureAwait(false);
                     }
                 }
-                var metricsBefore = await api.MetricsAsync(cancellation).ConfigureAwait(false);
-                var udpBefore = ProcStat.UdpCounters();
+                // CPU first (cheap, and the window's edges matter), then the HTTP scrape, which a busy server may answer late.
                 var serverCpuBefore = serverPid is { } p1 ? ProcStat.CpuTime(p1) : null;
                 var ownCpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-                var windowStart = Stopwatch.GetTimestamp();
+                var cpuWindowStart = Stopwatch.GetTimestamp();
+                var udpBefore = ProcStat.UdpCounters();
+                var loadBefore = ProcStat.LoadAverage();
+                var metricsBefore = await api.MetricsAsync(cancellation).ConfigureAwait(false);
                 await ProgressUntilAsync(senderThread, counters, streams, options.Seconds, cancellation).ConfigureAwait(false);
-                var sendSeconds = Stopwatch.GetElapsedTime(windowStart).TotalSeconds;
                 var serverCpuAfter = serverPid is { } p2 ? ProcStat.CpuTime(p2) : null;
                 var ownCpuAfter = Process.GetCurrentProcess().TotalProcessorTime;
+                var cpuSeconds = Stopwatch.GetElapsedTime(cpuWindowStart).TotalSeconds;
+                // Packets are counted by when they were sent, so rates use the sender's own window.
+                var sendSeconds = (endTicks - measureFromTicks) / (double)Stopwatch.Frequency;
                 var memory = serverPid is { } p3 ? ProcStat.Memory(p3) : (null, null);
 
                 // Let what is in flight arrive: stop once nothing new came for 300 ms (at most 3 s).
@@ -171,9 +187,11 @@ namespace MediaServer.LoadGen
                 var metricsAfter = await api.MetricsAsync(cancellation).ConfigureAwait(false);
                 var udpAfter = ProcStat.UdpCounters();
 
+                var loadAfter = ProcStat.LoadAverage();
                 Report.Print(options, parties.Count, streams, counters, sender, sendSeconds,
-                    serverCpuBefore is { } b && serverCpuAfter is { } a ? (a - b).TotalSeconds / sendSeconds : null,
-                    (ownCpuAfter - ownCpuBefore).TotalSeconds / sendSeconds, memory, metricsBefore, metricsAfter, udpBefore, udpAfter);
+                    serverCpuBefore is { } b && serverCpuAfter is { } a ? (a - b).TotalSeconds / cpuSeconds : null, idleCpu,
+                    (ownCpuAfter - ownCpuBefore).TotalSeconds / cpuSeconds, memory, metricsBefore, metricsAfter, udpBefore, udpAfter,
+                    $"{loadBefore} -> {loadAfter}");
 
                 foreach (var party in parties)
                 {
@@ -295,9 +313,9 @@ namespace MediaServer.LoadGen
     internal static class Report
     {
         public static void Print(Options options, int parties, List<OutgoingStream> streams, ReceptionCounters counters, TrafficSender sender,
-            double seconds, double? serverCpu, double ownCpu, (long? Rss, long? Peak) memory,
+            double seconds, double? serverCpu, double? serverIdleCpu, double ownCpu, (long? Rss, long? Peak) memory,
             Dictionary<string, double> metricsBefore, Dictionary<string, double> metricsAfter,
-            Dictionary<string, long> udpBefore, Dictionary<string, long> udpAfter)
+            Dictionary<string, long> udpBefore, Dictionary<string, long> udpAfter, string loadAverage)
         {
             long sent = 0, expected = 0, received = 0, sendErrors = 0;
             long videoExpected = 0, videoReceived = 0, audioExpected = 0, audioReceived = 0;
@@ -342,13 +360,17 @@ namespace MediaServer.LoadGen
                 ("relayed packets/s", $"{received / seconds:0}"),
                 ("loss", $"{Loss(expected, received)} (video {Loss(videoExpected, videoReceived)}, audio {Loss(audioExpected, audioReceived)}; streams with nothing received: {silentStreams})"),
                 ("added latency p50 / p99 / max", $"{latency.Percentile(0.50):0.000} / {latency.Percentile(0.99):0.000} / {latency.MaxMilliseconds:0.000} ms ({latency.Count} samples)"),
-                ("server CPU", serverCpu is { } cpu ? $"{cpu * 100:0.0} % of one core (utime+stime over the send window)" : "n/a (no server pid)"),
+                ("server CPU", serverCpu is { } cpu
+                    ? $"{cpu * 100:0.0} % of one core (utime+stime over the send window"
+                        + (serverIdleCpu is { } idle ? $"; {idle * 100:0.0} % with the same legs and no media yet)" : ")")
+                    : "n/a (no server pid)"),
                 ("server RSS", $"{Mb(memory.Rss)} at the end of the window (peak {Mb(memory.Peak)})"),
                 ("load generator CPU", $"{ownCpu * 100:0.0} % of one core"),
                 ("server counters (delta)", $"in {Delta("mediaserver_packets_in_total"):0}, out {Delta("mediaserver_packets_out_total"):0}, drops "
                     + string.Join(", ", metricsAfter.Keys.Where(k => k.StartsWith("mediaserver_drops_total", StringComparison.Ordinal))
                         .Select(k => $"{k[(k.IndexOf('"', StringComparison.Ordinal) + 1)..k.LastIndexOf('"')]}={Delta(k):0}"))),
                 ("kernel UDP (delta, machine-wide)", $"RcvbufErrors {UdpDelta("RcvbufErrors")}, SndbufErrors {UdpDelta("SndbufErrors")}, InErrors {UdpDelta("InErrors")}"),
+                ("machine load average (1 min)", $"{loadAverage} on {Environment.ProcessorCount} cores"),
                 ("other datagrams received", $"RTCP {Interlocked.Read(ref counters.Rtcp)}, not ours {Interlocked.Read(ref counters.Foreign)}, "
                     + $"warm-up {Interlocked.Read(ref counters.WarmUp)} (of {streams.Sum(s => s.WarmUpSent)} warm-up packets sent)"),
             };
@@ -365,7 +387,8 @@ namespace MediaServer.LoadGen
                 + $"p50_ms={latency.Percentile(0.50):0.000} p99_ms={latency.Percentile(0.99):0.000} max_ms={latency.MaxMilliseconds:0.000} "
                 + $"server_cpu_pct={(serverCpu is { } c ? (c * 100).ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} "
                 + $"server_rss_mib={(memory.Rss is { } r ? (r / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} "
-                + $"loadgen_cpu_pct={ownCpu * 100:0.0}");
+                + $"server_idle_cpu_pct={(serverIdleCpu is { } i ? (i * 100).ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} "
+                + $"loadgen_cpu_pct={ownCpu * 100:0.0} loadavg={loadAverage.Replace(" ", "", StringComparison.Ordinal)}");
         }
     }
 }

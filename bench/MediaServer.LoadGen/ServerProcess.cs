@@ -238,6 +238,19 @@ internal static class ProcStat
             1024 * long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
     }
 
+    /// <summary>The 1-minute load average: how many threads wanted the machine's cores besides us.</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
+
     /// <summary>Kernel UDP counters (RcvbufErrors, SndbufErrors, InErrors) from /proc/net/snmp: loss the kernel took.</summary>
     public static Dictionary<string, long> UdpCounters()
     {
