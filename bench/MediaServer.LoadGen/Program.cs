@@ -65,11 +65,15 @@ namespace MediaServer.LoadGen
             using var stopReceiving = new CancellationTokenSource();
             try
             {
-                Uri baseUrl;
-                string officerToken;
-                int? serverPid;
-                int serverPortMin;
-                if (options.Url is null)
+                Uri? baseUrl = null;
+                string? officerToken = null;
+                int? serverPid = null;
+                var serverPortMin = 0;
+                if (options.Direct)
+                {
+                    Console.WriteLine("Direct mode: no server; each party sends straight to every other party.");
+                }
+                else if (options.Url is null)
                 {
                     serverPortMin = PortRanges.FindFreeUdpRange(serverRange, random);
                     var dll = options.ServerDll ?? DefaultServerDll();
@@ -82,7 +86,6 @@ namespace MediaServer.LoadGen
                 }
                 else
                 {
-                    serverPortMin = 0;
                     baseUrl = options.Url;
                     officerToken = options.Token!;
                     serverPid = options.ServerPid;
@@ -91,7 +94,7 @@ namespace MediaServer.LoadGen
                 var clientFirst = PortRanges.FindFreeUdpRange(clientRange, random,
                     serverPortMin == 0 ? null : (serverPortMin, serverPortMin + serverRange - 1));
                 var clientPorts = new ClientPorts(clientFirst, clientFirst + clientRange - 1);
-                using var api = new ApiClient(baseUrl);
+                using var api = baseUrl is null ? null : new ApiClient(baseUrl);
                 using var setupTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 setupTimeout.CancelAfter(setupBudget);
 
@@ -101,20 +104,28 @@ namespace MediaServer.LoadGen
                 var end = now + TimeSpan.FromSeconds(options.Seconds + 60) + setupBudget;
                 for (var v = 0; v < options.Visits; v++)
                 {
-                    var visit = await api.CreateVisitAsync(officerToken, v, options.Visitors, now, end, setupTimeout.Token).ConfigureAwait(false);
+                    if (api is null)
+                    {
+                        var visitParties = Enumerable.Range(0, partiesPerVisit)
+                            .Select(i => new Party(parties.Count + i, v, $"direct{v}", i == 0 ? $"inmate{v}" : $"visitor{v}-{i - 1}", i == 0, options.Visitors, clientPorts))
+                            .ToList();
+                        parties.AddRange(visitParties);
+                        continue;
+                    }
+                    var visit = await api.CreateVisitAsync(officerToken!, v, options.Visitors, now, end, setupTimeout.Token).ConfigureAwait(false);
                     var ids = new List<(string Id, bool Kiosk)> { (visit.KioskId, true) };
                     ids.AddRange(visit.VisitorIds.Select(id => (id, false)));
                     foreach (var (id, kiosk) in ids)
                     {
                         var party = new Party(parties.Count, v, visit.Id, id, kiosk, options.Visitors, clientPorts);
                         parties.Add(party);
-                        party.Token = await api.MintParticipantTokenAsync(officerToken, visit.Id, id, setupTimeout.Token).ConfigureAwait(false);
+                        party.Token = await api.MintParticipantTokenAsync(officerToken!, visit.Id, id, setupTimeout.Token).ConfigureAwait(false);
                         var leg = await api.JoinAsync(party.Token, visit.Id, party.Offer(), setupTimeout.Token).ConfigureAwait(false);
                         party.Leg = leg.Location;
                         party.ApplyAnswer(leg.Answer);
                     }
                 }
-                Console.WriteLine($"{options.Visits} visits, {parties.Count} parties joined in {setupWatch.Elapsed.TotalSeconds:0.0} s.");
+                Console.WriteLine($"{options.Visits} visits, {parties.Count} parties {(api is null ? "wired" : "joined")} in {setupWatch.Elapsed.TotalSeconds:0.0} s.");
 
                 var streams = BuildStreams(options, parties, partiesPerVisit, random);
                 var counters = new ReceptionCounters(streams.Count);
@@ -143,7 +154,6 @@ namespace MediaServer.LoadGen
                 var startTicks = Stopwatch.GetTimestamp();
                 var measureFromTicks = startTicks + (options.WarmUpSeconds * Stopwatch.Frequency);
                 var endTicks = measureFromTicks + (options.Seconds * Stopwatch.Frequency);
-                counters.MeasureFromTicks = measureFromTicks;
                 var senderThread = new Thread(() => sender.Run(startTicks, measureFromTicks, endTicks)) { Name = "loadgen-sender", IsBackground = true };
                 senderThread.Start();
                 if (options.WarmUpSeconds > 0)
@@ -161,7 +171,7 @@ namespace MediaServer.LoadGen
                 var cpuWindowStart = Stopwatch.GetTimestamp();
                 var udpBefore = ProcStat.UdpCounters();
                 var loadBefore = ProcStat.LoadAverage();
-                var metricsBefore = await api.MetricsAsync(cancellation).ConfigureAwait(false);
+                var metricsBefore = api is null ? [] : await api.MetricsAsync(cancellation).ConfigureAwait(false);
                 await ProgressUntilAsync(senderThread, counters, streams, options.Seconds, cancellation).ConfigureAwait(false);
                 var serverCpuAfter = serverPid is { } p2 ? ProcStat.CpuTime(p2) : null;
                 var ownCpuAfter = Process.GetCurrentProcess().TotalProcessorTime;
@@ -184,7 +194,7 @@ namespace MediaServer.LoadGen
                         quietSince = drain.Elapsed;
                     }
                 }
-                var metricsAfter = await api.MetricsAsync(cancellation).ConfigureAwait(false);
+                var metricsAfter = api is null ? [] : await api.MetricsAsync(cancellation).ConfigureAwait(false);
                 var udpAfter = ProcStat.UdpCounters();
 
                 var loadAfter = ProcStat.LoadAverage();
@@ -195,7 +205,7 @@ namespace MediaServer.LoadGen
 
                 foreach (var party in parties)
                 {
-                    if (party.Token is { } token && party.Leg is { } legUri)
+                    if (api is not null && party.Token is { } token && party.Leg is { } legUri)
                     {
                         try
                         {
@@ -242,7 +252,7 @@ namespace MediaServer.LoadGen
                     Party = party,
                     IsVideo = true,
                     Socket = party.SendSocket,
-                    Destination = party.VideoDestination!,
+                    Destinations = options.Direct ? DirectTargets(parties, party, video: true) : [party.VideoDestination!],
                     Ssrc = (uint)random.NextInt64(1, uint.MaxValue),
                     PayloadType = 96,
                     ClockRate = 90_000,
@@ -257,7 +267,7 @@ namespace MediaServer.LoadGen
                     Party = party,
                     IsVideo = false,
                     Socket = party.SendSocket,
-                    Destination = party.AudioDestination!,
+                    Destinations = options.Direct ? DirectTargets(parties, party, video: false) : [party.AudioDestination!],
                     Ssrc = (uint)random.NextInt64(1, uint.MaxValue),
                     PayloadType = 111,
                     ClockRate = 48_000,
@@ -269,6 +279,24 @@ namespace MediaServer.LoadGen
             }
             return streams;
         }
+
+        /// <summary>
+        /// --direct: where a party's stream goes with no server in between. A receiver's j-th video/audio pair takes its j-th peer in
+        /// party order (kiosk first), the way the server fills slots.
+        /// </summary>
+        private static SocketAddress[] DirectTargets(List<Party> parties, Party sender, bool video)
+        {
+            var targets = new List<SocketAddress>();
+            foreach (var receiver in parties.Where(p => p.VisitIndex == sender.VisitIndex && p != sender))
+            {
+                // The receiver's peers in party order, without itself: the sender's place in that list is its slot pair.
+                var slot = parties.Where(p => p.VisitIndex == receiver.VisitIndex && p != receiver).ToList().IndexOf(sender);
+                targets.Add(Address(receiver.MediaLines[(2 * slot) + (video ? 0 : 1)].Port));
+            }
+            return [.. targets];
+        }
+
+        private static SocketAddress Address(int port) => new IPEndPoint(IPAddress.Loopback, port).Serialize();
 
         private static async Task ProgressUntilAsync(Thread sender, ReceptionCounters counters, List<OutgoingStream> streams, int seconds,
             CancellationToken cancellation)
@@ -372,7 +400,7 @@ namespace MediaServer.LoadGen
                 ("kernel UDP (delta, machine-wide)", $"RcvbufErrors {UdpDelta("RcvbufErrors")}, SndbufErrors {UdpDelta("SndbufErrors")}, InErrors {UdpDelta("InErrors")}"),
                 ("machine load average (1 min)", $"{loadAverage} on {Environment.ProcessorCount} cores"),
                 ("other datagrams received", $"RTCP {Interlocked.Read(ref counters.Rtcp)}, not ours {Interlocked.Read(ref counters.Foreign)}, "
-                    + $"warm-up {Interlocked.Read(ref counters.WarmUp)} (of {streams.Sum(s => s.WarmUpSent)} warm-up packets sent)"),
+                    + $"warm-up copies {Interlocked.Read(ref counters.WarmUp)} (expected {streams.Sum(s => s.WarmUpSent * s.Receivers)})"),
             };
             Console.WriteLine();
             Console.WriteLine($"Load run: --visits {options.Visits} --visitors {options.Visitors} --seconds {options.Seconds} --seed {options.Seed}"

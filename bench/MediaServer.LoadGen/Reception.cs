@@ -59,8 +59,6 @@ internal sealed class LatencyHistogram
 /// <summary>What arrived, counted per source stream (from the probe in the payload) and in total.</summary>
 internal sealed class ReceptionCounters(int streams)
 {
-    /// <summary>Packets sent before this instant (Stopwatch ticks) are warm-up: relayed, but neither counted nor timed.</summary>
-    public long MeasureFromTicks { get; set; } = long.MaxValue;
 
     public long[] ReceivedPerStream { get; } = new long[streams];
     public LatencyHistogram Latency { get; } = new();
@@ -119,13 +117,13 @@ internal static class Receiver
     {
         var now = Stopwatch.GetTimestamp();
         if (!RtpPacket.TryParse(datagram, out var packet)
-            || !Probe.TryRead(packet.Payload, out var stream, out var sentTicks)
+            || !Probe.TryRead(packet.Payload, out var stream, out var sentTicks, out var measured)
             || (uint)stream >= (uint)counters.ReceivedPerStream.Length)
         {
             Interlocked.Increment(ref counters.Foreign);
             return;
         }
-        if (sentTicks < counters.MeasureFromTicks)
+        if (!measured)
         {
             Interlocked.Increment(ref counters.WarmUp);
             return;

@@ -14,26 +14,30 @@ namespace MediaServer.LoadGen;
 internal static class Probe
 {
     public const uint Magic = 0x4C47454E; // "LGEN"
-    public const int Length = 20;
+    public const int Length = 21;
 
-    public static void Write(Span<byte> payload, int stream, uint sequence, long sentTicks)
+    /// <param name="measured">False for warm-up packets: the receiver neither counts nor times them.</param>
+    public static void Write(Span<byte> payload, int stream, uint sequence, long sentTicks, bool measured)
     {
         BinaryPrimitives.WriteUInt32BigEndian(payload, Magic);
         BinaryPrimitives.WriteInt32BigEndian(payload[4..], stream);
         BinaryPrimitives.WriteUInt32BigEndian(payload[8..], sequence);
         BinaryPrimitives.WriteInt64BigEndian(payload[12..], sentTicks);
+        payload[20] = measured ? (byte)1 : (byte)0;
     }
 
-    public static bool TryRead(ReadOnlySpan<byte> payload, out int stream, out long sentTicks)
+    public static bool TryRead(ReadOnlySpan<byte> payload, out int stream, out long sentTicks, out bool measured)
     {
         stream = 0;
         sentTicks = 0;
+        measured = false;
         if (payload.Length < Length || BinaryPrimitives.ReadUInt32BigEndian(payload) != Magic)
         {
             return false;
         }
         stream = BinaryPrimitives.ReadInt32BigEndian(payload[4..]);
         sentTicks = BinaryPrimitives.ReadInt64BigEndian(payload[12..]);
+        measured = payload[20] != 0;
         return true;
     }
 }
@@ -45,7 +49,8 @@ internal sealed class OutgoingStream
     public required Party Party { get; init; }
     public required bool IsVideo { get; init; }
     public required Socket Socket { get; init; }
-    public required SocketAddress Destination { get; init; }
+    /// <summary>The server's port for this stream; in --direct mode, every other party's receive port instead.</summary>
+    public required SocketAddress[] Destinations { get; init; }
     public required uint Ssrc { get; init; }
     public required byte PayloadType { get; init; }
     public required int ClockRate { get; init; }
@@ -63,7 +68,7 @@ internal sealed class OutgoingStream
     public long Sent;
     public long SendErrors;
 
-    /// <summary>Sent before the measured window; not expected at the receivers' counters.</summary>
+    /// <summary>Due before the measured window; not expected at the receivers' counters.</summary>
     public long WarmUpSent;
 }
 
@@ -115,7 +120,9 @@ internal sealed class TrafficSender(IReadOnlyList<OutgoingStream> streams, int t
                     {
                         MaxLagTicks = Math.Max(MaxLagTicks, now - stream.NextDueTicks);
                     }
-                    SendFrame(stream);
+                    // A frame belongs to the measured window by when it was due, so a sender that falls behind during the
+                    // warm-up does not pour its backlog into the window's counts.
+                    SendFrame(stream, measured: stream.NextDueTicks >= _measureFromTicks);
                     stream.Frame++;
                     stream.NextDueTicks += (long)(Stopwatch.Frequency / stream.FramesPerSecond);
                 }
@@ -128,7 +135,7 @@ internal sealed class TrafficSender(IReadOnlyList<OutgoingStream> streams, int t
         }
     }
 
-    private void SendFrame(OutgoingStream stream)
+    private void SendFrame(OutgoingStream stream, bool measured)
     {
         // Whole packets per frame that keep the long-run packet rate exact (e.g. 125 packets/s at 30 fps: 4 or 5 per frame).
         var perFrame = stream.PacketsPerSecond / stream.FramesPerSecond;
@@ -141,26 +148,29 @@ internal sealed class TrafficSender(IReadOnlyList<OutgoingStream> streams, int t
             var payload = _buffer.AsSpan(RtpPacket.FixedHeaderLength, payloadLength);
             _filler.AsSpan(0, payloadLength).CopyTo(payload);
             var sentTicks = Stopwatch.GetTimestamp();
-            Probe.Write(payload, stream.Index, stream.ProbeSequence++, sentTicks);
+            Probe.Write(payload, stream.Index, stream.ProbeSequence++, sentTicks, measured);
             if (!RtpPacketWriter.TryWrite(_buffer, header, payload, out var written))
             {
                 throw new InvalidOperationException("An RTP packet did not fit the send buffer.");
             }
-            try
+            foreach (var destination in stream.Destinations)
             {
-                stream.Socket.SendTo(_buffer.AsSpan(0, written), SocketFlags.None, stream.Destination);
-                if (sentTicks >= _measureFromTicks)
+                try
                 {
-                    stream.Sent++;
+                    stream.Socket.SendTo(_buffer.AsSpan(0, written), SocketFlags.None, destination);
                 }
-                else
+                catch (SocketException)
                 {
-                    stream.WarmUpSent++;
+                    stream.SendErrors++;
                 }
             }
-            catch (SocketException)
+            if (measured)
             {
-                stream.SendErrors++;
+                stream.Sent++;
+            }
+            else
+            {
+                stream.WarmUpSent++;
             }
         }
     }
