@@ -64,12 +64,16 @@ public sealed class MediaDescription
     public bool IsWebRtc =>
         Protocol.Contains("SAVPF", StringComparison.OrdinalIgnoreCase) || Protocol.Contains("DTLS", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The formats as payload type numbers; formats that are not numbers in 0..127 are skipped.</summary>
+    /// <summary>The formats as payload type numbers; empty unless <see cref="IsRtp"/>.</summary>
     public IReadOnlyList<int> PayloadTypes
     {
         get
         {
             var list = new List<int>(Formats.Count);
+            if (!IsRtp)
+            {
+                return list;
+            }
             foreach (var format in Formats)
             {
                 if (SdpText.TryParseInt(format, 0, SdpLimits.MaxPayloadType, out int pt))
@@ -82,18 +86,21 @@ public sealed class MediaDescription
     }
 
     // ---- codecs ----
+    // rtpmap, fmtp and rtcp-fb describe RTP payload types; on other m-lines (UDP/DTLS/SCTP's
+    // "a=fmtp:webrtc-datachannel ...") they mean something else, are not checked by the parser, and read as empty here.
 
-    public IReadOnlyList<SdpRtpMap> RtpMaps => Attributes.ParseAll<SdpRtpMap>(SdpRtpMap.AttributeName, SdpRtpMap.TryParse);
+    public IReadOnlyList<SdpRtpMap> RtpMaps =>
+        IsRtp ? Attributes.ParseAll<SdpRtpMap>(SdpRtpMap.AttributeName, SdpRtpMap.TryParse) : [];
 
     public SdpRtpMap? GetRtpMap(int payloadType) => RtpMaps.FirstOrDefault(m => m.PayloadType == payloadType);
 
-    public IReadOnlyList<SdpFmtp> Fmtps => Attributes.ParseAll<SdpFmtp>(SdpFmtp.AttributeName, SdpFmtp.TryParse);
+    public IReadOnlyList<SdpFmtp> Fmtps => IsRtp ? Attributes.ParseAll<SdpFmtp>(SdpFmtp.AttributeName, SdpFmtp.TryParse) : [];
 
     /// <summary>The fmtp for a payload type, or null when the offer gave none.</summary>
     public SdpFmtp? GetFmtp(int payloadType) => Fmtps.FirstOrDefault(f => f.PayloadType == payloadType);
 
     public IReadOnlyList<SdpRtcpFeedback> RtcpFeedback =>
-        Attributes.ParseAll<SdpRtcpFeedback>(SdpRtcpFeedback.AttributeName, SdpRtcpFeedback.TryParse);
+        IsRtp ? Attributes.ParseAll<SdpRtcpFeedback>(SdpRtcpFeedback.AttributeName, SdpRtcpFeedback.TryParse) : [];
 
     /// <summary>The feedback that applies to one payload type: its own lines and the <c>*</c> lines.</summary>
     public IReadOnlyList<SdpRtcpFeedback> GetRtcpFeedback(int payloadType) =>

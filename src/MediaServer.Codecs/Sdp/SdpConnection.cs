@@ -6,6 +6,7 @@ namespace MediaServer.Codecs.Sdp;
 /// <summary>
 /// A <c>c=</c> line (RFC 8866 §5.7): <c>c=IN IP4 224.2.1.1/127/3</c>. For IP4 the first slash number is the multicast
 /// TTL and the second the number of addresses; for IP6 there is no TTL, so the only slash number is the address count.
+/// An IP4 <see cref="AddressCount"/> is only meaningful with a <see cref="Ttl"/> (RFC 8866 §5.7 grammar).
 /// </summary>
 public sealed record SdpConnection(string NetType, string AddressType, string Address, int? Ttl = null, int? AddressCount = null)
 {

@@ -436,7 +436,7 @@ public static class SdpParser
             }
             _session.Media.Add(media);
             _media = media;
-            _section = new Section(lineNumber);
+            _section = new Section(lineNumber) { IsRtp = isRtp };
             return null;
         }
 
@@ -465,7 +465,7 @@ public static class SdpParser
 
         private string? Validate(int lineNumber, string name, string? value)
         {
-            var isRtpMedia = _media is not null && _media.IsRtp;
+            var isRtpMedia = _section.IsRtp;
             switch (name)
             {
                 case "rtpmap" when isRtpMedia:
@@ -568,6 +568,7 @@ public static class SdpParser
     private sealed class Section(int startLine)
     {
         public int StartLine { get; } = startLine;
+        public bool IsRtp { get; init; }
         public HashSet<int> RtpMapTypes { get; } = [];
         public HashSet<int> FmtpTypes { get; } = [];
         public HashSet<int> ExtmapIds { get; } = [];

@@ -165,12 +165,6 @@ public static class VisitEndpoints
             audit.Append(user.Subject(), user.Role(), "visit.join", target, "refused: malformed SDP");
             return ApiResults.BadRequest("The SDP offer is not valid: " + sdpError);
         }
-        if (offer.IsWebRtc)
-        {
-            audit.Append(user.Subject(), user.Role(), "visit.join", target, "refused: WebRTC not available");
-            return ApiResults.Problem(501, "WebRTC not available",
-                "This server build relays plain RTP (RTP/AVP, RTP/AVPF) only; WebRTC (UDP/TLS/RTP/SAVPF) legs are not available yet.");
-        }
         var client = http.Connection.RemoteIpAddress ?? IPAddress.Loopback;
         var outcome = lifecycle.Join(visit, participant, offer, client);
         if (outcome.Refusal is { } refusal)
@@ -182,7 +176,7 @@ public static class VisitEndpoints
         audit.Append(user.Subject(), user.Role(), "visit.join", $"{target}/legs/{leg.Id}", "ok");
         var rtp = options.Value.Rtp;
         var announced = string.IsNullOrWhiteSpace(rtp.AnnouncedAddress) ? rtp.ListenAddress : rtp.AnnouncedAddress;
-        var answer = SdpOffers.WriteAnswer(outcome.Answer!, IPAddress.Parse(announced));
+        var answer = outcome.AnswerSdp ?? SdpOffers.WriteAnswer(outcome.Answer!, IPAddress.Parse(announced));
         http.Response.Headers.Location = leg.Location;
         return Results.Text(answer, "application/sdp", Encoding.UTF8, StatusCodes.Status201Created);
     }

@@ -15,6 +15,8 @@ public sealed class MediaServerOptions
 
     public AuthOptions Auth { get; set; } = new();
 
+    public WebRtcOptions WebRtc { get; set; } = new();
+
     public VisitOptions Visits { get; set; } = new();
 
     public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
@@ -34,6 +36,25 @@ public sealed class RtpOptions
 
     [Range(1025, 65535)]
     public int PortMax { get; set; } = 40999;
+}
+
+public sealed class WebRtcOptions
+{
+    /// <summary>The one UDP port every WebRTC leg uses (ICE, DTLS, SRTP demultiplexed by first byte, RFC 7983); 0 = any free port.</summary>
+    [Range(0, 65535)]
+    public int Port { get; set; } = 41000;
+
+    /// <summary>Address the shared port binds to; also the host candidate unless <see cref="AnnouncedAddress"/> is set.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Host candidate written into answers when clients reach the server through NAT (empty: ListenAddress).</summary>
+    public string AnnouncedAddress { get; set; } = "";
+
+    /// <summary>A leg whose peer sends no authenticated consent check for this long is closed (RFC 7675 §5.1: 30 s).</summary>
+    public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a new leg may take to complete ICE and DTLS before it is closed.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 public sealed class AuthOptions

@@ -4,6 +4,7 @@ using MediaServer.Auth;
 using MediaServer.Metrics;
 using MediaServer.Storage;
 using MediaServer.Transport;
+using MediaServer.Transport.WebRtc;
 using MediaServer.Visits;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
@@ -21,6 +22,7 @@ public static class ServerHost
             Args = args,
             // appsettings*.json ship beside the binary; the working directory is where relative data paths resolve.
             ContentRootPath = AppContext.BaseDirectory,
+            WebRootPath = "wwwroot",
         });
 
         builder.Services.AddOptions<MediaServerOptions>()
@@ -30,6 +32,9 @@ public static class ServerHost
             .Validate(o => IPAddress.TryParse(o.Rtp.ListenAddress, out _), "MediaServer:Rtp:ListenAddress must be an IP address.")
             .Validate(o => string.IsNullOrWhiteSpace(o.Rtp.AnnouncedAddress) || IPAddress.TryParse(o.Rtp.AnnouncedAddress, out _),
                 "MediaServer:Rtp:AnnouncedAddress must be empty or an IP address.")
+            .Validate(o => IPAddress.TryParse(o.WebRtc.ListenAddress, out _), "MediaServer:WebRtc:ListenAddress must be an IP address.")
+            .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
+                "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
             .ValidateOnStart();
 
         var options = builder.Configuration.GetSection(MediaServerOptions.SectionName).Get<MediaServerOptions>() ?? new MediaServerOptions();
@@ -53,6 +58,12 @@ public static class ServerHost
             return new PortAllocator(IPAddress.Parse(rtp.ListenAddress), rtp.PortMin, rtp.PortMax);
         });
         services.AddSingleton<PlainRtpJoin>();
+        services.AddSingleton(sp => DtlsCertificate.LoadOrCreate(dataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DtlsSrtpServer(sp.GetRequiredService<DtlsCertificate>(), new DtlsOptions(),
+            sp.GetRequiredService<ILogger<DtlsSrtpServer>>()));
+        services.AddSingleton<WebRtcPort>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebRtcPort>());
+        services.AddSingleton<WebRtcJoin>();
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
 
@@ -69,10 +80,16 @@ public static class ServerHost
 
         var app = builder.Build();
         app.UseExceptionHandler();
+        app.UseStaticFiles();
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
 
+        // The participant page: /visit?token=… (static, served from wwwroot beside the binary).
+        var visitPage = Path.Combine(app.Environment.WebRootPath ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"), "visit.html");
+        app.MapGet("/visit", () => File.Exists(visitPage)
+            ? Results.File(visitPage, "text/html; charset=utf-8")
+            : ApiResults.NotFound("The visit page is not installed beside the server binary (wwwroot/visit.html)."));
         MetricsEndpoint.Map(app);
         VisitEndpoints.Map(app);
         AuditEndpoints.Map(app);

@@ -15,6 +15,14 @@ public enum DropReason
     Closed,
     /// <summary>The kernel refused the send.</summary>
     SendError,
+    /// <summary>SRTP/SRTCP that failed authentication or was malformed (forged, corrupted, or keyed wrong).</summary>
+    SrtpAuth,
+    /// <summary>SRTP/SRTCP replayed or too old for the replay window (RFC 3711 §3.3.2).</summary>
+    SrtpReplay,
+    /// <summary>A STUN check refused (wrong ufrag or password, broken FINGERPRINT, missing attributes) or not for any leg.</summary>
+    StunRefused,
+    /// <summary>Media or DTLS from an address no ICE check has bound to a leg, or before the leg is secure.</summary>
+    NotConnected,
 }
 
 /// <summary>
@@ -66,6 +74,10 @@ public sealed class RelayMetrics
         DropReason.CodecMismatch => "codec_mismatch",
         DropReason.Closed => "closed",
         DropReason.SendError => "send_error",
+        DropReason.SrtpAuth => "srtp_auth",
+        DropReason.SrtpReplay => "srtp_replay",
+        DropReason.StunRefused => "stun_refused",
+        DropReason.NotConnected => "not_connected",
         _ => "other",
     };
 }

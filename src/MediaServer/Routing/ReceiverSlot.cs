@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using MediaServer.Codecs.Rtcp;
 using MediaServer.Codecs.Rtp;
 using MediaServer.Metrics;
 using MediaServer.Transport;
@@ -11,7 +12,7 @@ namespace MediaServer.Routing;
 /// stream: a fixed SSRC, and sequence numbers and timestamps that continue monotonically when the source changes (a sender
 /// restarting with a new SSRC, or a party re-joining on a new leg), so a receiver's jitter buffer never sees a jump backwards.
 /// </summary>
-public sealed class ReceiverSlot
+public sealed class ReceiverSlot : IRtcpSink
 {
     private readonly byte[] _payloadTypeByCodec;
     private readonly IDatagramSender _sender;
@@ -72,7 +73,128 @@ public sealed class ReceiverSlot
 
     public bool Accepts(MediaCodec codec) => _payloadTypeByCodec[(int)codec] != MediaCodecs.NoPayloadType;
 
-    internal void SetSource(Track? track) => Volatile.Write(ref _source, track);
+    private long _packetsSent;
+    private long _octetsSent;
+
+    /// <summary>Where this slot's sender reports go (the receiver's transport); null where none are sent.</summary>
+    public IRtcpChannel? Rtcp { get; set; }
+
+    public long PacketsSent => Volatile.Read(ref _packetsSent);
+
+    /// <summary>Payload octets sent (RFC 3550 §6.4.1 sender's octet count).</summary>
+    public long OctetsSent => Volatile.Read(ref _octetsSent);
+
+    /// <summary>The RTP timestamp this slot's stream would carry now, and the clock it runs at (for sender reports).</summary>
+    public (uint Timestamp, int ClockRate) CurrentTimestamp(long nowTicks)
+    {
+        var clock = Kind == MediaKind.Video ? 90000 : 48000;
+        var elapsed = Math.Max(0, nowTicks - Volatile.Read(ref _lastSentTicks));
+        return (_highestTimestamp + (uint)(elapsed * (double)clock / Stopwatch.Frequency), clock);
+    }
+
+    private long _retransmitted;
+    private long _nacksUnanswered;
+
+    /// <summary>Packets resent from the cache in answer to this receiver's NACKs.</summary>
+    public long Retransmitted => Volatile.Read(ref _retransmitted);
+
+    /// <summary>NACKed packets no longer (or never) in the cache.</summary>
+    public long NacksUnanswered => Volatile.Read(ref _nacksUnanswered);
+
+    internal void SetSource(Track? track)
+    {
+        var previous = Volatile.Read(ref _source);
+        Volatile.Write(ref _source, track);
+        if (track is not null && !ReferenceEquals(previous, track))
+        {
+            // A receiver that starts (or restarts) with this source needs a keyframe to decode anything (RFC 4585 §6.3.1).
+            // Queued: the router calls this under its lock, and a request is a send.
+            ThreadPool.UnsafeQueueUserWorkItem(static t => t.RequestKeyframe(), track, preferLocal: false);
+        }
+    }
+
+    /// <summary>
+    /// Feedback from this slot's receiver: NACKs are answered from the source's cache (RFC 4585 §6.2.1); PLI and FIR
+    /// (RFC 5104 §4.3.1) become a keyframe request to the sender, throttled there. Runs on the receiver's RTCP loop.
+    /// </summary>
+    public void OnRtcp(ReadOnlySpan<byte> compound)
+    {
+        var source = Volatile.Read(ref _source);
+        if (source is null)
+        {
+            return;
+        }
+        var reader = new RtcpCompoundReader(compound);
+        while (reader.MoveNext())
+        {
+            var packet = reader.Current;
+            if (packet.PacketType == RtcpPacketType.TransportFeedback && packet.Format == RtcpFeedbackFormat.GenericNack
+                && RtcpGenericNack.TryParse(packet.Span, out var nack) && nack.MediaSsrc == Ssrc)
+            {
+                foreach (var lost in nack.GetLostSequenceNumbers())
+                {
+                    Retransmit(source, lost);
+                }
+            }
+            else if (packet.PacketType == RtcpPacketType.PayloadFeedback && packet.Format == RtcpFeedbackFormat.PictureLossIndication
+                && RtcpPli.TryParse(packet.Span, out var pli) && pli.MediaSsrc == Ssrc)
+            {
+                source.RequestKeyframe();
+            }
+            else if (packet.PacketType == RtcpPacketType.PayloadFeedback && packet.Format == RtcpFeedbackFormat.FullIntraRequest
+                && RtcpFir.TryParse(packet.Span, out var fir) && FirNames(fir, Ssrc))
+            {
+                source.RequestKeyframe();
+            }
+        }
+    }
+
+    private static bool FirNames(in RtcpFir fir, uint ssrc)
+    {
+        for (var i = 0; i < fir.EntryCount; i++)
+        {
+            if (fir.GetEntry(i).Ssrc == ssrc)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Resends one packet, rewritten exactly as it was first forwarded to this receiver (same sequence number).</summary>
+    private void Retransmit(Track source, ushort receiverSequence)
+    {
+        if (source.Cache is not { } cache || !ReferenceEquals(source, _lastSource))
+        {
+            Interlocked.Increment(ref _nacksUnanswered);
+            return;
+        }
+        Span<byte> packet = stackalloc byte[PacketCache.SlotSize];
+        var sourceSequence = (ushort)(receiverSequence - _sequenceOffset);
+        var length = cache.TryCopy(sourceSequence, _lastSourceSsrc, packet);
+        if (length == 0 || !RtpPacket.TryParse(packet[..length], out var parsed))
+        {
+            Interlocked.Increment(ref _nacksUnanswered);
+            return;
+        }
+        var payloadType = _payloadTypeByCodec[(int)source.CodecOf(parsed.PayloadType)];
+        if (payloadType == MediaCodecs.NoPayloadType)
+        {
+            Interlocked.Increment(ref _nacksUnanswered);
+            return;
+        }
+        packet = packet[..length];
+        RtpHeader.SetPayloadType(packet, payloadType);
+        RtpHeader.SetSequenceNumber(packet, receiverSequence);
+        RtpHeader.SetTimestamp(packet, parsed.Timestamp + _timestampOffset);
+        RtpHeader.SetSsrc(packet, Ssrc);
+        if (_sender.TrySend(packet, _destination))
+        {
+            Interlocked.Increment(ref _retransmitted);
+            _counters.CountOut(length);
+            _metrics.CountOut(length);
+        }
+    }
 
     internal void Forward(Span<byte> packet, Track from, in RtpHeaderInfo header, MediaCodec codec, long nowTicks)
     {
@@ -84,6 +206,11 @@ public sealed class ReceiverSlot
         if (payloadType == MediaCodecs.NoPayloadType)
         {
             _metrics.CountDrop(DropReason.CodecMismatch);
+            return;
+        }
+        if (!_sender.IsReady)
+        {
+            _metrics.CountDrop(DropReason.NotConnected);
             return;
         }
 
@@ -112,6 +239,8 @@ public sealed class ReceiverSlot
         {
             _counters.CountOut(packet.Length);
             _metrics.CountOut(packet.Length);
+            Interlocked.Increment(ref _packetsSent);
+            Interlocked.Add(ref _octetsSent, packet.Length - header.HeaderLength);
         }
         else
         {

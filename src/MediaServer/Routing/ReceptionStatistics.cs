@@ -27,6 +27,30 @@ public sealed class ReceptionStatistics
 
     public long Lost => Math.Max(0, Expected - Received);
 
+    /// <summary>The extended highest sequence number received (RFC 3550 §6.4.1): cycles in the high 16 bits.</summary>
+    public uint ExtendedHighest => _cycles + _maxSeq;
+
+    public uint Ssrc => _ssrc;
+
+    private long _expectedPrior;
+    private long _receivedPrior;
+
+    /// <summary>
+    /// The fraction lost since the last call, as the 8-bit fixed point of a report block (RFC 3550 A.3). Called by the one
+    /// reporter of this stream.
+    /// </summary>
+    public byte TakeFractionLost()
+    {
+        var expected = Expected;
+        var received = Received;
+        var expectedInterval = expected - _expectedPrior;
+        var receivedInterval = received - _receivedPrior;
+        _expectedPrior = expected;
+        _receivedPrior = received;
+        var lostInterval = expectedInterval - receivedInterval;
+        return expectedInterval <= 0 || lostInterval <= 0 ? (byte)0 : (byte)Math.Min(255, (lostInterval << 8) / expectedInterval);
+    }
+
     /// <summary>Interarrival jitter in timestamp units.</summary>
     public double Jitter => _jitter;
 

@@ -15,10 +15,21 @@ public sealed class Track : IRtpSink
     private readonly RelayMetrics _metrics;
     private ReceiverSlot[] _subscribers = [];
     private Action? _onFirstPacket;
+    private IKeyframeSource? _keyframeSource;
+    private long _lastKeyframeRequest;
+    private uint _lastSsrc;
+    private bool _haveSsrc;
+
+    /// <summary>Keyframe requests closer together than this are merged into one (receivers ask often when loss is bad).</summary>
+    public static readonly TimeSpan DefaultKeyframeRequestInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly TimeSpan _keyframeRequestInterval;
 
     /// <param name="codecByPayloadType">128 entries: what each payload type of the sender's offer carries.</param>
-    public Track(string participantId, MediaKind kind, MediaCodec[] codecByPayloadType, PartyCounters counters, RelayMetrics metrics)
+    public Track(string participantId, MediaKind kind, MediaCodec[] codecByPayloadType, PartyCounters counters, RelayMetrics metrics,
+        TimeSpan? keyframeRequestInterval = null)
     {
+        _keyframeRequestInterval = keyframeRequestInterval ?? DefaultKeyframeRequestInterval;
         if (codecByPayloadType.Length != 128)
         {
             throw new ArgumentException("A payload type map has 128 entries.", nameof(codecByPayloadType));
@@ -37,6 +48,7 @@ public sealed class Track : IRtpSink
         Codecs = codecs;
         _counters = counters;
         _metrics = metrics;
+        Cache = kind == MediaKind.Video ? new PacketCache() : null;
     }
 
     public string ParticipantId { get; }
@@ -48,10 +60,52 @@ public sealed class Track : IRtpSink
 
     public ReceptionStatistics Reception { get; } = new();
 
+    /// <summary>Recent packets for answering NACKs; video only (audio is not retransmitted: late audio is useless).</summary>
+    public PacketCache? Cache { get; }
+
+    /// <summary>The SSRC the sender uses now (0 before its first packet).</summary>
+    public uint LastSsrc => Volatile.Read(ref _lastSsrc);
+
+    private long _keyframeRequests;
+
+    /// <summary>Keyframe requests sent to the sender (after throttling).</summary>
+    public long KeyframeRequests => Volatile.Read(ref _keyframeRequests);
+
+    /// <summary>Where receiver reports about this track go (the sender's transport); null where none are sent.</summary>
+    public IRtcpChannel? Rtcp { get; set; }
+
+    /// <summary>Where keyframe requests go; set by the sender's transport.</summary>
+    public void SetKeyframeSource(IKeyframeSource source) => Volatile.Write(ref _keyframeSource, source);
+
+    /// <summary>Asks the sender for a keyframe, at most once per interval (250 ms by default). Safe from any thread.</summary>
+    public void RequestKeyframe()
+    {
+        var source = Volatile.Read(ref _keyframeSource);
+        if (source is null || Kind != MediaKind.Video || !Volatile.Read(ref _haveSsrc))
+        {
+            return;
+        }
+        var now = Stopwatch.GetTimestamp();
+        var last = Volatile.Read(ref _lastKeyframeRequest);
+        if (last != 0 && Stopwatch.GetElapsedTime(last, now) < _keyframeRequestInterval)
+        {
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _lastKeyframeRequest, now, last) != last)
+        {
+            return; // Another thread asked at the same moment.
+        }
+        Interlocked.Increment(ref _keyframeRequests);
+        source.RequestKeyframe(LastSsrc);
+    }
+
     public ReadOnlySpan<ReceiverSlot> Subscribers => Volatile.Read(ref _subscribers);
 
     /// <summary>Runs once, off the packet path, when the first valid packet arrives (the visit goes live then).</summary>
     public void OnFirstPacket(Action callback) => _onFirstPacket = callback;
+
+    /// <summary>What a payload type of this sender carries (<see cref="MediaCodec.None"/> if it never offered it).</summary>
+    public MediaCodec CodecOf(byte payloadType) => _codecByPayloadType[payloadType & 0x7F];
 
     internal void SetSubscribers(ReceiverSlot[] subscribers) => Volatile.Write(ref _subscribers, subscribers);
 
@@ -66,6 +120,12 @@ public sealed class Track : IRtpSink
             return;
         }
         var now = Stopwatch.GetTimestamp();
+        if (!_haveSsrc || header.Ssrc != _lastSsrc)
+        {
+            Volatile.Write(ref _lastSsrc, header.Ssrc);
+            Volatile.Write(ref _haveSsrc, true);
+        }
+        Cache?.Store(packet, header.SequenceNumber);
         Reception.Update(header.SequenceNumber, header.Timestamp, header.Ssrc, MediaCodecs.ClockRate(codec), now);
 
         var first = _onFirstPacket;

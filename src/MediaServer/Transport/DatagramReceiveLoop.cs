@@ -7,7 +7,8 @@ namespace MediaServer.Transport;
 /// <summary>
 /// One long-lived receive loop per socket. The buffer is pinned and reused, the source address object is reused, and
 /// <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/> completes without
-/// allocating in steady state, so a datagram costs no garbage between the kernel and the handler.
+/// allocating in steady state, so a datagram costs no garbage between the kernel and the handler. The loop ends when the socket
+/// is closed (the pending receive fails with OperationAborted or ObjectDisposed) or when cancellation is seen between datagrams.
 /// </summary>
 public static partial class DatagramReceiveLoop
 {
@@ -26,7 +27,8 @@ public static partial class DatagramReceiveLoop
             int received;
             try
             {
-                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, source, cancellation).ConfigureAwait(false);
+                // No cancellation token here: registering one per receive costs; closing the socket ends the wait instead.
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, source, CancellationToken.None).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using MediaServer.Codecs.Rtcp;
 using MediaServer.Codecs.Rtp;
 using MediaServer.Metrics;
+using MediaServer.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace MediaServer.Transport;
@@ -13,7 +14,7 @@ namespace MediaServer.Transport;
 /// that, datagrams from anywhere else are dropped and counted. Valid RTP goes to the sink; nothing here throws or allocates
 /// per packet.
 /// </summary>
-public sealed class PlainRtpEndpoint : IDisposable
+public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChannel
 {
     private readonly UdpPortPair _ports;
     private readonly IPAddress? _expectedSource;
@@ -50,6 +51,41 @@ public sealed class PlainRtpEndpoint : IDisposable
     public IDatagramSender RtcpSender { get; }
 
     public long RtcpPacketsReceived => Volatile.Read(ref _rtcp.Received);
+
+    /// <summary>Receives the client's RTCP feedback for what we send on this m-line (the receiver slot); null for none.</summary>
+    public IRtcpSink? RtcpSink { get; set; }
+
+    /// <summary>Where the client receives RTCP for this m-line (its offer's port + 1, or a=rtcp; RFC 3605).</summary>
+    public SocketAddress? RtcpDestination { get; set; }
+
+    /// <summary>Our SSRC as the sender of RTCP feedback on this m-line.</summary>
+    public uint RtcpSsrc { get; } = (uint)Random.Shared.NextInt64(1, 1L << 32);
+
+    private long _keyframeRequestsSent;
+
+    public long KeyframeRequestsSent => Volatile.Read(ref _keyframeRequestsSent);
+
+    public bool SendRtcp(ReadOnlySpan<byte> compound)
+    {
+        var destination = RtcpDestination;
+        return !_closed && destination is not null && RtcpSender.TrySend(compound, destination);
+    }
+
+    /// <summary>Sends the client a PLI for its track (RFC 4585 §6.3.1) from this m-line's RTCP port.</summary>
+    public void RequestKeyframe(uint mediaSsrc)
+    {
+        var destination = RtcpDestination;
+        if (_closed || destination is null)
+        {
+            return;
+        }
+        Span<byte> pli = stackalloc byte[RtcpPli.Length];
+        var length = RtcpPli.Write(pli, RtcpSsrc, mediaSsrc);
+        if (length > 0 && RtcpSender.TrySend(pli[..length], destination))
+        {
+            Interlocked.Increment(ref _keyframeRequestsSent);
+        }
+    }
 
     public void Start()
     {
@@ -170,6 +206,7 @@ public sealed class PlainRtpEndpoint : IDisposable
             }
             owner._metrics.CountRtcpIn();
             Interlocked.Increment(ref Received);
+            owner.RtcpSink?.OnRtcp(datagram);
         }
     }
 }

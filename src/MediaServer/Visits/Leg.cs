@@ -17,20 +17,20 @@ public enum LegState
     Closed,
 }
 
-/// <summary>One participant's connection to a visit: the sockets of its m-lines and what it brings to the router.</summary>
+/// <summary>One participant's connection to a visit: its transport (sockets or WebRTC binding) and what it brings to the router.</summary>
 public sealed class Leg : IDisposable
 {
-    private readonly IReadOnlyList<PlainRtpEndpoint> _endpoints;
+    private readonly IReadOnlyList<ILegTransport> _transports;
     private int _closed;
     private volatile LegState _finalState = LegState.Connecting;
 
-    public Leg(string visitId, Participant participant, RouterParty party, IReadOnlyList<PlainRtpEndpoint> endpoints, DateTimeOffset createdAt)
+    public Leg(string visitId, Participant participant, RouterParty party, IReadOnlyList<ILegTransport> transports, DateTimeOffset createdAt)
     {
         Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         VisitId = visitId;
         Participant = participant;
         Party = party;
-        _endpoints = endpoints;
+        _transports = transports;
         CreatedAt = createdAt;
     }
 
@@ -47,9 +47,9 @@ public sealed class Leg : IDisposable
 
     public void Start()
     {
-        foreach (var endpoint in _endpoints)
+        foreach (var transport in _transports)
         {
-            endpoint.Start();
+            transport.Start();
         }
     }
 
@@ -62,9 +62,11 @@ public sealed class Leg : IDisposable
         }
         _finalState = finalState;
         ClosedAt = at;
-        foreach (var endpoint in _endpoints)
+        // RFC 3550 §6.6: say goodbye on every stream we sent, so the client's receivers end now rather than time out.
+        RtcpReporter.Goodbye(Party);
+        foreach (var transport in _transports)
         {
-            endpoint.Dispose();
+            transport.Dispose();
         }
         return true;
     }

@@ -5,7 +5,11 @@ using MediaServer.Routing;
 namespace MediaServer.Visits;
 
 /// <summary>A codec as one m-line of an offer names it.</summary>
-public sealed record OfferedFormat(byte PayloadType, MediaCodec Codec, string RtpMap, string? Fmtp);
+public sealed record OfferedFormat(byte PayloadType, MediaCodec Codec, string RtpMap, string? Fmtp)
+{
+    /// <summary>The rtcp-fb values the offer names for this payload type (RFC 4585 §4.2), e.g. "nack", "nack pli", "ccm fir".</summary>
+    public IReadOnlyList<string> Feedback { get; init; } = [];
+}
 
 /// <summary>One m-line of a plain-RTP offer, reduced to what the join needs.</summary>
 public sealed record OfferedMedia(
@@ -34,4 +38,7 @@ public sealed record OfferedMedia(
     public bool ClientReceives => Direction is SdpDirection.SendRecv or SdpDirection.RecvOnly;
 }
 
-public sealed record MediaOffer(bool IsWebRtc, IPAddress? SessionAddress, IReadOnlyList<OfferedMedia> Media);
+/// <summary>What a WebRTC offer says about ICE and DTLS (RFC 8839, RFC 8842).</summary>
+public sealed record WebRtcOfferInfo(string IceUfrag, string IcePwd, IReadOnlyList<SdpFingerprint> Fingerprints, SdpSetup Setup);
+
+public sealed record MediaOffer(bool IsWebRtc, IPAddress? SessionAddress, IReadOnlyList<OfferedMedia> Media, WebRtcOfferInfo? WebRtc = null);

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 
 namespace MediaServer.Visits;
 
-public sealed record JoinOutcome(Leg? Leg, IReadOnlyList<AnsweredMedia>? Answer, JoinRefusal? Refusal);
+/// <summary>A join's result: the leg and its answer (plain RTP: the m-lines to write; WebRTC: the SDP text), or a refusal.</summary>
+public sealed record JoinOutcome(Leg? Leg, IReadOnlyList<AnsweredMedia>? Answer, string? AnswerSdp, JoinRefusal? Refusal);
 
 /// <summary>
 /// Moves visits through their lifecycle and opens and closes their legs: joins (inside the scheduled window only), leaves,
@@ -16,12 +17,13 @@ public sealed partial class VisitLifecycle
 {
     private readonly VisitRegistry _registry;
     private readonly PlainRtpJoin _joiner;
+    private readonly WebRtcJoin _webRtcJoiner;
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly AuthOptions _auth;
     private readonly ILogger<VisitLifecycle> _logger;
 
-    public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, AuditLog audit, TimeProvider time,
+    public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, AuditLog audit, TimeProvider time,
         IOptions<MediaServerOptions> options, ILogger<VisitLifecycle> logger)
     {
         _registry = registry;
@@ -30,7 +32,10 @@ public sealed partial class VisitLifecycle
         _time = time;
         _auth = options.Value.Auth;
         _logger = logger;
+        _webRtcJoiner = webRtcJoiner;
         _joiner.FirstMedia += OnFirstMedia;
+        _webRtcJoiner.FirstMedia += OnFirstMedia;
+        _webRtcJoiner.TransportFailed += OnTransportFailed;
     }
 
     public JoinOutcome Join(Visit visit, Participant participant, MediaOffer offer, IPAddress clientAddress)
@@ -40,40 +45,59 @@ public sealed partial class VisitLifecycle
             var now = _time.GetUtcNow();
             if (visit.IsFinal || now >= visit.End)
             {
-                return new JoinOutcome(null, null, new JoinRefusal(410, "Visit is over",
+                return new JoinOutcome(null, null, null, new JoinRefusal(410, "Visit is over",
                     visit.State == VisitState.Terminated ? "The facility ended this visit." : "This visit has ended."));
             }
             if (now < visit.Start - _auth.JoinGrace)
             {
-                return new JoinOutcome(null, null, new JoinRefusal(403, "Too early",
+                return new JoinOutcome(null, null, null, new JoinRefusal(403, "Too early",
                     $"This visit opens at {(visit.Start - _auth.JoinGrace):O}."));
             }
-            var (leg, answer, refusal) = _joiner.Plan(visit, participant, offer, clientAddress, now);
+            Leg? leg;
+            IReadOnlyList<AnsweredMedia>? answer = null;
+            string? answerSdp = null;
+            JoinRefusal? refusal;
+            if (offer.IsWebRtc)
+            {
+                (leg, answerSdp, refusal) = _webRtcJoiner.Plan(visit, participant, offer, now);
+            }
+            else
+            {
+                (leg, answer, refusal) = _joiner.Plan(visit, participant, offer, clientAddress, now);
+            }
             if (leg is null)
             {
-                return new JoinOutcome(null, null, refusal);
+                return new JoinOutcome(null, null, null, refusal);
             }
             var replaced = visit.AddLeg(leg);
             replaced?.Close(LegState.Closed, now);
             visit.Router.Attach(leg.Party);
             leg.Start();
             LogJoined(_logger, visit.Id, participant.Id, leg.Id);
-            return new JoinOutcome(leg, answer, null);
+            return new JoinOutcome(leg, answer, answerSdp, null);
         }
     }
 
     /// <summary>The participant left: closes its leg; the visit ends when it was live and nobody is left.</summary>
-    public void Leave(Visit visit, Leg leg)
+    public void Leave(Visit visit, Leg leg) => Depart(visit, leg, LegState.Left, "left");
+
+    private void OnTransportFailed(Visit visit, Leg leg, string reason)
+    {
+        Depart(visit, leg, LegState.Closed, reason);
+        _audit.Append("system", "system", "visit.leg.lost", $"visit/{visit.Id}/legs/{leg.Id}", reason);
+    }
+
+    private void Depart(Visit visit, Leg leg, LegState state, string why)
     {
         lock (visit.MembershipLock)
         {
             var now = _time.GetUtcNow();
-            if (!leg.Close(LegState.Left, now))
+            if (!leg.Close(state, now))
             {
                 return;
             }
             var left = visit.Router.Detach(leg.Party);
-            LogLeft(_logger, visit.Id, leg.Participant.Id, leg.Id);
+            LogLeft(_logger, visit.Id, leg.Participant.Id, leg.Id, why);
             if (left == 0 && visit.State == VisitState.Live && visit.TryTransition(VisitState.Ended, now, "every party left"))
             {
                 _registry.SaveState(visit);
@@ -94,6 +118,22 @@ public sealed partial class VisitLifecycle
             if (!visit.IsFinal && now >= visit.End && Finish(visit, VisitState.Ended, "scheduled end"))
             {
                 _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "scheduled end");
+            }
+        }
+    }
+
+    /// <summary>Sends each open leg its sender and receiver reports.</summary>
+    public void SendReports(DateTimeOffset now)
+    {
+        foreach (var visit in _registry.InMemory)
+        {
+            if (visit.State != VisitState.Live)
+            {
+                continue;
+            }
+            foreach (var leg in visit.OpenLegs())
+            {
+                Routing.RtcpReporter.Report(leg.Party, now);
             }
         }
     }
@@ -137,8 +177,8 @@ public sealed partial class VisitLifecycle
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Visit {VisitId}: {ParticipantId} joined on leg {LegId}")]
     private static partial void LogJoined(ILogger logger, string visitId, string participantId, string legId);
 
-    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Visit {VisitId}: {ParticipantId} left (leg {LegId})")]
-    private static partial void LogLeft(ILogger logger, string visitId, string participantId, string legId);
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Visit {VisitId}: {ParticipantId} is gone (leg {LegId}): {Why}")]
+    private static partial void LogLeft(ILogger logger, string visitId, string participantId, string legId, string why);
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Information, Message = "Visit {VisitId} is {State}: {Reason}")]
     private static partial void LogFinished(ILogger logger, string visitId, VisitState state, string reason);

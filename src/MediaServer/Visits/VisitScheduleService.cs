@@ -5,18 +5,26 @@ using Microsoft.Extensions.Options;
 
 namespace MediaServer.Visits;
 
-/// <summary>Enforces scheduled ends: every tick, visits past their end are closed (legs first, then the state).</summary>
+/// <summary>Enforces scheduled ends (every tick, visits past their end are closed, legs first) and sends RTCP reports about once a second.</summary>
 public sealed partial class VisitScheduleService(VisitLifecycle lifecycle, IOptions<MediaServerOptions> options, TimeProvider time,
     ILogger<VisitScheduleService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.Visits.LifecycleTick, time);
+        var nextReport = time.GetUtcNow();
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             try
             {
                 lifecycle.EndDueVisits();
+                var now = time.GetUtcNow();
+                if (now >= nextReport)
+                {
+                    // RFC 3550 §6.2 randomises the interval; once a second (±0.5 s) is what WebRTC peers do too.
+                    nextReport = now + TimeSpan.FromMilliseconds(500 + Random.Shared.Next(1000));
+                    lifecycle.SendReports(now);
+                }
             }
             catch (Exception e)
             {

@@ -9,11 +9,15 @@ internal sealed class RecordingSender : IDatagramSender
 {
     public List<byte[]> Sent { get; } = [];
 
+    public bool IsReady => true;
+
     public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         Sent.Add(datagram.ToArray());
         return true;
     }
+
+    public static ushort Sequence(byte[] packet) => RtpHeader.GetSequenceNumber(packet);
 
     public List<(ushort Seq, uint Ts, uint Ssrc, byte Pt)> Headers() =>
         Sent.Select(p => (RtpHeader.GetSequenceNumber(p), RtpHeader.GetTimestamp(p), RtpHeader.GetSsrc(p), RtpHeader.GetPayloadType(p))).ToList();

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Text;
+using MediaServer.Codecs.Rtcp;
+
+namespace MediaServer.Routing;
+
+/// <summary>
+/// Builds the RTCP the server sends on its own (RFC 3550 §6.4): a sender report for each slot that carries media, a receiver
+/// report for each track it receives, each followed by an SDES CNAME as a compound packet must be (§6.1), and a BYE when a
+/// leg closes. Runs on the control path, once a second per leg.
+/// </summary>
+public static class RtcpReporter
+{
+    private static readonly byte[] Cname = Encoding.ASCII.GetBytes("mediaserver");
+
+    /// <summary>NTP time (RFC 5905: seconds since 1900 in the high 32 bits, fraction in the low 32).</summary>
+    public static ulong NtpTimestamp(DateTimeOffset now)
+    {
+        const long UnixToNtpSeconds = 2_208_988_800;
+        var ticks = now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        var seconds = (ulong)(ticks / TimeSpan.TicksPerSecond + UnixToNtpSeconds);
+        var fraction = (ulong)((ticks % TimeSpan.TicksPerSecond) * (double)(1UL << 32) / TimeSpan.TicksPerSecond);
+        return (seconds << 32) | fraction;
+    }
+
+    /// <summary>Sends what a party's leg should get now: SRs for its slots, RRs for its tracks.</summary>
+    public static void Report(RouterParty party, DateTimeOffset wallNow)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        var now = Stopwatch.GetTimestamp();
+        foreach (var slot in Slots(party))
+        {
+            if (slot.Rtcp is not { } channel || slot.PacketsSent == 0)
+            {
+                continue;
+            }
+            var (timestamp, _) = slot.CurrentTimestamp(now);
+            var length = RtcpSenderReport.Write(buffer, slot.Ssrc, NtpTimestamp(wallNow), timestamp,
+                (uint)slot.PacketsSent, (uint)slot.OctetsSent, []);
+            length += RtcpSdes.WriteCname(buffer[length..], slot.Ssrc, Cname);
+            channel.SendRtcp(buffer[..length]);
+        }
+        foreach (var track in new[] { party.Video, party.Audio })
+        {
+            if (track?.Rtcp is not { } channel || track.Reception.Received == 0)
+            {
+                continue;
+            }
+            var reception = track.Reception;
+            RtcpReportBlock[] blocks =
+            [
+                new(reception.Ssrc, reception.TakeFractionLost(), (int)Math.Min(reception.Lost, 0x7FFFFF), reception.ExtendedHighest,
+                    (uint)reception.Jitter, 0, 0),
+            ];
+            var length = RtcpReceiverReport.Write(buffer, channel.RtcpSsrc, blocks);
+            length += RtcpSdes.WriteCname(buffer[length..], channel.RtcpSsrc, Cname);
+            channel.SendRtcp(buffer[..length]);
+        }
+    }
+
+    /// <summary>Tells the party that the streams we sent it end (RFC 3550 §6.6), so its receivers stop at once.</summary>
+    public static void Goodbye(RouterParty party)
+    {
+        Span<byte> buffer = stackalloc byte[256];
+        foreach (var slot in Slots(party))
+        {
+            if (slot.Rtcp is not { } channel || slot.PacketsSent == 0)
+            {
+                continue;
+            }
+            var (timestamp, _) = slot.CurrentTimestamp(Stopwatch.GetTimestamp());
+            var length = RtcpSenderReport.Write(buffer, slot.Ssrc, NtpTimestamp(DateTimeOffset.UtcNow), timestamp,
+                (uint)slot.PacketsSent, (uint)slot.OctetsSent, []);
+            length += RtcpSdes.WriteCname(buffer[length..], slot.Ssrc, Cname);
+            length += RtcpBye.Write(buffer[length..], [slot.Ssrc], default);
+            channel.SendRtcp(buffer[..length]);
+        }
+    }
+
+    private static IEnumerable<ReceiverSlot> Slots(RouterParty party) => party.VideoSlots.Concat(party.AudioSlots);
+}

@@ -1,0 +1,36 @@
+namespace MediaServer.IntegrationTests.Harness;
+
+/// <summary>Where the server build this test run should start lives (see notes/server-contract.md).</summary>
+public static class RepoLayout
+{
+    private static readonly Lazy<string> Root = new(FindRoot);
+
+    public static string RepoRoot => Root.Value;
+
+    /// <summary>The Configuration the tests were built with, read from <c>.../bin/{Configuration}/net10.0/</c>.</summary>
+    public static string Configuration
+    {
+        get
+        {
+            var tfmDir = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var configDir = tfmDir.Parent ?? throw new InvalidOperationException($"Unexpected test output path {tfmDir.FullName}");
+            return configDir.Name;
+        }
+    }
+
+    public static string ServerDll =>
+        Path.Combine(RepoRoot, "src", "MediaServer", "bin", Configuration, "net10.0", "MediaServer.dll");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "MediaServer.slnx")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No MediaServer.slnx above {AppContext.BaseDirectory}");
+    }
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Net;
+using Xunit.Abstractions;
+
+namespace MediaServer.IntegrationTests.Harness;
+
+/// <summary>
+/// The real MediaServer process (notes/server-contract.md): its own HTTP port, UDP range and data directory per test,
+/// ready once /healthz answers, killed with its whole process tree on dispose, its output copied to the test log.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    public const int RtpPortCount = 200;
+
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(20);
+
+    private readonly ITestOutputHelper _output;
+    private readonly ChildProcess _process;
+    private readonly Dictionary<string, string> _environment;
+    private bool _disposed;
+
+    private ServerProcess(
+        ITestOutputHelper output,
+        ChildProcess process,
+        Dictionary<string, string> environment,
+        string rootDirectory,
+        int httpPort,
+        int rtpPortMin,
+        int webRtcPort)
+    {
+        _output = output;
+        _process = process;
+        _environment = environment;
+        RootDirectory = rootDirectory;
+        HttpPort = httpPort;
+        RtpPortMin = rtpPortMin;
+        WebRtcPort = webRtcPort;
+        BaseAddress = new Uri($"http://127.0.0.1:{httpPort}/");
+        Api = new MediaServerApi(BaseAddress);
+    }
+
+    public Uri BaseAddress { get; }
+
+    public int HttpPort { get; }
+
+    public int RtpPortMin { get; }
+
+    public int RtpPortMax => RtpPortMin + RtpPortCount - 1;
+
+    /// <summary>The one UDP port the server's WebRTC legs share (MediaServer:WebRtc:Port; its default would collide between parallel servers).</summary>
+    public int WebRtcPort { get; }
+
+    /// <summary>The per-test temp directory: <see cref="DataDirectory"/> and <see cref="WorkDirectory"/> live in it.</summary>
+    public string RootDirectory { get; }
+
+    public string DataDirectory => Path.Combine(RootDirectory, "data");
+
+    /// <summary>Scratch space for peers (SDP files, recordings).</summary>
+    public string WorkDirectory => Path.Combine(RootDirectory, "work");
+
+    public string DatabasePath => Path.Combine(DataDirectory, "mediaserver.db");
+
+    public string SigningKeyPath => Path.Combine(DataDirectory, "keys", "jwt-signing.key");
+
+    public MediaServerApi Api { get; }
+
+    public ChildProcess Process => _process;
+
+    public static async Task<ServerProcess> StartAsync(ITestOutputHelper output)
+    {
+        var dll = RepoLayout.ServerDll;
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"The server build is missing (build the test project with its ProjectReference): {dll}", dll);
+        }
+
+        var root = Path.Combine(Path.GetTempPath(), "mediaserver-it", Guid.NewGuid().ToString("n")[..12]);
+        Directory.CreateDirectory(Path.Combine(root, "data"));
+        Directory.CreateDirectory(Path.Combine(root, "work"));
+
+        var httpPort = PortAllocator.FreeTcpPort();
+        var rtpMin = PortAllocator.FreeServerUdpRange(RtpPortCount);
+        var webRtcPort = PortAllocator.FreeServerUdpRange(1);
+        var environment = new Dictionary<string, string>
+        {
+            ["MediaServer__DataDirectory"] = Path.Combine(root, "data"),
+            ["MediaServer__Rtp__ListenAddress"] = "127.0.0.1",
+            ["MediaServer__Rtp__PortMin"] = rtpMin.ToString(CultureInfo.InvariantCulture),
+            ["MediaServer__Rtp__PortMax"] = (rtpMin + RtpPortCount - 1).ToString(CultureInfo.InvariantCulture),
+            ["MediaServer__Auth__JoinGrace"] = "00:15:00",
+            ["MediaServer__WebRtc__ListenAddress"] = "127.0.0.1",
+            ["MediaServer__WebRtc__Port"] = webRtcPort.ToString(CultureInfo.InvariantCulture),
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+        };
+
+        output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + RtpPortCount - 1}, webrtc {webRtcPort}, data {root}/data");
+        var process = ChildProcess.Start(
+            "mediaserver",
+            "dotnet",
+            [dll, "--urls", $"http://127.0.0.1:{httpPort}"],
+            environment,
+            workingDirectory: Path.GetDirectoryName(dll),
+            ringCapacity: 5000);
+
+        var server = new ServerProcess(output, process, environment, root, httpPort, rtpMin, webRtcPort);
+        try
+        {
+            await server.WaitUntilHealthyAsync();
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the server's token CLI against this server's data directory (same signing key).</summary>
+    public async Task<string> MintTokenAsync(string role, string sub, string? visit = null, TimeSpan? ttl = null)
+    {
+        List<string> arguments = [RepoLayout.ServerDll, "token", "--role", role, "--sub", sub];
+        if (visit is not null)
+        {
+            arguments.AddRange(["--visit", visit]);
+        }
+
+        if (ttl is { } lifetime)
+        {
+            arguments.AddRange(["--ttl", lifetime.ToString("c", CultureInfo.InvariantCulture)]);
+        }
+
+        var result = await ProcessRunner.RunAsync("dotnet", arguments, CliTimeout, _environment, Path.GetDirectoryName(RepoLayout.ServerDll));
+        var lines = result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (result.ExitCode != 0 || lines.Length != 1 || lines[0].Split('.').Length != 3)
+        {
+            throw new InvalidOperationException($"The token CLI did not print exactly one JWT line:\n{result}");
+        }
+
+        return lines[0];
+    }
+
+    /// <summary>The 32-byte HS256 key the server signs with, for tests that must forge (expired) tokens.</summary>
+    public byte[] ReadSigningKey() => Convert.FromBase64String(File.ReadAllText(SigningKeyPath).Trim());
+
+    public void WriteLog(string heading)
+    {
+        _output.WriteLine(heading);
+        _output.WriteLine(_process.Describe(maxLines: 400));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        Api.Dispose();
+        await _process.DisposeAsync();
+        try
+        {
+            _output.WriteLine(_process.Describe(maxLines: 400));
+        }
+        catch (InvalidOperationException)
+        {
+            // No test is active any more (disposed from a fixture); nothing to write to.
+        }
+
+        try
+        {
+            Directory.Delete(RootDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private async Task WaitUntilHealthyAsync()
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        string last = "no answer yet";
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The server exited during start-up:\n{_process.Describe()}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri("healthz", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+
+                last = $"HTTP {(int)response.StatusCode}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            catch (TaskCanceledException e)
+            {
+                last = e.Message;
+            }
+
+            await Task.Delay(Poll.DefaultInterval);
+        }
+
+        throw new TimeoutException($"/healthz did not return 200 within {StartTimeout} (last: {last}):\n{_process.Describe()}");
+    }
+}
