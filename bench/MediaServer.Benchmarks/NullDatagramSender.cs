@@ -8,6 +8,8 @@ internal sealed class NullDatagramSender : IDatagramSender
 {
     public long Sent;
 
+    public bool IsReady => true;
+
     public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         Sent += datagram.Length;
