@@ -1,0 +1,18 @@
+using System.Net;
+using MediaServer.Transport;
+
+namespace MediaServer.Benchmarks;
+
+/// <summary>Stands in for the socket so a benchmark measures the relay's own work, not the kernel's sendto.</summary>
+internal sealed class NullDatagramSender : IDatagramSender
+{
+    public long Sent;
+
+    public bool IsReady => true;
+
+    public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    {
+        Sent += datagram.Length;
+        return true;
+    }
+}
