@@ -246,42 +246,36 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
     public bool IsReady => Volatile.Read(ref _outbound) is not null && Volatile.Read(ref _selected) is not null;
 
     /// <summary>Protects one rewritten RTP packet and sends it to the nominated address (the destination argument is unused).</summary>
-    public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination) => ProtectAndSend(datagram, rtcp: false);
+
+    /// <summary>Protects and sends one RTCP compound packet we made (reports).</summary>
+    public bool SendRtcp(ReadOnlySpan<byte> compound) => ProtectAndSend(compound, rtcp: true);
+
+    /// <summary>
+    /// Copies the packet once into a stack buffer with room for the tag, protects it under the lock (the cipher state is
+    /// per direction and shared by every relay loop that sends here), and sends outside the lock.
+    /// </summary>
+    private bool ProtectAndSend(ReadOnlySpan<byte> packet, bool rtcp)
     {
         var selected = Volatile.Read(ref _selected);
-        if (selected is null || datagram.Length > DatagramReceiveLoop.BufferSize)
+        if (selected is null || packet.Length > DatagramReceiveLoop.BufferSize)
         {
             return false;
         }
         Span<byte> buffer = stackalloc byte[DatagramReceiveLoop.BufferSize + MaxOverhead];
-        datagram.CopyTo(buffer);
+        packet.CopyTo(buffer);
         int protectedLength;
         lock (_protectLock)
         {
             var outbound = Volatile.Read(ref _outbound);
-            if (outbound is null || !outbound.TryProtectRtp(buffer, datagram.Length, out protectedLength))
+            if (outbound is null)
             {
                 return false;
             }
-        }
-        return _port.Sender.TrySend(buffer[..protectedLength], selected);
-    }
-
-    /// <summary>Protects and sends one RTCP compound packet we made (reports).</summary>
-    public bool SendRtcp(ReadOnlySpan<byte> compound)
-    {
-        var selected = Volatile.Read(ref _selected);
-        if (selected is null || compound.Length > DatagramReceiveLoop.BufferSize)
-        {
-            return false;
-        }
-        Span<byte> buffer = stackalloc byte[DatagramReceiveLoop.BufferSize + MaxOverhead];
-        compound.CopyTo(buffer);
-        int protectedLength;
-        lock (_protectLock)
-        {
-            var outbound = Volatile.Read(ref _outbound);
-            if (outbound is null || !outbound.TryProtectRtcp(buffer, compound.Length, out protectedLength))
+            var protectedOk = rtcp
+                ? outbound.TryProtectRtcp(buffer, packet.Length, out protectedLength)
+                : outbound.TryProtectRtp(buffer, packet.Length, out protectedLength);
+            if (!protectedOk)
             {
                 return false;
             }
@@ -292,23 +286,9 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
     /// <summary>Sends the peer a PLI (RFC 4585 §6.3.1) over SRTCP.</summary>
     public void RequestKeyframe(uint mediaSsrc)
     {
-        var selected = Volatile.Read(ref _selected);
-        if (selected is null)
-        {
-            return;
-        }
-        Span<byte> buffer = stackalloc byte[RtcpPli.Length + MaxOverhead];
-        var length = RtcpPli.Write(buffer, RtcpSsrc, mediaSsrc);
-        int protectedLength;
-        lock (_protectLock)
-        {
-            var outbound = Volatile.Read(ref _outbound);
-            if (length == 0 || outbound is null || !outbound.TryProtectRtcp(buffer, length, out protectedLength))
-            {
-                return;
-            }
-        }
-        if (_port.Sender.TrySend(buffer[..protectedLength], selected))
+        Span<byte> pli = stackalloc byte[RtcpPli.Length];
+        var length = RtcpPli.Write(pli, RtcpSsrc, mediaSsrc);
+        if (length > 0 && ProtectAndSend(pli[..length], rtcp: true))
         {
             Interlocked.Increment(ref _keyframeRequests);
         }
