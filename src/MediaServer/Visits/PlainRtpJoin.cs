@@ -69,6 +69,14 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
             var expected = answer.Offer.Address is { } a && !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any) ? a : null;
             var endpoint = new PlainRtpEndpoint(pair, expected, track, metrics, logger);
             endpoints.Add(endpoint);
+            // RFC 3550 §11: the client takes RTCP on the port after its RTP port, unless a=rtcp says otherwise (RFC 3605).
+            var clientHost = expected ?? clientAddress;
+            endpoint.RtcpDestination = new IPEndPoint(clientHost, answer.Offer.RtcpPort ?? answer.Offer.Port + 1).Serialize();
+            if (track is not null)
+            {
+                track.SetKeyframeSource(endpoint);
+                track.Rtcp = endpoint;
+            }
             if (answer.Offer.ClientReceives)
             {
                 var payloadTypes = new byte[MediaCodecs.Count];
@@ -80,10 +88,14 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
                         payloadTypes[(int)format.Codec] = format.PayloadType;
                     }
                 }
-                var destinationAddress = expected ?? clientAddress;
-                var destination = new IPEndPoint(destinationAddress, answer.Offer.Port).Serialize();
+                var destination = new IPEndPoint(clientHost, answer.Offer.Port).Serialize();
                 var slots = kind == MediaKind.Video ? videoSlots : audioSlots;
-                slots.Add(new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, RandomSsrc(), endpoint.Sender, destination, counters, metrics));
+                var slot = new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, RandomSsrc(), endpoint.Sender, destination, counters, metrics)
+                {
+                    Rtcp = endpoint,
+                };
+                endpoint.RtcpSink = slot;
+                slots.Add(slot);
             }
             final.Add(answer with { Port = pair.RtpPort });
         }

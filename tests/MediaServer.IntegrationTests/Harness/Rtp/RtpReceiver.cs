@@ -51,6 +51,21 @@ public sealed class RtpReceiver : IAsyncDisposable
     /// <summary>RTCP on port+1, or muxed on the RTP port (RFC 5761).</summary>
     public long RtcpCount => Interlocked.Read(ref _rtcpCount);
 
+    private const int MaxKeptRtcp = 512;
+    private readonly List<byte[]> _rtcpDatagrams = [];
+
+    /// <summary>The RTCP datagrams received so far (the first 512), as they arrived.</summary>
+    public IReadOnlyList<byte[]> RtcpDatagrams
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _rtcpDatagrams];
+            }
+        }
+    }
+
     /// <summary>Datagrams on the RTP port that are neither RTP nor RTCP.</summary>
     public long UnparsableCount => Interlocked.Read(ref _unparsable);
 
@@ -127,6 +142,13 @@ public sealed class RtpReceiver : IAsyncDisposable
             if (isRtcpPort || RtpHeader.LooksLikeRtcp(datagram))
             {
                 Interlocked.Increment(ref _rtcpCount);
+                lock (_gate)
+                {
+                    if (_rtcpDatagrams.Count < MaxKeptRtcp)
+                    {
+                        _rtcpDatagrams.Add(datagram.ToArray());
+                    }
+                }
                 continue;
             }
 
