@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
+# `dotnet run` starts the server in the project's folder: pin the data directory to ./data beside this script.
+export MediaServer__DataDirectory="${MediaServer__DataDirectory:-$PWD/data}"
 exec dotnet run --configuration Release --project src/MediaServer -- "$@"
