@@ -84,12 +84,12 @@ public sealed class ReceiverSlot : IRtcpSink
     /// <summary>Payload octets sent (RFC 3550 §6.4.1 sender's octet count).</summary>
     public long OctetsSent => Volatile.Read(ref _octetsSent);
 
-    /// <summary>The RTP timestamp this slot's stream would carry now, and the clock it runs at (for sender reports).</summary>
-    public (uint Timestamp, int ClockRate) CurrentTimestamp(long nowTicks)
+    /// <summary>The RTP timestamp this slot's stream would carry now (for sender reports, RFC 3550 §6.4.1).</summary>
+    public uint CurrentTimestamp(long nowTicks)
     {
         var clock = Kind == MediaKind.Video ? 90000 : 48000;
         var elapsed = Math.Max(0, nowTicks - Volatile.Read(ref _lastSentTicks));
-        return (_highestTimestamp + (uint)(elapsed * (double)clock / Stopwatch.Frequency), clock);
+        return _highestTimestamp + (uint)(elapsed * (double)clock / Stopwatch.Frequency);
     }
 
     private long _retransmitted;

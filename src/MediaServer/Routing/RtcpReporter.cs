@@ -34,10 +34,7 @@ public static class RtcpReporter
             {
                 continue;
             }
-            var (timestamp, _) = slot.CurrentTimestamp(now);
-            var length = RtcpSenderReport.Write(buffer, slot.Ssrc, NtpTimestamp(wallNow), timestamp,
-                (uint)slot.PacketsSent, (uint)slot.OctetsSent, []);
-            length += RtcpSdes.WriteCname(buffer[length..], slot.Ssrc, Cname);
+            var length = WriteSenderReport(buffer, slot, now, wallNow);
             channel.SendRtcp(buffer[..length]);
         }
         foreach (var track in new[] { party.Video, party.Audio })
@@ -87,13 +84,18 @@ public static class RtcpReporter
             {
                 continue;
             }
-            var (timestamp, _) = slot.CurrentTimestamp(Stopwatch.GetTimestamp());
-            var length = RtcpSenderReport.Write(buffer, slot.Ssrc, NtpTimestamp(DateTimeOffset.UtcNow), timestamp,
-                (uint)slot.PacketsSent, (uint)slot.OctetsSent, []);
-            length += RtcpSdes.WriteCname(buffer[length..], slot.Ssrc, Cname);
+            var length = WriteSenderReport(buffer, slot, Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow);
             length += RtcpBye.Write(buffer[length..], [slot.Ssrc], default);
             channel.SendRtcp(buffer[..length]);
         }
+    }
+
+    /// <summary>An SR for the slot's stream followed by its SDES CNAME: the start every compound packet needs (RFC 3550 §6.1).</summary>
+    private static int WriteSenderReport(Span<byte> buffer, ReceiverSlot slot, long nowTicks, DateTimeOffset wallNow)
+    {
+        var length = RtcpSenderReport.Write(buffer, slot.Ssrc, NtpTimestamp(wallNow), slot.CurrentTimestamp(nowTicks),
+            (uint)slot.PacketsSent, (uint)slot.OctetsSent, []);
+        return length + RtcpSdes.WriteCname(buffer[length..], slot.Ssrc, Cname);
     }
 
     private static IEnumerable<ReceiverSlot> Slots(RouterParty party) => party.VideoSlots.Concat(party.AudioSlots);

@@ -50,8 +50,6 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
 
     public IDatagramSender RtcpSender { get; }
 
-    public long RtcpPacketsReceived => Volatile.Read(ref _rtcp.Received);
-
     /// <summary>Receives the client's RTCP feedback for what we send on this m-line (the receiver slot); null for none.</summary>
     public IRtcpSink? RtcpSink { get; set; }
 
@@ -60,10 +58,6 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
 
     /// <summary>Our SSRC as the sender of RTCP feedback on this m-line.</summary>
     public uint RtcpSsrc { get; } = (uint)Random.Shared.NextInt64(1, 1L << 32);
-
-    private long _keyframeRequestsSent;
-
-    public long KeyframeRequestsSent => Volatile.Read(ref _keyframeRequestsSent);
 
     public bool SendRtcp(ReadOnlySpan<byte> compound)
     {
@@ -81,9 +75,9 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
         }
         Span<byte> pli = stackalloc byte[RtcpPli.Length];
         var length = RtcpPli.Write(pli, RtcpSsrc, mediaSsrc);
-        if (length > 0 && RtcpSender.TrySend(pli[..length], destination))
+        if (length > 0)
         {
-            Interlocked.Increment(ref _keyframeRequestsSent);
+            RtcpSender.TrySend(pli[..length], destination);
         }
     }
 
@@ -183,7 +177,6 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
     private sealed class RtcpHandler(PlainRtpEndpoint owner) : IDatagramHandler
     {
         private SocketAddress? _latched;
-        public long Received;
 
         public void OnDatagram(Span<byte> datagram, SocketAddress source)
         {
@@ -205,7 +198,6 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
                 return;
             }
             owner._metrics.CountRtcpIn();
-            Interlocked.Increment(ref Received);
             owner.RtcpSink?.OnRtcp(datagram);
         }
     }

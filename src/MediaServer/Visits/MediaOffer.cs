@@ -41,4 +41,4 @@ public sealed record OfferedMedia(
 /// <summary>What a WebRTC offer says about ICE and DTLS (RFC 8839, RFC 8842).</summary>
 public sealed record WebRtcOfferInfo(string IceUfrag, string IcePwd, IReadOnlyList<SdpFingerprint> Fingerprints, SdpSetup Setup);
 
-public sealed record MediaOffer(bool IsWebRtc, IPAddress? SessionAddress, IReadOnlyList<OfferedMedia> Media, WebRtcOfferInfo? WebRtc = null);
+public sealed record MediaOffer(bool IsWebRtc, IReadOnlyList<OfferedMedia> Media, WebRtcOfferInfo? WebRtc = null);

@@ -49,7 +49,7 @@ public static class SdpOffers
         {
             return false;
         }
-        offer = new MediaOffer(session.IsWebRtc, sessionAddress, media, webRtc);
+        offer = new MediaOffer(session.IsWebRtc, media, webRtc);
         return true;
     }
 

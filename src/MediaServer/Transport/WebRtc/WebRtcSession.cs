@@ -76,10 +76,6 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
     /// <summary>Raised once, off the receive loop, when the leg can no longer carry media (DTLS failed, consent lost).</summary>
     public event Action<WebRtcSession, string>? Failed;
 
-    public long KeyframeRequestsSent => Volatile.Read(ref _keyframeRequests);
-
-    private long _keyframeRequests;
-
     public void Start() => _port.Register(this);
 
     public void Dispose()
@@ -288,9 +284,9 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
     {
         Span<byte> pli = stackalloc byte[RtcpPli.Length];
         var length = RtcpPli.Write(pli, RtcpSsrc, mediaSsrc);
-        if (length > 0 && ProtectAndSend(pli[..length], rtcp: true))
+        if (length > 0)
         {
-            Interlocked.Increment(ref _keyframeRequests);
+            ProtectAndSend(pli[..length], rtcp: true);
         }
     }
 
