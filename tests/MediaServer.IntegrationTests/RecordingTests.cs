@@ -193,6 +193,43 @@ public sealed class RecordingTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task Retention_purges_old_recordings_unless_held_and_audits_each_purge()
+    {
+        await using var server = await ServerProcess.StartAsync(output, null, new Dictionary<string, string>
+        {
+            ["MediaServer__Recording__Retention"] = "00:00:15",
+            ["MediaServer__Recording__RetentionCheckInterval"] = "00:00:01",
+        });
+        var investigator = await server.MintTokenAsync("investigator", "inv-1");
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
+            await using var kiosk = new RtpParty("kiosk", 1);
+            await using var visitor = new RtpParty("visitor1", 2);
+            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "retention test");
+            await WaitForRecordingAsync(server, investigator, visit.Id, "render_failed", "rendered");
+            ids.Add(visit.Id);
+        }
+        var held = await server.Api.SendAsync(HttpMethod.Post, $"api/recordings/{ids[1]}/hold", investigator);
+        Assert.Equal(HttpStatusCode.OK, held.Status);
+
+        await Poll.UntilAsync(() => server.Api.SendAsync(HttpMethod.Get, $"api/recordings/{ids[0]}", investigator),
+            r => r.Status == HttpStatusCode.NotFound, TimeSpan.FromSeconds(60), "the unheld recording to be purged", TimeSpan.FromMilliseconds(500));
+        Assert.False(Directory.Exists(Path.Combine(server.DataDirectory, "recordings", ids[0])), "the purged recording's files remain");
+        // The held one outlives the retention period and the purge that took its sibling.
+        var kept = await GetJsonAsync(server, investigator, $"api/recordings/{ids[1]}");
+        Assert.True(kept.GetProperty("recording").GetProperty("hold").GetBoolean());
+        Assert.True(File.Exists(Path.Combine(server.DataDirectory, "recordings", ids[1], VisitRecorder.JournalFileName)));
+
+        var audit = await server.Api.GetAuditAsync(await server.MintTokenAsync("admin", "admin-1"));
+        Assert.Contains(audit, e => e.Action == "recording.purge" && e.Target == "recording/" + ids[0]);
+        Assert.DoesNotContain(audit, e => e.Action == "recording.purge" && e.Target == "recording/" + ids[1]);
+        Assert.Contains(audit, e => e.Action == "recording.hold" && e.Actor == "inv-1" && e.Target == "recording/" + ids[1]);
+    }
+
     private static async Task JoinAndRelayAsync(ServerProcess server, VisitScenario visit, RtpParty kiosk, RtpParty visitor)
     {
         var kioskLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp);
