@@ -41,10 +41,12 @@ public static class MetricsEndpoint
         var text = new StringBuilder(2048);
         var byState = new Dictionary<VisitState, int>();
         var legs = 0;
+        var taps = 0;
         foreach (var visit in registry.InMemory)
         {
             byState[visit.State] = byState.GetValueOrDefault(visit.State) + 1;
             legs += visit.OpenLegs().Count;
+            taps += visit.OpenTaps().Count;
         }
         Header(text, "mediaserver_visits", "gauge", "Visits held in memory by state (scheduled and live are all of them).");
         foreach (var state in Enum.GetValues<VisitState>())
@@ -53,6 +55,8 @@ public static class MetricsEndpoint
         }
         Header(text, "mediaserver_legs", "gauge", "Open participant legs.");
         Line(text, "mediaserver_legs", null, legs);
+        Header(text, "mediaserver_taps", "gauge", "Open officers' taps (receive-only monitoring legs).");
+        Line(text, "mediaserver_taps", null, taps);
         Header(text, "mediaserver_rtp_port_pairs_in_use", "gauge", "RTP/RTCP port pairs bound.");
         Line(text, "mediaserver_rtp_port_pairs_in_use", null, ports.InUse);
         Counter(text, "mediaserver_packets_in_total", "Datagrams received on media ports.", relay.PacketsIn);

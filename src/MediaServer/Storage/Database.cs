@@ -64,6 +64,14 @@ public sealed class Database
                 prev_hash TEXT NOT NULL,
                 hash TEXT NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS visit_flags (
+                id INTEGER PRIMARY KEY,
+                visit_id TEXT NOT NULL,
+                at TEXT NOT NULL,
+                by TEXT NOT NULL,
+                note TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS visit_flags_visit ON visit_flags(visit_id, id);
             """;
         command.ExecuteNonQuery();
     }
