@@ -151,7 +151,11 @@ public static class SdpOffers
 
     /// <summary>What a WebRTC answer says about us: ICE-lite credentials, the DTLS fingerprint, the host candidate.</summary>
     public sealed record WebRtcAnswerInfo(string IceUfrag, string IcePwd, SdpFingerprint Fingerprint, IPAddress CandidateAddress, int CandidatePort,
-        IReadOnlyDictionary<int, (uint Ssrc, string StreamId, string TrackId)> Senders);
+        IReadOnlyDictionary<int, (uint Ssrc, string StreamId, string TrackId)> Senders)
+    {
+        /// <summary>Whether the answer offers generic NACK (MediaServer:WebRtc:Nack); "nack pli" is answered either way.</summary>
+        public bool Nack { get; init; } = true;
+    }
 
     /// <summary>
     /// Writes a WebRTC answer (RFC 8829 §5.3): ICE-lite, one BUNDLE group over the accepted m-lines (RFC 8843), rtcp-mux,
@@ -210,7 +214,7 @@ public static class SdpOffers
                 }
                 foreach (var feedback in AnsweredFeedback)
                 {
-                    if (format.Feedback.Contains(feedback))
+                    if (format.Feedback.Contains(feedback) && (info.Nack || feedback != "nack"))
                     {
                         var parts = feedback.Split(' ');
                         description.AddRtcpFeedback(format.PayloadType, parts[0], parts.Length > 1 ? parts[1] : null);

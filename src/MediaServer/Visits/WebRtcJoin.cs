@@ -80,7 +80,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 }
                 var slots = kind == MediaKind.Video ? videoSlots : audioSlots;
                 var ssrc = RandomSsrc();
-                slots.Add(new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, ssrc, session, placeholder, counters, metrics) { Rtcp = session });
+                slots.Add(new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, ssrc, session, placeholder, counters, metrics) { Rtcp = session, AnswersNacks = port.Options.Nack });
                 // Audio and video of the same slot index share a stream, so the browser plays them as one party.
                 var index = slots.Count - 1;
                 senders[i] = (ssrc, $"party{index}", $"{(kind == MediaKind.Video ? "video" : "audio")}{index}");
@@ -94,7 +94,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
         var leg = new Leg(visit.Id, participant, party, [session], now);
         session.Failed += (_, reason) => TransportFailed?.Invoke(visit, leg, reason);
         var text = SdpOffers.WriteWebRtcAnswer(answers, new SdpOffers.WebRtcAnswerInfo(
-            session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port, senders));
+            session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port, senders) { Nack = port.Options.Nack });
         return (leg, text, null);
     }
 

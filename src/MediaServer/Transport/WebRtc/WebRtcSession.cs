@@ -156,6 +156,10 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
         if (!result.Succeeded || result.Keys is not { } keys || !SrtpProfileExtensions.TryFromProtectionProfileId((ushort)keys.Profile, out var profile))
         {
             LogDtlsFailed(_logger, LocalUfrag, result.Failure, result.Reason ?? "");
+            if (result.Failure != DtlsFailure.Cancelled)
+            {
+                _metrics.CountDrop(DropReason.DtlsRefused); // Cancelled: the leg was closed by its owner, nothing was refused.
+            }
             Fail("DTLS handshake failed: " + (result.Reason ?? result.Failure.ToString()));
             return;
         }
