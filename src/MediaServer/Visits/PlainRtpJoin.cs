@@ -22,7 +22,12 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
         {
             return (null, null, refusal);
         }
-        return Build(visit, participant, join.Answers, join.Publishers, clientAddress, now);
+        var built = Build(visit, participant, join.Answers, join.Publishers, clientAddress, now);
+        if (built.Item1 is { } leg)
+        {
+            leg.H264Profile = join.H264Profile;
+        }
+        return built;
     }
 
     private (Leg?, IReadOnlyList<AnsweredMedia>?, JoinRefusal?) Build(Visit visit, Participant participant,

@@ -133,8 +133,10 @@ public static class SdpOffers
             return MediaCodec.Vp8;
         }
         // RFC 6184 §8.1: packetization-mode defaults to 0 (single NAL only); the relay forwards mode 1 streams (FU-A, STAP-A).
+        // A profile-level-id no profile has cannot be matched with anyone's, so such a format is not taken either.
         if (media == "video" && rtpMap.Is("H264") && rtpMap.ClockRate == 90000
-            && fmtp is not null && fmtp.TryGetParameter("packetization-mode", out var mode) && mode == "1")
+            && fmtp is not null && fmtp.TryGetParameter("packetization-mode", out var mode) && mode == "1"
+            && H264ProfileLevelId.TryFromFmtp(fmtp.RawParameters, out _))
         {
             return MediaCodec.H264;
         }

@@ -91,7 +91,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
 
         var party = new RouterParty(participant.Id, participant.Role == PartyRole.Kiosk,
             tracks.GetValueOrDefault(MediaKind.Video), tracks.GetValueOrDefault(MediaKind.Audio), videoSlots, audioSlots, counters);
-        var leg = new Leg(visit.Id, participant, party, [session], now);
+        var leg = new Leg(visit.Id, participant, party, [session], now) { H264Profile = join.H264Profile };
         session.Failed += (_, reason) => TransportFailed?.Invoke(visit, leg, reason);
         var text = SdpOffers.WriteWebRtcAnswer(answers, new SdpOffers.WebRtcAnswerInfo(
             session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port, senders) { Nack = port.Options.Nack });
