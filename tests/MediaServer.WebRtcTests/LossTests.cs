@@ -12,7 +12,7 @@ namespace MediaServer.WebRtcTests;
 public sealed class LossTests(ITestOutputHelper output)
 {
     private const double Loss = 0.05;
-    private static readonly TimeSpan Window = TimeSpan.FromSeconds(8);
+    private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
 
     [Fact]
