@@ -104,6 +104,9 @@ public sealed class ReceiverSlot : IRtcpSink
     /// <summary>Packets resent from the cache in answer to this receiver's NACKs.</summary>
     public long Retransmitted => Volatile.Read(ref _retransmitted);
 
+    /// <summary>Whether this receiver's NACKs are answered (MediaServer:WebRtc:Nack; off only to measure loss without them).</summary>
+    public bool AnswersNacks { get; init; } = true;
+
     /// <summary>NACKed packets no longer (or never) in the cache.</summary>
     public long NacksUnanswered => Volatile.Read(ref _nacksUnanswered);
 
@@ -139,6 +142,10 @@ public sealed class ReceiverSlot : IRtcpSink
             if (packet.PacketType == RtcpPacketType.TransportFeedback && packet.Format == RtcpFeedbackFormat.GenericNack
                 && RtcpGenericNack.TryParse(packet.Span, out var nack) && nack.MediaSsrc == Ssrc)
             {
+                if (!AnswersNacks)
+                {
+                    continue;
+                }
                 foreach (var lost in nack.GetLostSequenceNumbers())
                 {
                     Retransmit(source, lost);

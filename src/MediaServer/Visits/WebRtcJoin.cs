@@ -33,7 +33,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
             return (null, null, refusal);
         }
         var (session, party, text) = Build(visit, participant.Id, participant.Role == PartyRole.Kiosk, join, webRtc, hidden: false);
-        var leg = new Leg(visit.Id, participant, party, [session], now);
+        var leg = new Leg(visit.Id, participant, party, [session], now) { H264Profile = join.H264Profile };
         session.Failed += (_, reason) => TransportFailed?.Invoke(visit, leg, reason);
         return (leg, text, null);
     }
@@ -118,6 +118,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 {
                     Rtcp = session,
                     Hidden = hidden,
+                    AnswersNacks = port.Options.Nack,
                 });
                 // Audio and video of the same slot index share a stream, so the browser plays them as one party.
                 var index = slots.Count - 1;
@@ -131,7 +132,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
         var party = new RouterParty(ownerId, isKiosk,
             tracks.GetValueOrDefault(MediaKind.Video), tracks.GetValueOrDefault(MediaKind.Audio), videoSlots, audioSlots, counters);
         var text = SdpOffers.WriteWebRtcAnswer(answers, new SdpOffers.WebRtcAnswerInfo(
-            session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port, senders));
+            session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port, senders) { Nack = port.Options.Nack });
         return (session, party, text);
     }
 

@@ -32,7 +32,9 @@ internal sealed class MediaServerProcess : IAsyncDisposable
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
     }
 
-    public static async Task<MediaServerProcess> StartAsync(ITestOutputHelper output, string testName)
+    /// <param name="settings">Extra environment for this server (e.g. MediaServer__WebRtc__Nack=false), over the defaults.</param>
+    public static async Task<MediaServerProcess> StartAsync(ITestOutputHelper output, string testName,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         if (!File.Exists(RepoPaths.ServerDll))
         {
@@ -45,8 +47,14 @@ internal sealed class MediaServerProcess : IAsyncDisposable
         var baseAddress = new Uri($"http://127.0.0.1:{httpPort}");
         output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + 199}, webrtc udp {webRtcPort}, data {dataDirectory}, seed {FreePorts.Seed}");
 
+        var environment = Environment(dataDirectory, rtpMin, webRtcPort);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+            output.WriteLine($"server setting: {key}={value}");
+        }
         var process = ExternalProcess.Start("server", "dotnet", [RepoPaths.ServerDll, "--urls", baseAddress.ToString().TrimEnd('/')],
-            Environment(dataDirectory, rtpMin, webRtcPort), dataDirectory);
+            environment, dataDirectory);
         var server = new MediaServerProcess(process, output, RepoPaths.ArtifactsFor(testName), baseAddress, dataDirectory, webRtcPort, rtpMin);
         try
         {
