@@ -4,13 +4,15 @@ namespace MediaServer.Recording.Rendering;
 public sealed record RecordingGap(ushort TrackId, string Participant, string Kind, DateTimeOffset From, DateTimeOffset To);
 
 /// <summary>
-/// How a track was placed on the timeline: <c>rtcp-sr</c> when its sender's RTCP sender reports mapped every packet,
-/// <c>arrival</c> when some or all of it had no sender report and arrival times were used, <c>none</c> when the track
-/// carried no media.
+/// How a track was placed on the timeline: <c>rtcp-sr</c> when its sender's RTCP sender reports mapped every packet;
+/// <c>rtcp-sr-reanchored</c> when the reports gave the timing but placed media after it had arrived, so the arrival
+/// times set where it starts; <c>arrival</c> when some or all of it had no sender report and arrival times were used;
+/// <c>none</c> when the track carried no media.
 /// </summary>
 public sealed record TrackAlignment(ushort TrackId, string Participant, string Role, string Kind, string Codec, string Alignment)
 {
     public const string SenderReports = "rtcp-sr";
+    public const string SenderReportsReanchored = "rtcp-sr-reanchored";
     public const string Arrival = "arrival";
     public const string NoMedia = "none";
 }
@@ -53,7 +55,8 @@ public sealed record JournalTimeline(
 internal readonly record struct PacketTiming(int Segment, long ExtendedSequence, long WallMicroseconds);
 
 /// <summary>A run of one RTP stream (one SSRC, continuous timestamps) within a track.</summary>
-internal sealed record StreamSegment(uint Ssrc, bool AlignedBySenderReports, int SenderReportCount);
+/// <param name="ReanchoredMicroseconds">How far the sender-report mapping was moved because it placed media after its arrival (0: not moved).</param>
+internal sealed record StreamSegment(uint Ssrc, bool AlignedBySenderReports, int SenderReportCount, long ReanchoredMicroseconds);
 
 internal sealed record TrackTimeline(
     ushort TrackId,

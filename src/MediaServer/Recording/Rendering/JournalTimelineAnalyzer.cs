@@ -175,12 +175,32 @@ public static class JournalTimelineAnalyzer
                 }
             }
 
-            var timelines = new List<TrackTimeline>();
-            long first = long.MaxValue;
+            var mapped = new List<TrackTimeline>();
             foreach (var track in ordered)
             {
                 long? offset = offsets.TryGetValue(track.Description.Participant, out long o) ? o : null;
-                var timeline = track.Map(offset);
+                mapped.Add(track.Map(offset));
+            }
+
+            // A packet cannot arrive before it was captured. A sender whose reports place its media after it arrived has
+            // anchored them wrongly (FFmpeg's RTP muxer ties its first report to the moment it sends its first packet,
+            // however late that is); such a segment keeps its reports' rate but is moved back to the latency the
+            // party's trustworthy segments show (or to its earliest arrival when none is trustworthy).
+            var reference = new Dictionary<string, long>(StringComparer.Ordinal);
+            for (int i = 0; i < ordered.Count; i++)
+            {
+                foreach (long latency in ordered[i].TrustedLatencies())
+                {
+                    string who = ordered[i].Description.Participant;
+                    reference[who] = Math.Max(0, reference.TryGetValue(who, out long r) ? Math.Min(r, latency) : latency);
+                }
+            }
+
+            var timelines = new List<TrackTimeline>();
+            long first = long.MaxValue;
+            for (int i = 0; i < ordered.Count; i++)
+            {
+                var timeline = ordered[i].Reanchor(mapped[i], reference.GetValueOrDefault(ordered[i].Description.Participant));
                 timelines.Add(timeline);
                 foreach (var p in timeline.Packets)
                 {
@@ -371,6 +391,9 @@ public static class JournalTimelineAnalyzer
         /// <summary>Sender-report mappings further than this from the arrival times are not believed.</summary>
         private const long MappingSanityMicroseconds = 5_000_000;
 
+        /// <summary>How far before its arrival a report may place a packet before the report is taken as wrongly anchored.</summary>
+        private const long CausalityToleranceMicroseconds = 30_000;
+
         private readonly List<RawPacket> _packets = [];
         private readonly List<RawSenderReport> _reports = [];
         private readonly List<SegmentScan> _segments = [];
@@ -378,6 +401,8 @@ public static class JournalTimelineAnalyzer
         private long[] _extendedSequence = [];
         private long[] _extendedTimestamp = [];
         private byte _payloadType;
+        private bool[] _aligned = [];
+        private long[] _minLatency = [];
         private string _codec = "";
 
         public ushort Id { get; } = id;
@@ -554,6 +579,18 @@ public static class JournalTimelineAnalyzer
                         : arrivalBase[s] + MediaMicroseconds(_extendedTimestamp[i], clock));
             }
 
+            _aligned = aligned;
+            _minLatency = new long[_segments.Count];
+            Array.Fill(_minLatency, long.MaxValue);
+            for (int i = 0; i < _packets.Count; i++)
+            {
+                int s = _segmentOf[i];
+                if (s >= 0)
+                {
+                    _minLatency[s] = Math.Min(_minLatency[s], _packets[i].Arrival - timings[i].WallMicroseconds);
+                }
+            }
+
             string alignment = _segments.Count == 0 ? TrackAlignment.NoMedia
                 : aligned.All(a => a) ? TrackAlignment.SenderReports
                 : TrackAlignment.Arrival;
@@ -566,8 +603,55 @@ public static class JournalTimelineAnalyzer
                 _payloadType,
                 clock,
                 alignment,
-                [.. _segments.Select((seg, s) => new StreamSegment(seg.Ssrc, aligned[s], seg.Reports.Count))],
+                [.. _segments.Select((seg, s) => new StreamSegment(seg.Ssrc, aligned[s], seg.Reports.Count, 0))],
                 timings);
+        }
+
+        /// <summary>The smallest arrival − mapped time of each segment whose reports do not contradict its arrivals.</summary>
+        public IEnumerable<long> TrustedLatencies()
+        {
+            for (int s = 0; s < _segments.Count; s++)
+            {
+                if (_aligned[s] && _minLatency[s] >= -CausalityToleranceMicroseconds)
+                {
+                    yield return _minLatency[s];
+                }
+            }
+        }
+
+        /// <summary>Moves each report-aligned segment that puts media after its arrival back to the party's latency.</summary>
+        public TrackTimeline Reanchor(TrackTimeline timeline, long partyLatency)
+        {
+            var segments = timeline.Segments.ToArray();
+            var shift = new long[segments.Length];
+            for (int s = 0; s < segments.Length; s++)
+            {
+                if (_aligned[s] && _minLatency[s] < -CausalityToleranceMicroseconds)
+                {
+                    shift[s] = _minLatency[s] - partyLatency;
+                    segments[s] = segments[s] with { ReanchoredMicroseconds = shift[s] };
+                }
+            }
+
+            if (shift.All(x => x == 0))
+            {
+                return timeline;
+            }
+
+            var packets = timeline.Packets;
+            for (int i = 0; i < packets.Length; i++)
+            {
+                if (packets[i].Segment >= 0 && shift[packets[i].Segment] != 0)
+                {
+                    packets[i] = packets[i] with { WallMicroseconds = packets[i].WallMicroseconds + shift[packets[i].Segment] };
+                }
+            }
+
+            return timeline with
+            {
+                Segments = segments,
+                Alignment = segments.All(x => x.AlignedBySenderReports) ? TrackAlignment.SenderReportsReanchored : TrackAlignment.Arrival,
+            };
         }
 
         /// <summary>

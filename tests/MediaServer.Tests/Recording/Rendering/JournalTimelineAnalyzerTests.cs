@@ -140,6 +140,35 @@ public sealed class JournalTimelineAnalyzerTests : IDisposable
     }
 
     [Fact]
+    public void Reports_that_place_media_after_it_arrived_are_reanchored_to_the_partys_latency()
+    {
+        var script = new Script();
+        long start = T0;
+        Tracks(script, "inmate-1", "kiosk", 1, 2, start);
+        var audio = Audio(1, 0xA1, start);
+        var video = Video(2, 0xB1, start);
+        audio.Send(script, 0, 250, k => 40 * Ms);
+        video.Send(script, 0, 150, k => 60 * Ms);
+        video.Report(script, start, 0, 5 * Ms); // right: video is placed at its capture, 60 ms before it arrived
+
+        // Audio's report claims its RTP timestamp 0 was sampled 300 ms after it really was, as a sender that ties its
+        // first report to a late first send does: audio would land 260 ms after it arrived, which cannot be.
+        uint rtp = audio.Timestamp(0);
+        script.At(start + (300 * Ms), j => j.SenderReport(start + (300 * Ms), 1, 0xA1, start + (300 * Ms), rtp));
+
+        var timeline = JournalTimelineAnalyzer.Analyze(script.WriteTo(Path.Combine(_directory, "j.msj")));
+
+        Assert.Equal("rtcp-sr-reanchored", timeline.Tracks.Single(t => t.TrackId == 1).Alignment);
+        Assert.Equal("rtcp-sr", timeline.Tracks.Single(t => t.TrackId == 2).Alignment);
+
+        // The party offset comes from audio's undelayed report, so video lands on its capture, 60 ms before its arrival.
+        // Audio is moved to that same latency: 20 ms ahead of the truth here, where the unchecked report would have put
+        // it 300 ms behind.
+        Assert.InRange(MappedTime(timeline, 2, 30) - video.Capture(30), -1, 1);
+        Assert.InRange(MappedTime(timeline, 1, 50) - audio.Capture(50), (-20 * Ms) - 1, (-20 * Ms) + 1);
+    }
+
+    [Fact]
     public void The_party_offset_comes_from_the_least_delayed_report_of_either_track()
     {
         var script = new Script();
