@@ -6,13 +6,18 @@ public static class Program
 {
     /// <summary>
     /// <c>MediaServer [--urls URL]</c> runs the server; <c>MediaServer token --role ROLE --sub NAME [--visit ID] [--ttl DURATION]</c>
-    /// prints a signed bearer token for operators and scripts.
+    /// prints a signed bearer token for operators and scripts; <c>MediaServer verify FOLDER [--key KEY.pem]</c> checks an exported
+    /// recording offline.
     /// </summary>
     public static int Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "token")
         {
             return TokenCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+        if (args.Length > 0 && args[0] == "verify")
+        {
+            return VerifyCommand.Run(args[1..], Console.Out, Console.Error);
         }
         ServerHost.Build(args).Run();
         return 0;

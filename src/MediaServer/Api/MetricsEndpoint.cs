@@ -36,7 +36,7 @@ public static class MetricsEndpoint
         return Results.Ok(new { status = "ok" });
     }
 
-    private static IResult Render(RelayMetrics relay, HttpMetrics http, VisitRegistry registry, PortAllocator ports)
+    private static IResult Render(RelayMetrics relay, HttpMetrics http, VisitRegistry registry, PortAllocator ports, Recording.RecordingMetrics recording)
     {
         var text = new StringBuilder(2048);
         var byState = new Dictionary<VisitState, int>();
@@ -65,6 +65,14 @@ public static class MetricsEndpoint
         {
             Line(text, "mediaserver_drops_total", $"reason=\"{RelayMetrics.Label(reason)}\"", relay.Drops(reason));
         }
+        Header(text, "mediaserver_recordings_active", "gauge", "Visits whose journal is being written.");
+        Line(text, "mediaserver_recordings_active", null, recording.Active);
+        Counter(text, "mediaserver_recording_bytes_total", "Bytes written to recording journals.", recording.BytesWritten);
+        Counter(text, "mediaserver_recording_failures_total", "Recordings that could not be written (disk full, I/O errors).", recording.Failures);
+        Counter(text, "mediaserver_recording_dropped_packets_total", "Packets left out of a journal because its buffer was full.", recording.DroppedPackets);
+        Counter(text, "mediaserver_recording_renders_total", "Review copies rendered.", recording.Rendered);
+        Counter(text, "mediaserver_recording_render_failures_total", "Render attempts that failed.", recording.RenderFailures);
+        Counter(text, "mediaserver_recording_purged_total", "Recordings removed by retention.", recording.Purged);
         Counter(text, "mediaserver_http_unauthorized_total", "API requests refused for a missing, invalid or expired token.", http.Unauthorized);
         return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }

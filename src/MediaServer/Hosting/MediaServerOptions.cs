@@ -19,6 +19,8 @@ public sealed class MediaServerOptions
 
     public VisitOptions Visits { get; set; } = new();
 
+    public RecordingOptions Recording { get; set; } = new();
+
     public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
 }
 
@@ -81,4 +83,39 @@ public sealed class VisitOptions
 
     /// <summary>How often the lifecycle service checks scheduled ends.</summary>
     public TimeSpan LifecycleTick { get; set; } = TimeSpan.FromMilliseconds(200);
+}
+
+public sealed class RecordingOptions
+{
+    /// <summary>Record every non-privileged visit (privileged visits are never recorded, whatever this says).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Where recordings go; relative paths resolve against the data directory.</summary>
+    public string Directory { get; set; } = "recordings";
+
+    /// <summary>How often the writer thread writes what relay threads buffered.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest time between fsyncs of a journal that has new data (the bound is one second).</summary>
+    public TimeSpan FsyncInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>In-memory buffer per visit between relay and writer; packets beyond it are dropped from the recording and counted.</summary>
+    [Range(64 * 1024, 1 << 30)]
+    public int BufferBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Attempts at rendering a review copy before the recording is marked render_failed.</summary>
+    [Range(1, 20)]
+    public int RenderAttempts { get; set; } = 3;
+
+    /// <summary>Wait before the first retry of a failed render; doubles with each attempt.</summary>
+    public TimeSpan RenderRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The ffmpeg binary the renderer runs.</summary>
+    public string FfmpegPath { get; set; } = "ffmpeg";
+
+    /// <summary>Recordings whose visit ended longer ago than this are purged, unless under legal hold.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
+
+    /// <summary>How often the retention job runs.</summary>
+    public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromHours(1);
 }

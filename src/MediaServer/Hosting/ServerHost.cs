@@ -2,6 +2,7 @@ using System.Net;
 using MediaServer.Api;
 using MediaServer.Auth;
 using MediaServer.Metrics;
+using MediaServer.Recording;
 using MediaServer.Storage;
 using MediaServer.Transport;
 using MediaServer.Transport.WebRtc;
@@ -64,6 +65,11 @@ public static class ServerHost
         services.AddSingleton<WebRtcPort>();
         services.AddHostedService(sp => sp.GetRequiredService<WebRtcPort>());
         services.AddSingleton<WebRtcJoin>();
+        services.AddSingleton<RecordingStore>();
+        services.AddSingleton(new RecordingSigner(dataDirectory));
+        services.AddSingleton<RecordingMetrics>();
+        services.AddSingleton<RecordingService>();
+        services.AddHostedService(sp => sp.GetRequiredService<RecordingService>());
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
 
@@ -93,6 +99,7 @@ public static class ServerHost
         MetricsEndpoint.Map(app);
         VisitEndpoints.Map(app);
         AuditEndpoints.Map(app);
+        RecordingEndpoints.Map(app);
         return app;
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using MediaServer.Codecs.Rtcp;
 using MediaServer.Metrics;
+using MediaServer.Recording;
 using MediaServer.Transport;
 
 namespace MediaServer.Routing;
@@ -71,6 +73,38 @@ public sealed class Track : IRtpSink
     /// <summary>Keyframe requests sent to the sender (after throttling).</summary>
     public long KeyframeRequests => Volatile.Read(ref _keyframeRequests);
 
+    private TrackJournal? _journal;
+
+    /// <summary>Where this track's packets are recorded (null: not recorded). Set once when the leg joins a recorded visit.</summary>
+    public TrackJournal? Journal
+    {
+        get => Volatile.Read(ref _journal);
+        set => Volatile.Write(ref _journal, value);
+    }
+
+    /// <summary>
+    /// RTCP from this track's sender: its sender reports (RFC 3550 §6.4.1) go to the journal, which aligns audio and video
+    /// with their NTP↔RTP mapping. Runs on the sender's RTCP receive loop; copies, never blocks.
+    /// </summary>
+    public void OnSenderRtcp(ReadOnlySpan<byte> compound)
+    {
+        var journal = Volatile.Read(ref _journal);
+        if (journal is null || !Volatile.Read(ref _haveSsrc))
+        {
+            return;
+        }
+        var reader = new RtcpCompoundReader(compound);
+        while (reader.MoveNext())
+        {
+            var packet = reader.Current;
+            if (packet.PacketType == RtcpPacketType.SenderReport && packet.Span.Length >= 8
+                && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(packet.Span[4..]) == LastSsrc)
+            {
+                journal.OnSenderReport(packet.Span, Stopwatch.GetTimestamp());
+            }
+        }
+    }
+
     /// <summary>Where receiver reports about this track go (the sender's transport); null where none are sent.</summary>
     public IRtcpChannel? Rtcp { get; set; }
 
@@ -125,6 +159,8 @@ public sealed class Track : IRtpSink
             Volatile.Write(ref _lastSsrc, header.Ssrc);
             Volatile.Write(ref _haveSsrc, true);
         }
+        // Recorded as it arrived, before the forwarding loop rewrites the packet in place for each receiver.
+        Volatile.Read(ref _journal)?.OnRtp(packet, now);
         Cache?.Store(packet, header.SequenceNumber);
         Reception.Update(header.SequenceNumber, header.Timestamp, header.Ssrc, MediaCodecs.ClockRate(codec), now);
 

@@ -64,6 +64,24 @@ public sealed class Database
                 prev_hash TEXT NOT NULL,
                 hash TEXT NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS recordings (
+                visit_id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                directory TEXT NOT NULL,
+                inmate_id TEXT NOT NULL,
+                inmate_name TEXT NOT NULL,
+                visitors TEXT NOT NULL,
+                flagged INTEGER NOT NULL,
+                started_at TEXT NOT NULL,
+                ended_at TEXT NULL,
+                duration_seconds REAL NULL,
+                hold INTEGER NOT NULL DEFAULT 0,
+                error TEXT NULL,
+                render_attempts INTEGER NOT NULL DEFAULT 0,
+                next_render_at TEXT NULL,
+                recovered INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE INDEX IF NOT EXISTS recordings_state ON recordings(state);
             """;
         command.ExecuteNonQuery();
     }

@@ -199,6 +199,8 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
             }
             owner._metrics.CountRtcpIn();
             owner.RtcpSink?.OnRtcp(datagram);
+            // The client's sender reports about what it sends on this m-line (RFC 3550 §6.4.1): kept with the recording.
+            (owner._sink as Track)?.OnSenderRtcp(datagram);
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using MediaServer.Hosting;
+using MediaServer.Recording;
 using MediaServer.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -22,10 +23,12 @@ public sealed partial class VisitLifecycle
     private readonly TimeProvider _time;
     private readonly AuthOptions _auth;
     private readonly ILogger<VisitLifecycle> _logger;
+    private readonly RecordingService _recordings;
 
     public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, AuditLog audit, TimeProvider time,
-        IOptions<MediaServerOptions> options, ILogger<VisitLifecycle> logger)
+        IOptions<MediaServerOptions> options, RecordingService recordings, ILogger<VisitLifecycle> logger)
     {
+        _recordings = recordings;
         _registry = registry;
         _joiner = joiner;
         _audit = audit;
@@ -72,6 +75,8 @@ public sealed partial class VisitLifecycle
             var replaced = visit.AddLeg(leg);
             replaced?.Close(LegState.Closed, now);
             visit.Router.Attach(leg.Party);
+            // Before the sockets start: the journal must have the tracks before their first packet.
+            _recordings.OnJoined(visit, leg);
             leg.Start();
             LogJoined(_logger, visit.Id, participant.Id, leg.Id);
             return new JoinOutcome(leg, answer, answerSdp, null);
@@ -98,9 +103,11 @@ public sealed partial class VisitLifecycle
             }
             var left = visit.Router.Detach(leg.Party);
             LogLeft(_logger, visit.Id, leg.Participant.Id, leg.Id, why);
+            _recordings.OnLeft(visit, leg, why);
             if (left == 0 && visit.State == VisitState.Live && visit.TryTransition(VisitState.Ended, now, "every party left"))
             {
                 _registry.SaveState(visit);
+                _recordings.OnVisitFinished(visit, "every party left");
                 _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "every party left");
             }
         }
@@ -153,6 +160,7 @@ public sealed partial class VisitLifecycle
                 leg.Close(LegState.Closed, now);
             }
             _registry.SaveState(visit);
+            _recordings.OnVisitFinished(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
             LogFinished(_logger, visit.Id, state, reason);
             return true;
         }

@@ -88,6 +88,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
             answers.Add(answer with { Port = port.Port });
         }
         session.Slots = [.. videoSlots, .. audioSlots];
+        session.SenderTracks = [.. tracks.Values];
 
         var party = new RouterParty(participant.Id, participant.Role == PartyRole.Kiosk,
             tracks.GetValueOrDefault(MediaKind.Video), tracks.GetValueOrDefault(MediaKind.Audio), videoSlots, audioSlots, counters);

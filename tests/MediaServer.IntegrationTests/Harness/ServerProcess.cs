@@ -67,7 +67,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public ChildProcess Process => _process;
 
-    public static async Task<ServerProcess> StartAsync(ITestOutputHelper output)
+    public static Task<ServerProcess> StartAsync(ITestOutputHelper output) => StartAsync(output, rootDirectory: null, extraEnvironment: null);
+
+    /// <param name="rootDirectory">Reuse this root (data and work folders) — a restart after a crash; null makes a fresh one.</param>
+    /// <param name="extraEnvironment">More settings, e.g. MediaServer__Recording__Directory.</param>
+    public static async Task<ServerProcess> StartAsync(ITestOutputHelper output, string? rootDirectory,
+        IReadOnlyDictionary<string, string>? extraEnvironment)
     {
         var dll = RepoLayout.ServerDll;
         if (!File.Exists(dll))
@@ -75,7 +80,7 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new FileNotFoundException($"The server build is missing (build the test project with its ProjectReference): {dll}", dll);
         }
 
-        var root = Path.Combine(Path.GetTempPath(), "mediaserver-it", Guid.NewGuid().ToString("n")[..12]);
+        var root = rootDirectory ?? Path.Combine(Path.GetTempPath(), "mediaserver-it", Guid.NewGuid().ToString("n")[..12]);
         Directory.CreateDirectory(Path.Combine(root, "data"));
         Directory.CreateDirectory(Path.Combine(root, "work"));
 
@@ -94,6 +99,10 @@ public sealed class ServerProcess : IAsyncDisposable
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
 
         output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + RtpPortCount - 1}, webrtc {webRtcPort}, data {root}/data");
         var process = ChildProcess.Start(
@@ -150,6 +159,17 @@ public sealed class ServerProcess : IAsyncDisposable
         _output.WriteLine(_process.Describe(maxLines: 400));
     }
 
+    /// <summary>Leave the root directory on disk at dispose (a test restarts a server on it).</summary>
+    public bool KeepRootDirectory { get; set; }
+
+    /// <summary>SIGKILL, as a crash: no shutdown code runs. The root directory stays for a restart.</summary>
+    public async Task KillAsync()
+    {
+        KeepRootDirectory = true;
+        _process.Kill();
+        await _process.WaitForExitAsync(TimeSpan.FromSeconds(10));
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)
@@ -171,7 +191,10 @@ public sealed class ServerProcess : IAsyncDisposable
 
         try
         {
-            Directory.Delete(RootDirectory, recursive: true);
+            if (!KeepRootDirectory)
+            {
+                Directory.Delete(RootDirectory, recursive: true);
+            }
         }
         catch (IOException)
         {

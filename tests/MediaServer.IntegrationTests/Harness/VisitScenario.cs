@@ -36,11 +36,12 @@ public sealed class VisitScenario
         int visitors,
         DateTimeOffset? start = null,
         DateTimeOffset? end = null,
-        string? officerToken = null)
+        string? officerToken = null,
+        bool privileged = false)
     {
         officerToken ??= await server.MintTokenAsync("officer", "officer-1");
         var now = DateTimeOffset.UtcNow;
-        var request = CreateVisitRequest.For(visitors, start ?? now.AddMinutes(1), end ?? now.AddMinutes(10));
+        var request = CreateVisitRequest.For(visitors, start ?? now.AddMinutes(1), end ?? now.AddMinutes(10)) with { Privileged = privileged };
         var visit = await server.Api.CreateVisitAsync(officerToken, request);
         var tokens = new Dictionary<string, ParticipantTokenDto>();
         foreach (var participant in new[] { request.Inmate }.Concat(request.Visitors))

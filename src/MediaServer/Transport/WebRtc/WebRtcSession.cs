@@ -73,6 +73,9 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
     /// <summary>The leg's receiver slots: RTCP feedback from the peer goes to each (each picks out its own SSRC).</summary>
     public IReadOnlyList<ReceiverSlot> Slots { get; set; } = [];
 
+    /// <summary>The tracks this peer publishes (their sender reports go to the recording).</summary>
+    public IReadOnlyList<Track> SenderTracks { get; set; } = [];
+
     /// <summary>Raised once, off the receive loop, when the leg can no longer carry media (DTLS failed, consent lost).</summary>
     public event Action<WebRtcSession, string>? Failed;
 
@@ -201,6 +204,12 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
             for (var i = 0; i < slots.Count; i++)
             {
                 slots[i].OnRtcp(compound);
+            }
+            // With BUNDLE one compound carries the peer's sender reports for both of its tracks; each track keeps its own.
+            var tracks = SenderTracks;
+            for (var i = 0; i < tracks.Count; i++)
+            {
+                tracks[i].OnSenderRtcp(compound);
             }
             return;
         }

@@ -1,0 +1,182 @@
+using System.IO.Compression;
+using System.Security.Claims;
+using System.Text.Json;
+using MediaServer.Auth;
+using MediaServer.Recording;
+using MediaServer.Storage;
+
+namespace MediaServer.Api;
+
+/// <summary>The investigators' recordings API (api.md, "Recordings"). Every view, download, verify and hold is audited.</summary>
+public static class RecordingEndpoints
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/recordings").RequireAuthorization(Policies.Investigation);
+        group.MapGet("", Search);
+        group.MapGet("/public-key", PublicKey);
+        group.MapGet("/{id}", Get);
+        group.MapGet("/{id}/media", Media);
+        group.MapGet("/{id}/journal", Journal);
+        group.MapGet("/{id}/verify", Verify);
+        group.MapGet("/{id}/export", Export);
+        group.MapPost("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, true, user, store, audit));
+        group.MapDelete("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, false, user, store, audit));
+    }
+
+    private static IResult Search(string? inmate, string? visitor, DateTimeOffset? from, DateTimeOffset? to, bool? flagged,
+        ClaimsPrincipal user, RecordingStore store, RecordingService recordings, AuditLog audit)
+    {
+        var rows = store.Search(inmate, visitor, from, to, flagged);
+        var list = new List<object>(rows.Count);
+        foreach (var row in rows)
+        {
+            list.Add(Summary(row, recordings));
+        }
+        audit.Append(user.Subject(), user.Role(), "recording.search", "recordings",
+            $"ok: {rows.Count} results (inmate={inmate}, visitor={visitor}, from={from:O}, to={to:O}, flagged={flagged})");
+        return Results.Ok(list);
+    }
+
+    private static object Summary(RecordingRow row, RecordingService recordings) => new
+    {
+        visit = row.VisitId,
+        inmate = row.Inmate,
+        visitors = row.Visitors,
+        start = row.StartedAt,
+        durationSeconds = row.DurationSeconds,
+        state = RecordingStore.Name(row.State),
+        flagged = row.Flagged,
+        flags = BookmarksOf(row),
+        hold = row.Hold,
+        recovered = row.Recovered,
+        error = row.Error,
+        renderProgress = recordings.RenderProgress(row.VisitId),
+    };
+
+    private static IReadOnlyList<ManifestBookmark> BookmarksOf(RecordingRow row) => ReadManifest(row)?.Bookmarks ?? [];
+
+    private static RecordingManifest? ReadManifest(RecordingRow row)
+    {
+        var path = Path.Combine(row.Directory, RecordingManifest.FileName);
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<RecordingManifest>(File.ReadAllBytes(path), RecordingManifest.Json);
+        }
+        catch (JsonException)
+        {
+            return null; // Verify names a damaged manifest; listing it is not the place.
+        }
+    }
+
+    private static IResult Get(string id, ClaimsPrincipal user, RecordingStore store, RecordingService recordings, AuditLog audit)
+    {
+        if (Find(id, user, store, audit, "recording.view") is not { } row)
+        {
+            return NotFound(id);
+        }
+        var manifest = ReadManifest(row);
+        return Results.Ok(new
+        {
+            recording = Summary(row, recordings),
+            manifest,
+            flags = manifest?.Bookmarks ?? [],
+            gaps = manifest?.Gaps ?? [],
+        });
+    }
+
+    private static IResult Media(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit)
+    {
+        if (Find(id, user, store, audit, "recording.media") is not { } row)
+        {
+            return NotFound(id);
+        }
+        var path = Path.Combine(row.Directory, RecordingManifest.ReviewCopyFileName);
+        if (!File.Exists(path))
+        {
+            return ApiResults.Problem(409, "No review copy", $"Recording {id} is {RecordingStore.Name(row.State)}; its review copy does not exist (yet).");
+        }
+        return Results.File(path, "video/mp4", $"{id}.mp4", enableRangeProcessing: true);
+    }
+
+    private static IResult Journal(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit)
+    {
+        if (Find(id, user, store, audit, "recording.journal") is not { } row)
+        {
+            return NotFound(id);
+        }
+        var path = Path.Combine(row.Directory, VisitRecorder.JournalFileName);
+        return File.Exists(path)
+            ? Results.File(path, "application/octet-stream", $"{id}.msj", enableRangeProcessing: true)
+            : ApiResults.Problem(409, "No journal", $"Recording {id} has no journal on disk.");
+    }
+
+    private static IResult Verify(string id, ClaimsPrincipal user, RecordingStore store, RecordingService recordings, AuditLog audit)
+    {
+        var row = store.Load(id);
+        if (row is null || row.State == RecordingState.Purged)
+        {
+            audit.Append(user.Subject(), user.Role(), "recording.verify", "recording/" + id, "not found");
+            return NotFound(id);
+        }
+        using var key = recordings.Signer.PublicKey();
+        var report = RecordingVerifier.Verify(row.Directory, key);
+        audit.Append(user.Subject(), user.Role(), "recording.verify", "recording/" + id,
+            report.Ok ? "ok" : "failed: " + string.Join("; ", report.Problems));
+        return Results.Ok(report);
+    }
+
+    /// <summary>The folder the offline <c>verify</c> command checks, as a zip: journal, review copy, manifest, signature, public key.</summary>
+    private static IResult Export(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit)
+    {
+        if (Find(id, user, store, audit, "recording.export") is not { } row)
+        {
+            return NotFound(id);
+        }
+        return Results.Stream(async stream =>
+        {
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
+            foreach (var name in new[] { VisitRecorder.JournalFileName, RecordingManifest.ReviewCopyFileName, RecordingManifest.FileName,
+                         RecordingManifest.SignatureFileName, RecordingManifest.PublicKeyFileName, "journal.tail" })
+            {
+                var path = Path.Combine(row.Directory, name);
+                if (!File.Exists(path))
+                {
+                    continue;
+                }
+                var entry = zip.CreateEntry($"{id}/{name}", CompressionLevel.NoCompression);
+                await using var target = await entry.OpenAsync().ConfigureAwait(false);
+                await using var source = File.OpenRead(path);
+                await source.CopyToAsync(target).ConfigureAwait(false);
+            }
+        }, "application/zip", $"recording-{id}.zip");
+    }
+
+    private static IResult Hold(string id, bool hold, ClaimsPrincipal user, RecordingStore store, AuditLog audit)
+    {
+        if (Find(id, user, store, audit, hold ? "recording.hold" : "recording.release") is not { } row)
+        {
+            return NotFound(id);
+        }
+        store.SetHold(row.VisitId, hold);
+        return Results.Ok(new { visit = row.VisitId, hold });
+    }
+
+    private static IResult PublicKey(RecordingService recordings) =>
+        Results.Text(recordings.Signer.PublicKeyPem, "application/x-pem-file");
+
+    /// <summary>Looks the recording up and audits the access (also when it is not found: a probe is an access too).</summary>
+    private static RecordingRow? Find(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit, string action)
+    {
+        var row = store.Load(id);
+        var found = row is not null && row.State != RecordingState.Purged;
+        audit.Append(user.Subject(), user.Role(), action, "recording/" + id, found ? "ok" : "not found");
+        return found ? row : null;
+    }
+
+    private static IResult NotFound(string id) => ApiResults.Problem(404, "No such recording", $"No recording {id}.");
+}

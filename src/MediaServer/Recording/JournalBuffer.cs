@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+
+namespace MediaServer.Recording;
+
+/// <summary>
+/// Where relay threads leave a visit's packets for the journal writer: two byte arrays, one filled under a short lock (a copy,
+/// never I/O) while the writer drains the other. Media that does not fit is dropped and counted — a slow disk must never
+/// hold up the relay. Control entries (tracks, bookmarks, events) grow the buffer instead: they are rare and must not be lost.
+/// </summary>
+internal sealed class JournalBuffer(int capacity)
+{
+    /// <summary>type u8 · track u16 · stopwatch ticks i64 · wall µs i64 · length i32, then the bytes.</summary>
+    public const int EntryHeaderLength = 1 + 2 + 8 + 8 + 4;
+
+    private readonly Lock _lock = new();
+    private byte[] _active = new byte[capacity];
+    private byte[] _spare = new byte[capacity];
+    private int _used;
+    private long _dropped;
+    private bool _closed;
+
+    /// <summary>Media entries dropped because the buffer was full, since the last <see cref="TakeDropped"/>.</summary>
+    public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
+
+    public bool TryAppendMedia(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data)
+    {
+        var need = EntryHeaderLength + data.Length;
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+            if (_used + need > _active.Length)
+            {
+                _dropped++;
+                return false;
+            }
+            Write(_active.AsSpan(_used), type, track, stopwatchTicks, wallMicroseconds, data);
+            _used += need;
+            return true;
+        }
+    }
+
+    public bool AppendControl(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data)
+    {
+        var need = EntryHeaderLength + data.Length;
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return false;
+            }
+            if (_used + need > _active.Length)
+            {
+                Array.Resize(ref _active, Math.Max(_active.Length * 2, _used + need));
+            }
+            Write(_active.AsSpan(_used), type, track, stopwatchTicks, wallMicroseconds, data);
+            _used += need;
+            return true;
+        }
+    }
+
+    /// <summary>Stops accepting entries (the recording failed or was sealed); what is buffered can still be drained.</summary>
+    public void Close()
+    {
+        lock (_lock)
+        {
+            _closed = true;
+        }
+    }
+
+    /// <summary>
+    /// Writer thread only: swaps the arrays and returns the filled one and how much of it is used. The returned array is the
+    /// writer's until its next call.
+    /// </summary>
+    public (byte[] Buffer, int Length) Swap()
+    {
+        lock (_lock)
+        {
+            var full = _active;
+            var length = _used;
+            if (_spare.Length < full.Length && full.Length > capacity)
+            {
+                // A control entry grew the active array; keep the spare in step so a burst after a swap fits too.
+                _spare = new byte[full.Length];
+            }
+            _active = _spare;
+            _spare = full;
+            _used = 0;
+            return (full, length);
+        }
+    }
+
+    private static void Write(Span<byte> destination, byte type, ushort track, long stopwatchTicks, long wallMicroseconds,
+        ReadOnlySpan<byte> data)
+    {
+        destination[0] = type;
+        BinaryPrimitives.WriteUInt16BigEndian(destination[1..], track);
+        BinaryPrimitives.WriteInt64BigEndian(destination[3..], stopwatchTicks);
+        BinaryPrimitives.WriteInt64BigEndian(destination[11..], wallMicroseconds);
+        BinaryPrimitives.WriteInt32BigEndian(destination[19..], data.Length);
+        data.CopyTo(destination[EntryHeaderLength..]);
+    }
+
+    public static bool TryReadEntry(ReadOnlySpan<byte> buffer, ref int offset, out byte type, out ushort track, out long stopwatchTicks,
+        out long wallMicroseconds, out ReadOnlySpan<byte> data)
+    {
+        type = 0;
+        track = 0;
+        stopwatchTicks = 0;
+        wallMicroseconds = 0;
+        data = default;
+        if (offset + EntryHeaderLength > buffer.Length)
+        {
+            return false;
+        }
+        var entry = buffer[offset..];
+        type = entry[0];
+        track = BinaryPrimitives.ReadUInt16BigEndian(entry[1..]);
+        stopwatchTicks = BinaryPrimitives.ReadInt64BigEndian(entry[3..]);
+        wallMicroseconds = BinaryPrimitives.ReadInt64BigEndian(entry[11..]);
+        var length = BinaryPrimitives.ReadInt32BigEndian(entry[19..]);
+        data = entry.Slice(EntryHeaderLength, length);
+        offset += EntryHeaderLength + length;
+        return true;
+    }
+}

@@ -1,0 +1,229 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MediaServer.Visits;
+using Microsoft.Data.Sqlite;
+
+namespace MediaServer.Storage;
+
+[JsonConverter(typeof(JsonStringEnumConverter<RecordingState>))]
+public enum RecordingState
+{
+    /// <summary>The journal is being written.</summary>
+    [JsonStringEnumMemberName("recording")] Recording,
+    /// <summary>The journal has its End record; the review copy is being (or waiting to be) rendered.</summary>
+    [JsonStringEnumMemberName("sealed")] Sealed,
+    /// <summary>Review copy and signed manifest exist.</summary>
+    [JsonStringEnumMemberName("rendered")] Rendered,
+    /// <summary>Writing the journal failed (disk full, I/O error); what was written before is kept and sealed when possible.</summary>
+    [JsonStringEnumMemberName("failed")] Failed,
+    /// <summary>Rendering failed every retry; journal and a manifest without a review copy exist.</summary>
+    [JsonStringEnumMemberName("render_failed")] RenderFailed,
+    /// <summary>Removed by retention; the row stays so the purge itself is on record.</summary>
+    [JsonStringEnumMemberName("purged")] Purged,
+}
+
+public sealed record RecordingRow(
+    string VisitId,
+    RecordingState State,
+    string Directory,
+    Person Inmate,
+    IReadOnlyList<Person> Visitors,
+    bool Flagged,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    double? DurationSeconds,
+    bool Hold,
+    string? Error,
+    int RenderAttempts,
+    DateTimeOffset? NextRenderAt,
+    bool Recovered);
+
+/// <summary>The recordings table: one row per recorded visit, the index investigators search.</summary>
+public sealed class RecordingStore(Database database)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public void Insert(Visit visit, string directory, DateTimeOffset startedAt)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT OR IGNORE INTO recordings (visit_id, state, directory, inmate_id, inmate_name, visitors, flagged, started_at)
+            VALUES ($id, 'recording', $dir, $inmate, $inmateName, $visitors, $flagged, $started)
+            """;
+        command.Parameters.AddWithValue("$id", visit.Id);
+        command.Parameters.AddWithValue("$dir", directory);
+        command.Parameters.AddWithValue("$inmate", visit.Inmate.Id);
+        command.Parameters.AddWithValue("$inmateName", visit.Inmate.Name);
+        command.Parameters.AddWithValue("$visitors", JsonSerializer.Serialize(visit.Visitors, Json));
+        command.Parameters.AddWithValue("$flagged", visit.Flagged ? 1 : 0);
+        command.Parameters.AddWithValue("$started", Format(startedAt));
+        command.ExecuteNonQuery();
+    }
+
+    public void SetState(string visitId, RecordingState state, string? error = null, DateTimeOffset? endedAt = null,
+        double? durationSeconds = null, bool? recovered = null)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE recordings SET state = $state,
+                error = COALESCE($error, error),
+                ended_at = COALESCE($ended, ended_at),
+                duration_seconds = COALESCE($duration, duration_seconds),
+                recovered = COALESCE($recovered, recovered)
+            WHERE visit_id = $id
+            """;
+        command.Parameters.AddWithValue("$id", visitId);
+        command.Parameters.AddWithValue("$state", Name(state));
+        command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+        command.Parameters.AddWithValue("$ended", endedAt is { } e ? Format(e) : DBNull.Value);
+        command.Parameters.AddWithValue("$duration", (object?)durationSeconds ?? DBNull.Value);
+        command.Parameters.AddWithValue("$recovered", recovered is { } r ? (r ? 1 : 0) : DBNull.Value);
+        command.ExecuteNonQuery();
+    }
+
+    public void RenderAttemptFailed(string visitId, string error, DateTimeOffset nextAttempt)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE recordings SET render_attempts = render_attempts + 1, error = $error, next_render_at = $next WHERE visit_id = $id
+            """;
+        command.Parameters.AddWithValue("$id", visitId);
+        command.Parameters.AddWithValue("$error", error);
+        command.Parameters.AddWithValue("$next", Format(nextAttempt));
+        command.ExecuteNonQuery();
+    }
+
+    public void SetHold(string visitId, bool hold)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE recordings SET hold = $hold WHERE visit_id = $id";
+        command.Parameters.AddWithValue("$id", visitId);
+        command.Parameters.AddWithValue("$hold", hold ? 1 : 0);
+        command.ExecuteNonQuery();
+    }
+
+    public RecordingRow? Load(string visitId)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = Select + " WHERE visit_id = $id";
+        command.Parameters.AddWithValue("$id", visitId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? Read(reader) : null;
+    }
+
+    public IReadOnlyList<RecordingRow> LoadByState(params RecordingState[] states)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        var names = new List<string>();
+        for (var i = 0; i < states.Length; i++)
+        {
+            names.Add("$s" + i.ToString(CultureInfo.InvariantCulture));
+            command.Parameters.AddWithValue(names[i], Name(states[i]));
+        }
+        command.CommandText = Select + $" WHERE state IN ({string.Join(", ", names)}) ORDER BY started_at";
+        return ReadAll(command);
+    }
+
+    /// <summary>Search for investigators: every filter optional; newest first.</summary>
+    public IReadOnlyList<RecordingRow> Search(string? inmate, string? visitor, DateTimeOffset? from, DateTimeOffset? to, bool? flagged,
+        int limit = 500)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        var where = new List<string> { "state <> 'purged'" };
+        if (!string.IsNullOrEmpty(inmate))
+        {
+            where.Add("(inmate_id = $inmate OR inmate_name LIKE $inmateLike)");
+            command.Parameters.AddWithValue("$inmate", inmate);
+            command.Parameters.AddWithValue("$inmateLike", "%" + inmate + "%");
+        }
+        if (!string.IsNullOrEmpty(visitor))
+        {
+            where.Add("visitors LIKE $visitor");
+            command.Parameters.AddWithValue("$visitor", "%" + visitor + "%");
+        }
+        if (from is { } f)
+        {
+            where.Add("started_at >= $from");
+            command.Parameters.AddWithValue("$from", Format(f));
+        }
+        if (to is { } t)
+        {
+            where.Add("started_at <= $to");
+            command.Parameters.AddWithValue("$to", Format(t));
+        }
+        if (flagged is { } fl)
+        {
+            where.Add("flagged = $flagged");
+            command.Parameters.AddWithValue("$flagged", fl ? 1 : 0);
+        }
+        command.CommandText = Select + " WHERE " + string.Join(" AND ", where) + " ORDER BY started_at DESC LIMIT $limit";
+        command.Parameters.AddWithValue("$limit", limit);
+        return ReadAll(command);
+    }
+
+    private const string Select = """
+        SELECT visit_id, state, directory, inmate_id, inmate_name, visitors, flagged, started_at, ended_at, duration_seconds, hold,
+               error, render_attempts, next_render_at, recovered FROM recordings
+        """;
+
+    private static List<RecordingRow> ReadAll(SqliteCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var rows = new List<RecordingRow>();
+        while (reader.Read())
+        {
+            rows.Add(Read(reader));
+        }
+        return rows;
+    }
+
+    private static RecordingRow Read(SqliteDataReader reader) => new(
+        reader.GetString(0),
+        Parse(reader.GetString(1)),
+        reader.GetString(2),
+        new Person(reader.GetString(3), reader.GetString(4)),
+        JsonSerializer.Deserialize<List<Person>>(reader.GetString(5), Json) ?? [],
+        reader.GetInt64(6) != 0,
+        ParseTime(reader.GetString(7)),
+        reader.IsDBNull(8) ? null : ParseTime(reader.GetString(8)),
+        reader.IsDBNull(9) ? null : reader.GetDouble(9),
+        reader.GetInt64(10) != 0,
+        reader.IsDBNull(11) ? null : reader.GetString(11),
+        (int)reader.GetInt64(12),
+        reader.IsDBNull(13) ? null : ParseTime(reader.GetString(13)),
+        reader.GetInt64(14) != 0);
+
+    public static string Name(RecordingState state) => state switch
+    {
+        RecordingState.Recording => "recording",
+        RecordingState.Sealed => "sealed",
+        RecordingState.Rendered => "rendered",
+        RecordingState.Failed => "failed",
+        RecordingState.RenderFailed => "render_failed",
+        RecordingState.Purged => "purged",
+        _ => throw new ArgumentOutOfRangeException(nameof(state)),
+    };
+
+    private static RecordingState Parse(string name) => name switch
+    {
+        "recording" => RecordingState.Recording,
+        "sealed" => RecordingState.Sealed,
+        "rendered" => RecordingState.Rendered,
+        "failed" => RecordingState.Failed,
+        "render_failed" => RecordingState.RenderFailed,
+        "purged" => RecordingState.Purged,
+        _ => throw new InvalidDataException($"Unknown recording state '{name}' in the database."),
+    };
+
+    private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+}

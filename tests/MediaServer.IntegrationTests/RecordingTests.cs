@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using MediaServer.Codecs.Recording;
+using MediaServer.IntegrationTests.Harness;
+using MediaServer.IntegrationTests.Harness.Rtp;
+using MediaServer.Recording;
+using Xunit.Abstractions;
+
+namespace MediaServer.IntegrationTests;
+
+/// <summary>
+/// Recording through the real server: a crash (SIGKILL) loses at most the last second, a privileged visit leaves nothing,
+/// a full disk is loud but never stops the visit, and a flipped byte anywhere makes verify fail and say where.
+/// </summary>
+public sealed class RecordingTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_server_killed_mid_visit_recovers_the_journal_at_restart_and_it_verifies()
+    {
+        var server = await ServerProcess.StartAsync(output);
+        string root = server.RootDirectory;
+        ServerProcess? restarted = null;
+        try
+        {
+            // A visit that is still running at the kill: setting up (tokens from the CLI, joins) takes seconds on a busy
+            // machine, so the scheduled end leaves room for it; the kill comes 5 s after media starts flowing.
+            var now = DateTimeOffset.UtcNow;
+            var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: now, end: now.AddSeconds(40));
+            await using var kiosk = new RtpParty("kiosk", 1);
+            await using var visitor = new RtpParty("visitor1", 2);
+            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            // Five seconds of visit before the crash: the scenario, not a wait for a condition.
+            await Task.Delay(TimeSpan.FromSeconds(5));
+            var killedAt = DateTimeOffset.UtcNow;
+            Assert.Equal("live", (await visit.GetAsync()).State);
+            await server.KillAsync();
+            output.WriteLine($"killed at {killedAt:O}");
+
+            restarted = await ServerProcess.StartAsync(output, root, null);
+            var investigator = await restarted.MintTokenAsync("investigator", "inv-1");
+            var recording = await WaitForRecordingAsync(restarted, investigator, visit.Id, "render_failed", "rendered");
+            output.WriteLine(recording.ToString());
+            Assert.True(recording.GetProperty("recording").GetProperty("recovered").GetBoolean(), "the recording does not say it was recovered");
+
+            var folder = Path.Combine(restarted.DataDirectory, "recordings", visit.Id);
+            var perParty = RtpSpanByParticipant(Path.Combine(folder, VisitRecorder.JournalFileName));
+            foreach (var participant in new[] { "i1", "v1" })
+            {
+                Assert.True(perParty.TryGetValue(participant, out var span), $"no RTP of {participant} in the recovered journal");
+                output.WriteLine($"{participant}: {span.Count} RTP records from {span.First:O} to {span.Last:O} ({(span.Last - span.First).TotalSeconds:0.00} s); last {(killedAt - span.Last).TotalMilliseconds:0} ms before the kill");
+                Assert.True(span.Last - span.First >= TimeSpan.FromSeconds(4), $"{participant}: only {(span.Last - span.First).TotalSeconds:0.00} s recovered");
+                Assert.True(killedAt - span.Last <= TimeSpan.FromSeconds(1), $"{participant}: the last second before the kill is missing more than a second");
+            }
+
+            var verify = await GetJsonAsync(restarted, investigator, $"api/recordings/{visit.Id}/verify");
+            output.WriteLine("verify: " + verify);
+            Assert.True(verify.GetProperty("ok").GetBoolean(), "the recovered recording does not verify: " + verify);
+            Assert.True(verify.GetProperty("chainValid").GetBoolean());
+            Assert.True(verify.GetProperty("signatureValid").GetBoolean());
+
+            // Offline: the verify command on the folder, as an investigator would run it on an export.
+            var cli = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, "verify", folder], TimeSpan.FromSeconds(30),
+                new Dictionary<string, string>(), Path.GetDirectoryName(RepoLayout.ServerDll));
+            output.WriteLine(cli.StdoutText);
+            Assert.Equal(0, cli.ExitCode);
+
+            var audit = await restarted.Api.GetAuditAsync(await restarted.MintTokenAsync("admin", "admin-1"));
+            Assert.Contains(audit, e => e.Action == "recording.recovered" && e.Target == "recording/" + visit.Id);
+        }
+        finally
+        {
+            if (restarted is not null)
+            {
+                await restarted.DisposeAsync();
+            }
+            await server.DisposeAsync();
+            TryDelete(root);
+        }
+    }
+
+    [Fact]
+    public async Task A_flipped_byte_in_the_journal_or_the_manifest_fails_verify_naming_the_file()
+    {
+        await using var server = await ServerProcess.StartAsync(output);
+        var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
+        string folder;
+        {
+            await using var kiosk = new RtpParty("kiosk", 1);
+            await using var visitor = new RtpParty("visitor1", 2);
+            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "recording tamper test");
+        }
+        var investigator = await server.MintTokenAsync("investigator", "inv-1");
+        await WaitForRecordingAsync(server, investigator, visit.Id, "render_failed", "rendered");
+        folder = Path.Combine(server.DataDirectory, "recordings", visit.Id);
+        var clean = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+        Assert.True(clean.GetProperty("ok").GetBoolean(), "untouched recording does not verify: " + clean);
+
+        var random = new Random(4);
+        foreach (var (file, expected) in new[] { (VisitRecorder.JournalFileName, "journal:"), (RecordingManifest.FileName, "manifest:") })
+        {
+            var path = Path.Combine(folder, file);
+            var bytes = await File.ReadAllBytesAsync(path);
+            var at = random.Next(JournalFormat.PreambleLength, bytes.Length);
+            bytes[at] ^= 0x01;
+            await File.WriteAllBytesAsync(path, bytes);
+            var report = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+            output.WriteLine($"{file} byte {at} flipped: {report}");
+            Assert.False(report.GetProperty("ok").GetBoolean(), $"verify passed with byte {at} of {file} flipped");
+            var problems = report.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
+            Assert.Contains(problems, p => p.StartsWith(expected, StringComparison.Ordinal));
+            bytes[at] ^= 0x01;
+            await File.WriteAllBytesAsync(path, bytes);
+        }
+        var again = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+        Assert.True(again.GetProperty("ok").GetBoolean(), "restored files do not verify: " + again);
+    }
+
+    [Fact]
+    public async Task A_privileged_visit_leaves_nothing_on_disk()
+    {
+        await using var server = await ServerProcess.StartAsync(output);
+        var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow, privileged: true);
+        await using (var kiosk = new RtpParty("kiosk", 1))
+        await using (var visitor = new RtpParty("visitor1", 2))
+        {
+            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "privileged test");
+        }
+        var investigator = await server.MintTokenAsync("investigator", "inv-1");
+        var response = await server.Api.SendAsync(HttpMethod.Get, $"api/recordings/{visit.Id}", investigator);
+        Assert.Equal(HttpStatusCode.NotFound, response.Status);
+        var recordings = Path.Combine(server.DataDirectory, "recordings");
+        var files = Directory.Exists(recordings) ? Directory.GetFileSystemEntries(recordings, "*", SearchOption.AllDirectories) : [];
+        Assert.True(files.Length == 0, "the recordings folder holds: " + string.Join(", ", files));
+        var named = Directory.GetFileSystemEntries(server.DataDirectory, "*" + visit.Id + "*", SearchOption.AllDirectories);
+        Assert.Empty(named);
+        var metrics = await server.Api.GetMetricsAsync();
+        Assert.Equal(0, metrics.Counter("mediaserver_recording_bytes_total"));
+    }
+
+    [Fact]
+    public async Task A_full_disk_fails_the_recording_loudly_while_the_visit_relays_on()
+    {
+        var mount = Path.Combine(Path.GetTempPath(), "mediaserver-it-full", Guid.NewGuid().ToString("n")[..12]);
+        Directory.CreateDirectory(mount);
+        var mounted = await ProcessRunner.RunAsync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount], TimeSpan.FromSeconds(10),
+            new Dictionary<string, string>(), null);
+        Assert.True(mounted.ExitCode == 0, "this test needs a 1 MiB tmpfs (run as root, as CI does): " + mounted);
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(output, null,
+                new Dictionary<string, string> { ["MediaServer__Recording__Directory"] = mount });
+            var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
+            await using var kiosk = new RtpParty("kiosk", 1);
+            await using var visitor = new RtpParty("visitor1", 2);
+            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+
+            var failed = await Poll.UntilAsync(server.Api.GetMetricsAsync, m => m.Counter("mediaserver_recording_failures_total") >= 1,
+                TimeSpan.FromSeconds(60), "the recording to fail on the full disk", TimeSpan.FromMilliseconds(250));
+            var failedAt = Stopwatch.GetTimestamp();
+            output.WriteLine($"recording bytes when it failed: {failed.Counter("mediaserver_recording_bytes_total")}");
+
+            // The visit goes on: both parties keep receiving each other after the failure.
+            var videoBefore = visitor.VideoIn.Packets.Count;
+            var kioskBefore = kiosk.VideoIn.Packets.Count;
+            await visitor.VideoIn.WaitForRtpAsync(videoBefore + 30, TimeSpan.FromSeconds(10), "kiosk video after the disk filled");
+            await kiosk.VideoIn.WaitForRtpAsync(kioskBefore + 30, TimeSpan.FromSeconds(10), "visitor video after the disk filled");
+            output.WriteLine($"relayed after the failure: {visitor.VideoIn.Packets.Count - videoBefore} + {kiosk.VideoIn.Packets.Count - kioskBefore} video packets in {Stopwatch.GetElapsedTime(failedAt).TotalMilliseconds:0} ms");
+            Assert.Equal("live", (await visit.GetAsync()).State);
+
+            var investigator = await server.MintTokenAsync("investigator", "inv-1");
+            var recording = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}");
+            output.WriteLine(recording.ToString());
+            Assert.Equal("failed", recording.GetProperty("recording").GetProperty("state").GetString());
+            Assert.Contains("space", recording.GetProperty("recording").GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
+            var audit = await server.Api.GetAuditAsync(await server.MintTokenAsync("admin", "admin-1"));
+            Assert.Contains(audit, e => e.Action == "recording.failed" && e.Target == "recording/" + visit.Id);
+            Assert.Contains("Recording of visit " + visit.Id + " failed", server.Process.Describe(maxLines: 2000), StringComparison.Ordinal);
+
+            await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "disk full test");
+            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("healthz", UriKind.Relative))).StatusCode);
+            Assert.False(server.Process.HasExited, "the server died");
+        }
+        finally
+        {
+            await ProcessRunner.RunAsync("umount", ["-l", mount], TimeSpan.FromSeconds(10), new Dictionary<string, string>(), null);
+            TryDelete(mount);
+        }
+    }
+
+    [Fact]
+    public async Task Retention_purges_old_recordings_unless_held_and_audits_each_purge()
+    {
+        await using var server = await ServerProcess.StartAsync(output, null, new Dictionary<string, string>
+        {
+            ["MediaServer__Recording__Retention"] = "00:00:15",
+            ["MediaServer__Recording__RetentionCheckInterval"] = "00:00:01",
+        });
+        var investigator = await server.MintTokenAsync("investigator", "inv-1");
+        var ids = new List<string>();
+        for (var i = 0; i < 2; i++)
+        {
+            var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
+            await using var kiosk = new RtpParty("kiosk", 1);
+            await using var visitor = new RtpParty("visitor1", 2);
+            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "retention test");
+            await WaitForRecordingAsync(server, investigator, visit.Id, "render_failed", "rendered");
+            ids.Add(visit.Id);
+        }
+        var held = await server.Api.SendAsync(HttpMethod.Post, $"api/recordings/{ids[1]}/hold", investigator);
+        Assert.Equal(HttpStatusCode.OK, held.Status);
+
+        await Poll.UntilAsync(() => server.Api.SendAsync(HttpMethod.Get, $"api/recordings/{ids[0]}", investigator),
+            r => r.Status == HttpStatusCode.NotFound, TimeSpan.FromSeconds(60), "the unheld recording to be purged", TimeSpan.FromMilliseconds(500));
+        Assert.False(Directory.Exists(Path.Combine(server.DataDirectory, "recordings", ids[0])), "the purged recording's files remain");
+        // The held one outlives the retention period and the purge that took its sibling.
+        var kept = await GetJsonAsync(server, investigator, $"api/recordings/{ids[1]}");
+        Assert.True(kept.GetProperty("recording").GetProperty("hold").GetBoolean());
+        Assert.True(File.Exists(Path.Combine(server.DataDirectory, "recordings", ids[1], VisitRecorder.JournalFileName)));
+
+        var audit = await server.Api.GetAuditAsync(await server.MintTokenAsync("admin", "admin-1"));
+        Assert.Contains(audit, e => e.Action == "recording.purge" && e.Target == "recording/" + ids[0]);
+        Assert.DoesNotContain(audit, e => e.Action == "recording.purge" && e.Target == "recording/" + ids[1]);
+        Assert.Contains(audit, e => e.Action == "recording.hold" && e.Actor == "inv-1" && e.Target == "recording/" + ids[1]);
+    }
+
+    private static async Task JoinAndRelayAsync(ServerProcess server, VisitScenario visit, RtpParty kiosk, RtpParty visitor)
+    {
+        var kioskLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp);
+        var visitorLeg = await server.Api.JoinAsync(visit.VisitorToken(1), visit.Id, visitor.OfferSdp);
+        kiosk.StartSending(kioskLeg.AnswerSdp);
+        visitor.StartSending(visitorLeg.AnswerSdp);
+        await visitor.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "kiosk video at visitor1");
+        await kiosk.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "visitor1 video at kiosk");
+    }
+
+    private static async Task<JsonElement> WaitForRecordingAsync(ServerProcess server, string token, string visitId, params string[] states) =>
+        await Poll.UntilAsync(
+            async () => await GetJsonAsync(server, token, $"api/recordings/{visitId}", allowMissing: true),
+            r => r.ValueKind == JsonValueKind.Object && states.Contains(r.GetProperty("recording").GetProperty("state").GetString()),
+            Settle, $"recording {visitId} to be {string.Join(" or ", states)}", TimeSpan.FromMilliseconds(250));
+
+    private static async Task<JsonElement> GetJsonAsync(ServerProcess server, string token, string path, bool allowMissing = false)
+    {
+        var response = await server.Api.SendAsync(HttpMethod.Get, path, token);
+        if (allowMissing && response.Status == HttpStatusCode.NotFound)
+        {
+            return default;
+        }
+        Assert.True(response.Status == HttpStatusCode.OK, $"GET {path}: {response}");
+        return JsonDocument.Parse(response.Body).RootElement.Clone();
+    }
+
+    private sealed record Span(int Count, DateTimeOffset First, DateTimeOffset Last);
+
+    private static Dictionary<string, Span> RtpSpanByParticipant(string journal)
+    {
+        var participantOfTrack = new Dictionary<ushort, string>();
+        var spans = new Dictionary<string, Span>();
+        var scan = JournalScanner.Scan(journal, (in JournalRecord record, long offset) =>
+        {
+            if (record.Type == JournalRecordType.Track && record.TryGetTrack(out var id, out _))
+            {
+                using var json = JsonDocument.Parse(record.JsonBody.ToArray());
+                participantOfTrack[id] = json.RootElement.GetProperty("participant").GetString()!;
+            }
+            else if (record.Type == JournalRecordType.Rtp && record.TryGetTrack(out var track, out _)
+                && participantOfTrack.TryGetValue(track, out var participant))
+            {
+                var at = DateTimeOffset.UnixEpoch.AddTicks(record.WallClockMicroseconds * 10);
+                spans[participant] = spans.TryGetValue(participant, out var s) ? s with { Count = s.Count + 1, Last = at } : new Span(1, at, at);
+            }
+        });
+        Assert.True(scan.Intact && scan.HasEnd, $"the journal is not intact and sealed: {scan}");
+        return spans;
+    }
+
+    private static void TryDelete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
