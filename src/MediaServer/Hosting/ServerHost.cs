@@ -71,6 +71,7 @@ public static class ServerHost
         services.AddSingleton<RecordingStore>();
         services.AddSingleton(new RecordingSigner(dataDirectory));
         services.AddSingleton<RecordingMetrics>();
+        services.AddSingleton<IReviewCopyRenderer, MediaServer.Recording.Rendering.ReviewCopyRenderer>();
         services.AddSingleton<RecordingService>();
         services.AddHostedService(sp => sp.GetRequiredService<RecordingService>());
         services.AddSingleton<IVisitFlagSink>(sp => sp.GetRequiredService<RecordingService>());
