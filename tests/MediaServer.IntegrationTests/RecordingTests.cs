@@ -15,7 +15,8 @@ namespace MediaServer.IntegrationTests;
 /// </summary>
 public sealed class RecordingTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(60);
+    // Sealing is immediate; rendering the review copy takes seconds of FFmpeg per second of visit on a busy 2-core machine.
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(180);
 
     [Fact]
     public async Task A_server_killed_mid_visit_recovers_the_journal_at_restart_and_it_verifies()
@@ -82,7 +83,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_flipped_byte_in_the_journal_or_the_manifest_fails_verify_naming_the_file()
+    public async Task A_flipped_byte_in_the_journal_the_review_copy_or_the_manifest_fails_verify_naming_the_file()
     {
         await using var server = await ServerProcess.StartAsync(output);
         var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
@@ -106,7 +107,14 @@ public sealed class RecordingTests(ITestOutputHelper output)
         Assert.True(clean.GetProperty("ok").GetBoolean(), "untouched recording does not verify: " + clean);
 
         var random = new Random(4);
-        foreach (var (file, expected) in new[] { (VisitRecorder.JournalFileName, "journal:"), (RecordingManifest.FileName, "manifest:") })
+        var targets = new List<(string, string)> { (VisitRecorder.JournalFileName, "journal:"), (RecordingManifest.FileName, "manifest:") };
+        if (File.Exists(Path.Combine(folder, RecordingManifest.ReviewCopyFileName)))
+        {
+            targets.Add((RecordingManifest.ReviewCopyFileName, "media:"));
+        }
+        Assert.True(recording.GetProperty("recording").GetProperty("state").GetString() == "rendered",
+            "the recording was not rendered: " + recording);
+        foreach (var (file, expected) in targets)
         {
             var path = Path.Combine(folder, file);
             var bytes = await File.ReadAllBytesAsync(path);
@@ -234,6 +242,57 @@ public sealed class RecordingTests(ITestOutputHelper output)
         Assert.Contains(audit, e => e.Action == "recording.purge" && e.Target == "recording/" + ids[0]);
         Assert.DoesNotContain(audit, e => e.Action == "recording.purge" && e.Target == "recording/" + ids[1]);
         Assert.Contains(audit, e => e.Action == "recording.hold" && e.Actor == "inv-1" && e.Target == "recording/" + ids[1]);
+    }
+
+    [Fact]
+    public async Task A_failing_ffmpeg_is_retried_then_reported_and_the_journal_still_verifies()
+    {
+        var tools = Path.Combine(Path.GetTempPath(), "mediaserver-it-ffmpeg", Guid.NewGuid().ToString("n")[..12]);
+        Directory.CreateDirectory(tools);
+        var fake = Path.Combine(tools, "ffmpeg");
+        // Answers the version probe like FFmpeg, then dies on the render itself: an encoder crash, as far as the server can tell.
+        await File.WriteAllTextAsync(fake,
+            "#!/bin/sh\nif [ \"$1\" = \"-version\" ]; then echo 'ffmpeg version 5.1'; exit 0; fi\necho 'simulated encoder failure' >&2\nexit 1\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(output, null, new Dictionary<string, string>
+            {
+                ["MediaServer__Recording__FfmpegPath"] = fake,
+                ["MediaServer__Recording__RenderAttempts"] = "3",
+                ["MediaServer__Recording__RenderRetryDelay"] = "00:00:01",
+            });
+            var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
+            await using (var kiosk = new RtpParty("kiosk", 1))
+            await using (var visitor = new RtpParty("visitor1", 2))
+            {
+                await visit.JoinAndRelayAsync(kiosk, visitor);
+                await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "render failure test");
+            }
+            var investigator = await server.MintTokenAsync("investigator", "inv-1");
+            var recording = await WaitForRecordingAsync(server, investigator, visit.Id, "render_failed", "rendered");
+            output.WriteLine(recording.ToString());
+            var summary = recording.GetProperty("recording");
+            Assert.Equal("render_failed", summary.GetProperty("state").GetString());
+            Assert.Contains("attempt 3 of 3", summary.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Contains("simulated encoder failure", summary.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal(JsonValueKind.Null, recording.GetProperty("manifest").GetProperty("reviewCopy").ValueKind);
+
+            var metrics = await server.Api.GetMetricsAsync();
+            Assert.Equal(3, metrics.Counter("mediaserver_recording_render_failures_total"));
+            var audit = await server.Api.GetAuditAsync(await server.MintTokenAsync("admin", "admin-1"));
+            Assert.Contains(audit, e => e.Action == "recording.render_failed" && e.Target == "recording/" + visit.Id);
+            // Nothing of the evidence is lost: the journal and the signed manifest verify without a review copy.
+            var verify = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+            Assert.True(verify.GetProperty("ok").GetBoolean(), "verify: " + verify);
+        }
+        finally
+        {
+            TryDelete(tools);
+        }
     }
 
     private static async Task<JsonElement> WaitForRecordingAsync(ServerProcess server, string token, string visitId, params string[] states) =>
