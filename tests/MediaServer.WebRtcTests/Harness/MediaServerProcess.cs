@@ -32,7 +32,12 @@ internal sealed class MediaServerProcess : IAsyncDisposable
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
     }
 
-    public static async Task<MediaServerProcess> StartAsync(ITestOutputHelper output, string testName)
+    /// <summary>Everything the server printed so far (stdout and stderr).</summary>
+    public string Log => _process.Output;
+
+    /// <param name="extraEnvironment">Added to (or overriding) the contract's variables, e.g. a logging level.</param>
+    public static async Task<MediaServerProcess> StartAsync(ITestOutputHelper output, string testName,
+        IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         if (!File.Exists(RepoPaths.ServerDll))
         {
@@ -45,8 +50,13 @@ internal sealed class MediaServerProcess : IAsyncDisposable
         var baseAddress = new Uri($"http://127.0.0.1:{httpPort}");
         output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + 199}, webrtc udp {webRtcPort}, data {dataDirectory}, seed {FreePorts.Seed}");
 
+        var environment = Environment(dataDirectory, rtpMin, webRtcPort);
+        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+        {
+            environment[name] = value;
+        }
         var process = ExternalProcess.Start("server", "dotnet", [RepoPaths.ServerDll, "--urls", baseAddress.ToString().TrimEnd('/')],
-            Environment(dataDirectory, rtpMin, webRtcPort), dataDirectory);
+            environment, dataDirectory);
         var server = new MediaServerProcess(process, output, RepoPaths.ArtifactsFor(testName), baseAddress, dataDirectory, webRtcPort, rtpMin);
         try
         {

@@ -22,9 +22,10 @@ internal sealed class Scenario : IAsyncDisposable
         Artifacts = artifacts;
     }
 
-    public static async Task<Scenario> StartAsync(ITestOutputHelper output, [CallerMemberName] string test = "")
+    public static async Task<Scenario> StartAsync(ITestOutputHelper output, [CallerMemberName] string test = "",
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var server = await MediaServerProcess.StartAsync(output, test);
+        var server = await MediaServerProcess.StartAsync(output, test, environment);
         return new Scenario(output, server, RepoPaths.ArtifactsFor(test));
     }
 
