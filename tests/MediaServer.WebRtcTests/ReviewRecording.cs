@@ -19,6 +19,10 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
     public static async Task<ReviewRecording> MakeAsync(Scenario scenario, string flagNote)
     {
         var server = scenario.Server;
+        // Every token first: the token CLI is a process start, slow on a busy machine, and the visit should be a few seconds.
+        var admin = await server.TokenAsync("admin", "ops");
+        var officer = await server.TokenAsync("officer", "officer-7");
+        var investigator = await server.TokenAsync("investigator", "inv-5");
         var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
         var kiosk = scenario.Own(new FfmpegPeer(Path.Combine(scenario.Artifacts, "ffmpeg-kiosk")));
         var visitor = scenario.Own(new FfmpegPeer(Path.Combine(scenario.Artifacts, "ffmpeg-visitor")));
@@ -27,19 +31,21 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
         kiosk.StartSending(TimeSpan.FromSeconds(60));
         visitor.StartSending(TimeSpan.FromSeconds(60));
 
-        var admin = await server.TokenAsync("admin", "ops");
-        // About two seconds of both parties' media before the flag, and as much after it.
-        await WaitForPacketsAsync(server, admin, visit.Id, 150);
-        var officer = await server.TokenAsync("officer", "officer-7");
+        // Some media of both parties before the flag and some after it (FFmpeg is slow to start on a busy machine: counts, not seconds).
+        var before = await WaitForPacketsAsync(server, admin, visit.Id, 60);
         using var flag = await SendAsync(server, HttpMethod.Post, $"/api/visits/{visit.Id}/flags", officer, new { note = flagNote });
         var flagged = flag.StatusCode == HttpStatusCode.Created;
         scenario.Log(flagged
             ? $"flagged the visit: {await flag.Content.ReadAsStringAsync()}"
             : $"POST /api/visits/{{id}}/flags → {(int)flag.StatusCode}: this build has no flags endpoint, so the bookmark part is skipped");
-        await WaitForPacketsAsync(server, admin, visit.Id, 300);
-        await scenario.Api.TerminateAsync(visit.Id, "review page test");
+        await WaitForPacketsAsync(server, admin, visit.Id, before + 60);
+        // Through the officer token already made (VisitApi would mint its own).
+        using var terminate = await SendAsync(server, HttpMethod.Post, $"/api/visits/{visit.Id}/terminate", officer, new { reason = "review page test" });
+        if (terminate.StatusCode != HttpStatusCode.OK)
+        {
+            throw new InvalidOperationException($"terminate → {(int)terminate.StatusCode}: {await terminate.Content.ReadAsStringAsync()}");
+        }
 
-        var investigator = await server.TokenAsync("investigator", "inv-5");
         var summary = await Eventually.Until(async () =>
             {
                 using var response = await SendAsync(server, HttpMethod.Get, "/api/recordings?inmate=i1", investigator);
@@ -49,6 +55,11 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
             r => r.ValueKind == JsonValueKind.Object && r.GetProperty("state").GetString() is not ("recording" or "sealed"),
             TimeSpan.FromSeconds(180), "the recording to be finished (rendered or render_failed)", TimeSpan.FromMilliseconds(500));
         scenario.Log("recording: " + summary.GetRawText());
+        using (var detail = await SendAsync(server, HttpMethod.Get, $"/api/recordings/{visit.Id}", investigator))
+        {
+            var manifest = JsonDocument.Parse(await detail.Content.ReadAsStringAsync()).RootElement.GetProperty("manifest");
+            scenario.Log($"manifest: start {manifest.GetProperty("start")}, end {manifest.GetProperty("end")}, bookmarks {manifest.GetProperty("bookmarks")}");
+        }
         return new ReviewRecording(visit.Id, investigator, flagged ? flagNote : null, summary);
     }
 
@@ -59,7 +70,7 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
                 var participants = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("participants");
                 return participants.EnumerateArray().Select(p => p.GetProperty("connection").GetProperty("packetsIn").GetInt64()).Min();
             },
-            least => least >= packets, TimeSpan.FromSeconds(30), $"both parties to have sent {packets} packets", TimeSpan.FromMilliseconds(200));
+            least => least >= packets, TimeSpan.FromSeconds(90), $"both parties to have sent {packets} packets", TimeSpan.FromMilliseconds(200));
 
     public static async Task<HttpResponseMessage> SendAsync(MediaServerProcess server, HttpMethod method, string path, string? token,
         object? body = null)
