@@ -91,10 +91,10 @@
       + `${two(d.getSeconds())} (UTC${sign}${two(Math.floor(abs / 60))}:${two(abs % 60)})`;
   };
 
-  // Seconds as h:mm:ss or m:ss, the way a media player shows a position.
+  // Seconds as h:mm:ss or m:ss, cut to the whole second as a media player shows a position (and as the clock times are).
   const formatSpan = (seconds) => {
     if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return '—';
-    const total = Math.max(0, Math.round(seconds));
+    const total = Math.max(0, Math.floor(seconds));
     const h = Math.floor(total / 3600);
     const m = Math.floor((total % 3600) / 60);
     const s = total % 60;
