@@ -397,6 +397,9 @@ namespace MediaServer.LoadGen
                 ("server counters (delta)", $"in {Delta("mediaserver_packets_in_total"):0}, out {Delta("mediaserver_packets_out_total"):0}, drops "
                     + string.Join(", ", metricsAfter.Keys.Where(k => k.StartsWith("mediaserver_drops_total", StringComparison.Ordinal))
                         .Select(k => $"{k[(k.IndexOf('"', StringComparison.Ordinal) + 1)..k.LastIndexOf('"')]}={Delta(k):0}"))),
+                ("recording (delta)", $"{Delta("mediaserver_recording_bytes_total") / 1048576.0 / seconds:0.00} MiB/s journaled, "
+                    + $"{Delta("mediaserver_recording_dropped_packets_total"):0} packets dropped from journals, "
+                    + $"{Delta("mediaserver_recording_failures_total"):0} failures, {metricsAfter.GetValueOrDefault("mediaserver_recordings_active"):0} active"),
                 ("kernel UDP (delta, machine-wide)", $"RcvbufErrors {UdpDelta("RcvbufErrors")}, SndbufErrors {UdpDelta("SndbufErrors")}, InErrors {UdpDelta("InErrors")}"),
                 ("machine load average (1 min)", $"{loadAverage} on {Environment.ProcessorCount} cores"),
                 ("other datagrams received", $"RTCP {Interlocked.Read(ref counters.Rtcp)}, not ours {Interlocked.Read(ref counters.Foreign)}, "
@@ -416,7 +419,9 @@ namespace MediaServer.LoadGen
                 + $"server_cpu_pct={(serverCpu is { } c ? (c * 100).ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} "
                 + $"server_rss_mib={(memory.Rss is { } r ? (r / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} "
                 + $"server_idle_cpu_pct={(serverIdleCpu is { } i ? (i * 100).ToString("0.0", CultureInfo.InvariantCulture) : "n/a")} "
-                + $"loadgen_cpu_pct={ownCpu * 100:0.0} loadavg={loadAverage.Replace(" ", "", StringComparison.Ordinal)}");
+                + $"loadgen_cpu_pct={ownCpu * 100:0.0} loadavg={loadAverage.Replace(" ", "", StringComparison.Ordinal)} "
+                + $"journal_mib_s={Delta("mediaserver_recording_bytes_total") / 1048576.0 / seconds:0.00} "
+                + $"journal_dropped={Delta("mediaserver_recording_dropped_packets_total"):0}");
         }
     }
 }

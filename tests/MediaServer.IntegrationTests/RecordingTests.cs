@@ -31,7 +31,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
             var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: now, end: now.AddSeconds(40));
             await using var kiosk = new RtpParty("kiosk", 1);
             await using var visitor = new RtpParty("visitor1", 2);
-            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await visit.JoinAndRelayAsync(kiosk, visitor);
             // Five seconds of visit before the crash: the scenario, not a wait for a condition.
             await Task.Delay(TimeSpan.FromSeconds(5));
             var killedAt = DateTimeOffset.UtcNow;
@@ -90,7 +90,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
         {
             await using var kiosk = new RtpParty("kiosk", 1);
             await using var visitor = new RtpParty("visitor1", 2);
-            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await visit.JoinAndRelayAsync(kiosk, visitor);
             await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "recording tamper test");
         }
         var investigator = await server.MintTokenAsync("investigator", "inv-1");
@@ -127,7 +127,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
         await using (var kiosk = new RtpParty("kiosk", 1))
         await using (var visitor = new RtpParty("visitor1", 2))
         {
-            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await visit.JoinAndRelayAsync(kiosk, visitor);
             await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "privileged test");
         }
         var investigator = await server.MintTokenAsync("investigator", "inv-1");
@@ -157,7 +157,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
             var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
             await using var kiosk = new RtpParty("kiosk", 1);
             await using var visitor = new RtpParty("visitor1", 2);
-            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await visit.JoinAndRelayAsync(kiosk, visitor);
 
             var failed = await Poll.UntilAsync(server.Api.GetMetricsAsync, m => m.Counter("mediaserver_recording_failures_total") >= 1,
                 TimeSpan.FromSeconds(60), "the recording to fail on the full disk", TimeSpan.FromMilliseconds(250));
@@ -208,7 +208,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
             var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
             await using var kiosk = new RtpParty("kiosk", 1);
             await using var visitor = new RtpParty("visitor1", 2);
-            await JoinAndRelayAsync(server, visit, kiosk, visitor);
+            await visit.JoinAndRelayAsync(kiosk, visitor);
             await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "retention test");
             await WaitForRecordingAsync(server, investigator, visit.Id, "render_failed", "rendered");
             ids.Add(visit.Id);
@@ -228,16 +228,6 @@ public sealed class RecordingTests(ITestOutputHelper output)
         Assert.Contains(audit, e => e.Action == "recording.purge" && e.Target == "recording/" + ids[0]);
         Assert.DoesNotContain(audit, e => e.Action == "recording.purge" && e.Target == "recording/" + ids[1]);
         Assert.Contains(audit, e => e.Action == "recording.hold" && e.Actor == "inv-1" && e.Target == "recording/" + ids[1]);
-    }
-
-    private static async Task JoinAndRelayAsync(ServerProcess server, VisitScenario visit, RtpParty kiosk, RtpParty visitor)
-    {
-        var kioskLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp);
-        var visitorLeg = await server.Api.JoinAsync(visit.VisitorToken(1), visit.Id, visitor.OfferSdp);
-        kiosk.StartSending(kioskLeg.AnswerSdp);
-        visitor.StartSending(visitorLeg.AnswerSdp);
-        await visitor.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "kiosk video at visitor1");
-        await kiosk.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "visitor1 video at kiosk");
     }
 
     private static async Task<JsonElement> WaitForRecordingAsync(ServerProcess server, string token, string visitId, params string[] states) =>

@@ -23,7 +23,7 @@ public sealed class VisitEndTests(ITestOutputHelper output)
         var visit = await VisitScenario.CreateAsync(server, visitors: 1);
         await using var kiosk = new RtpParty("kiosk", 1);
         await using var visitor = new RtpParty("visitor1", 2);
-        await JoinAndRelayAsync(server, visit, kiosk, visitor);
+        await JoinAndRelayAsync(visit, kiosk, visitor);
 
         var terminated = await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "integration test: terminate");
         var returnedAt = Stopwatch.GetTimestamp();
@@ -55,7 +55,7 @@ public sealed class VisitEndTests(ITestOutputHelper output)
         var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: now.AddSeconds(1), end: end, officerToken: officer);
         await using var kiosk = new RtpParty("kiosk", 1);
         await using var visitor = new RtpParty("visitor1", 2);
-        await JoinAndRelayAsync(server, visit, kiosk, visitor);
+        await JoinAndRelayAsync(visit, kiosk, visitor);
         Assert.True(DateTimeOffset.UtcNow < end, "setting up took longer than the visit lasts; the test proves nothing");
 
         // The scheduled end as a monotonic timestamp, to compare with arrival times.
@@ -70,14 +70,9 @@ public sealed class VisitEndTests(ITestOutputHelper output)
         Assert.True(rejoin.Status == HttpStatusCode.Gone, $"Joining an ended visit: expected 410, got {rejoin}");
     }
 
-    private static async Task JoinAndRelayAsync(ServerProcess server, VisitScenario visit, RtpParty kiosk, RtpParty visitor)
+    private static async Task JoinAndRelayAsync(VisitScenario visit, RtpParty kiosk, RtpParty visitor)
     {
-        var kioskLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp);
-        var visitorLeg = await server.Api.JoinAsync(visit.VisitorToken(1), visit.Id, visitor.OfferSdp);
-        kiosk.StartSending(kioskLeg.AnswerSdp);
-        visitor.StartSending(visitorLeg.AnswerSdp);
-        await visitor.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "kiosk video at visitor1");
-        await kiosk.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "visitor1 video at kiosk");
+        await visit.JoinAndRelayAsync(kiosk, visitor);
         var live = await visit.GetAsync();
         Assert.Equal("live", live.State);
     }

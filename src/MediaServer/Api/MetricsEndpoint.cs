@@ -51,10 +51,8 @@ public static class MetricsEndpoint
         {
             Line(text, "mediaserver_visits", $"state=\"{VisitStore.StateName(state)}\"", byState.GetValueOrDefault(state));
         }
-        Header(text, "mediaserver_legs", "gauge", "Open participant legs.");
-        Line(text, "mediaserver_legs", null, legs);
-        Header(text, "mediaserver_rtp_port_pairs_in_use", "gauge", "RTP/RTCP port pairs bound.");
-        Line(text, "mediaserver_rtp_port_pairs_in_use", null, ports.InUse);
+        Gauge(text, "mediaserver_legs", "Open participant legs.", legs);
+        Gauge(text, "mediaserver_rtp_port_pairs_in_use", "RTP/RTCP port pairs bound.", ports.InUse);
         Counter(text, "mediaserver_packets_in_total", "Datagrams received on media ports.", relay.PacketsIn);
         Counter(text, "mediaserver_bytes_in_total", "Bytes received on media ports.", relay.BytesIn);
         Counter(text, "mediaserver_packets_out_total", "RTP packets forwarded.", relay.PacketsOut);
@@ -65,8 +63,7 @@ public static class MetricsEndpoint
         {
             Line(text, "mediaserver_drops_total", $"reason=\"{RelayMetrics.Label(reason)}\"", relay.Drops(reason));
         }
-        Header(text, "mediaserver_recordings_active", "gauge", "Visits whose journal is being written.");
-        Line(text, "mediaserver_recordings_active", null, recording.Active);
+        Gauge(text, "mediaserver_recordings_active", "Visits whose journal is being written.", recording.Active);
         Counter(text, "mediaserver_recording_bytes_total", "Bytes written to recording journals.", recording.BytesWritten);
         Counter(text, "mediaserver_recording_failures_total", "Recordings that could not be written (disk full, I/O errors).", recording.Failures);
         Counter(text, "mediaserver_recording_dropped_packets_total", "Packets left out of a journal because its buffer was full.", recording.DroppedPackets);
@@ -80,6 +77,12 @@ public static class MetricsEndpoint
     private static void Counter(StringBuilder text, string name, string help, long value)
     {
         Header(text, name, "counter", help);
+        Line(text, name, null, value);
+    }
+
+    private static void Gauge(StringBuilder text, string name, string help, long value)
+    {
+        Header(text, name, "gauge", help);
         Line(text, name, null, value);
     }
 

@@ -22,27 +22,13 @@ internal sealed class JournalBuffer(int capacity)
     /// <summary>Media entries dropped because the buffer was full, since the last <see cref="TakeDropped"/>.</summary>
     public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
 
-    public bool TryAppendMedia(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data)
-    {
-        var need = EntryHeaderLength + data.Length;
-        lock (_lock)
-        {
-            if (_closed)
-            {
-                return false;
-            }
-            if (_used + need > _active.Length)
-            {
-                _dropped++;
-                return false;
-            }
-            Write(_active.AsSpan(_used), type, track, stopwatchTicks, wallMicroseconds, data);
-            _used += need;
-            return true;
-        }
-    }
+    public bool TryAppendMedia(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data) =>
+        Append(type, track, stopwatchTicks, wallMicroseconds, data, grow: false);
 
-    public bool AppendControl(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data)
+    public bool AppendControl(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data) =>
+        Append(type, track, stopwatchTicks, wallMicroseconds, data, grow: true);
+
+    private bool Append(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data, bool grow)
     {
         var need = EntryHeaderLength + data.Length;
         lock (_lock)
@@ -53,6 +39,11 @@ internal sealed class JournalBuffer(int capacity)
             }
             if (_used + need > _active.Length)
             {
+                if (!grow)
+                {
+                    _dropped++;
+                    return false;
+                }
                 Array.Resize(ref _active, Math.Max(_active.Length * 2, _used + need));
             }
             Write(_active.AsSpan(_used), type, track, stopwatchTicks, wallMicroseconds, data);

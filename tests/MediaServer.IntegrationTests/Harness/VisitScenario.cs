@@ -54,6 +54,17 @@ public sealed class VisitScenario
 
     public Task<VisitDto> GetAsync() => Api.GetVisitAsync(OfficerToken, Id);
 
+    /// <summary>Joins the kiosk and visitor 1, starts both sending, and waits until each receives the other's video.</summary>
+    public async Task JoinAndRelayAsync(Rtp.RtpParty kiosk, Rtp.RtpParty visitor)
+    {
+        var kioskLeg = await Api.JoinAsync(KioskToken, Id, kiosk.OfferSdp);
+        var visitorLeg = await Api.JoinAsync(VisitorToken(1), Id, visitor.OfferSdp);
+        kiosk.StartSending(kioskLeg.AnswerSdp);
+        visitor.StartSending(visitorLeg.AnswerSdp);
+        await visitor.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "kiosk video at visitor1");
+        await kiosk.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "visitor1 video at kiosk");
+    }
+
     public Task<VisitDto> WaitForStateAsync(string state, TimeSpan timeout) =>
         Poll.UntilAsync(GetAsync, v => v.State == state, timeout, $"visit {Id} to be {state}", TimeSpan.FromMilliseconds(200));
 }
