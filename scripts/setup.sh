@@ -14,6 +14,8 @@ fi
 
 packages=()
 command -v ffmpeg >/dev/null 2>&1 || packages+=(ffmpeg)
+# The review copy's burned-in overlay draws with DejaVu Sans (--no-install-recommends may leave fonts out).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
 if [ "$want_tests" = 1 ]; then
   command -v ffprobe >/dev/null 2>&1 || packages+=(ffmpeg)
   # WebRTC interop tests: Debian's Chromium (driven by Playwright, never its own browser download) and aiortc on Debian's python.

@@ -91,10 +91,16 @@ public sealed class RecordingTests(ITestOutputHelper output)
             await using var kiosk = new RtpParty("kiosk", 1);
             await using var visitor = new RtpParty("visitor1", 2);
             await visit.JoinAndRelayAsync(kiosk, visitor);
+            await server.Api.FlagAsync(visit.OfficerToken, visit.Id, "raised voice at the kiosk");
             await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "recording tamper test");
         }
         var investigator = await server.MintTokenAsync("investigator", "inv-1");
-        await WaitForRecordingAsync(server, investigator, visit.Id, "render_failed", "rendered");
+        var recording = await WaitForRecordingAsync(server, investigator, visit.Id, "render_failed", "rendered");
+        // The officer's flag went into the journal as a bookmark and from there into the signed manifest.
+        var bookmarks = recording.GetProperty("flags").EnumerateArray().ToList();
+        Assert.Single(bookmarks);
+        Assert.Equal("raised voice at the kiosk", bookmarks[0].GetProperty("note").GetString());
+        Assert.Equal("officer-1", bookmarks[0].GetProperty("by").GetString());
         folder = Path.Combine(server.DataDirectory, "recordings", visit.Id);
         var clean = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
         Assert.True(clean.GetProperty("ok").GetBoolean(), "untouched recording does not verify: " + clean);

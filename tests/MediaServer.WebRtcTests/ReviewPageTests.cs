@@ -130,7 +130,7 @@ public sealed class ReviewPageTests(ITestOutputHelper output)
     public async Task Access_token_in_the_query_opens_media_journal_and_export_only_and_never_reaches_the_log()
     {
         // The host's own request lines, if they were on, would print the whole URL: turn everything up and check.
-        await using var scenario = await Scenario.StartAsync(output, environment: new Dictionary<string, string>
+        await using var scenario = await Scenario.StartAsync(output, new Dictionary<string, string>
         {
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Information",

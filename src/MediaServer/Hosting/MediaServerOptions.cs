@@ -57,6 +57,12 @@ public sealed class WebRtcOptions
 
     /// <summary>How long a new leg may take to complete ICE and DTLS before it is closed.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Whether WebRTC legs get generic NACK (RFC 4585 §6.2.1): answers offer <c>a=rtcp-fb:* nack</c> and lost packets are resent
+    /// from the track's cache. Off leaves plain nack out of answers (nack pli stays) and ignores NACKs; for loss measurements.
+    /// </summary>
+    public bool Nack { get; set; } = true;
 }
 
 public sealed class AuthOptions

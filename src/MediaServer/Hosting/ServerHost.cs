@@ -52,6 +52,9 @@ public static class ServerHost
         services.AddSingleton<AuditLog>();
         services.AddSingleton<VisitStore>();
         services.AddSingleton<VisitRegistry>();
+        services.AddSingleton<FlagStore>();
+        // Flags go to every registered IVisitFlagSink (the recorder registers itself as one).
+        services.AddSingleton<VisitFlags>();
         services.AddSingleton(new SigningKeys(dataDirectory));
         services.AddSingleton(sp => new TokenIssuer(sp.GetRequiredService<SigningKeys>(),
             sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Auth, sp.GetRequiredService<TimeProvider>()));
@@ -72,8 +75,10 @@ public static class ServerHost
         services.AddSingleton<RecordingStore>();
         services.AddSingleton(new RecordingSigner(dataDirectory));
         services.AddSingleton<RecordingMetrics>();
+        services.AddSingleton<IReviewCopyRenderer, MediaServer.Recording.Rendering.ReviewCopyRenderer>();
         services.AddSingleton<RecordingService>();
         services.AddHostedService(sp => sp.GetRequiredService<RecordingService>());
+        services.AddSingleton<IVisitFlagSink>(sp => sp.GetRequiredService<RecordingService>());
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
 

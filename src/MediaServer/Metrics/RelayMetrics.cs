@@ -23,6 +23,11 @@ public enum DropReason
     StunRefused,
     /// <summary>Media or DTLS from an address no ICE check has bound to a leg, or before the leg is secure.</summary>
     NotConnected,
+    /// <summary>
+    /// A WebRTC leg whose DTLS handshake failed or was refused (certificate not matching the SDP fingerprint, protocol error,
+    /// timeout, too many handshakes at once): counted once per leg, which is then closed.
+    /// </summary>
+    DtlsRefused,
 }
 
 /// <summary>
@@ -78,6 +83,7 @@ public sealed class RelayMetrics
         DropReason.SrtpReplay => "srtp_replay",
         DropReason.StunRefused => "stun_refused",
         DropReason.NotConnected => "not_connected",
+        DropReason.DtlsRefused => "dtls_refused",
         _ => "other",
     };
 }

@@ -18,7 +18,7 @@ namespace MediaServer.Recording;
 /// runs the one writer thread that drains every recorder, seals journals when visits end, recovers journals left open by a
 /// crash, renders review copies in a background queue (one at a time, retried), signs manifests, and purges by retention.
 /// </summary>
-public sealed partial class RecordingService : IHostedService, IDisposable
+public sealed partial class RecordingService : IHostedService, IVisitFlagSink, IDisposable
 {
     private readonly RecordingOptions _options;
     private readonly RecordingStore _store;
@@ -113,6 +113,9 @@ public sealed partial class RecordingService : IHostedService, IDisposable
             recorder.Event(new { @event = "left", participant = leg.Participant.Id, detail = why });
         }
     }
+
+    /// <summary>An officer's flag (<see cref="VisitFlags"/>), kept in the visit's journal as a bookmark.</summary>
+    public void OnFlag(Visit visit, VisitFlag flag) => OnBookmark(visit, flag.At, flag.By, flag.Note);
 
     /// <summary>An officer's flag, kept in the journal as a bookmark.</summary>
     public void OnBookmark(Visit visit, DateTimeOffset at, string by, string note)

@@ -76,6 +76,12 @@ public sealed class ReceiverSlot : IRtcpSink
     private long _packetsSent;
     private long _octetsSent;
 
+    /// <summary>
+    /// A tap's slot: its receiver's bandwidth estimates (REMB) are not passed on to senders, so a monitoring leg never changes
+    /// what the participants are told. Its keyframe requests still reach the sender, throttled by the track.
+    /// </summary>
+    public bool Hidden { get; init; }
+
     /// <summary>Where this slot's sender reports go (the receiver's transport); null where none are sent.</summary>
     public IRtcpChannel? Rtcp { get; set; }
 
@@ -97,6 +103,9 @@ public sealed class ReceiverSlot : IRtcpSink
 
     /// <summary>Packets resent from the cache in answer to this receiver's NACKs.</summary>
     public long Retransmitted => Volatile.Read(ref _retransmitted);
+
+    /// <summary>Whether this receiver's NACKs are answered (MediaServer:WebRtc:Nack; off only to measure loss without them).</summary>
+    public bool AnswersNacks { get; init; } = true;
 
     /// <summary>NACKed packets no longer (or never) in the cache.</summary>
     public long NacksUnanswered => Volatile.Read(ref _nacksUnanswered);
@@ -133,6 +142,10 @@ public sealed class ReceiverSlot : IRtcpSink
             if (packet.PacketType == RtcpPacketType.TransportFeedback && packet.Format == RtcpFeedbackFormat.GenericNack
                 && RtcpGenericNack.TryParse(packet.Span, out var nack) && nack.MediaSsrc == Ssrc)
             {
+                if (!AnswersNacks)
+                {
+                    continue;
+                }
                 foreach (var lost in nack.GetLostSequenceNumbers())
                 {
                     Retransmit(source, lost);
@@ -144,7 +157,7 @@ public sealed class ReceiverSlot : IRtcpSink
                 source.RequestKeyframe();
             }
             else if (packet.PacketType == RtcpPacketType.PayloadFeedback && packet.Format == RtcpFeedbackFormat.ApplicationLayer
-                && RtcpRemb.TryParse(packet.Span, out var remb) && RembNames(remb, Ssrc))
+                && !Hidden && RtcpRemb.TryParse(packet.Span, out var remb) && RembNames(remb, Ssrc))
             {
                 Volatile.Write(ref _rembBitrate, (long)Math.Min(remb.Bitrate, long.MaxValue));
                 Volatile.Write(ref _rembTicks, Stopwatch.GetTimestamp());

@@ -9,7 +9,11 @@ public sealed record AnsweredMedia(OfferedMedia Offer, int Port, IReadOnlyList<O
 public sealed record JoinRefusal(int Status, string Title, string Detail);
 
 /// <summary>What a negotiation decided: the answer's m-lines (ports still to be filled) and which m-line publishes each kind.</summary>
-public sealed record NegotiatedJoin(List<AnsweredMedia> Answers, Dictionary<MediaKind, OfferedMedia> Publishers);
+public sealed record NegotiatedJoin(List<AnsweredMedia> Answers, Dictionary<MediaKind, OfferedMedia> Publishers)
+{
+    /// <summary>The one H.264 profile of every H.264 format in the answer; null when the answer names no H.264.</summary>
+    public H264Profile? H264Profile { get; init; }
+}
 
 /// <summary>
 /// The transport-independent half of a join (RFC 3264 offer/answer, api.md SDP rules): the first sending m-line of each kind
@@ -30,23 +34,43 @@ public static class JoinNegotiation
             }
         }
 
+        // H.264 is one codec per profile (RFC 6184 §8.2.2), and a receiver slot maps each codec to one payload type, so every
+        // party of a visit answers H.264 in one profile: the one the others already use, or this offer's preferred one.
+        var visitProfile = VisitH264Profile(visit, others);
+        var h264 = visitProfile ?? PreferredH264Profile(offer.Media);
+        var offered = KeepH264Profile(offer.Media, h264, out var otherProfiles);
+        var refusalNote = visitProfile is { } required && otherProfiles.Count > 0
+            ? $" H.264 is shared only in the profile the other parties use ({Name(required)}); this offer's H.264 is {string.Join(", ", otherProfiles.Select(Name))}."
+            : "";
+
+        for (var i = 0; i < offered.Count; i++)
+        {
+            if (offered[i].Port != 0 && offered[i].Supported.Count == 0 && offer.Media[i].Supported.Count > 0)
+            {
+                // Not a codec the relay lacks (that m-line would just be rejected) but one the others do not share.
+                return (null, new JoinRefusal(422, "No common codec",
+                    $"M-line '{offered[i].Mid ?? offered[i].Media}' offers only H.264 in {string.Join(", ", otherProfiles.Select(Name))}, "
+                    + $"but this visit uses H.264 in {(h264 is { } p ? Name(p) : "no profile")}. The relay does not transcode."));
+            }
+        }
+
         // Which m-line publishes each kind: the first one the client sends on, with a codec we relay.
         var publisher = new Dictionary<MediaKind, OfferedMedia>();
-        foreach (var media in offer.Media)
+        foreach (var media in offered)
         {
             if (media.Kind is { } kind && media.Port != 0 && media.ClientSends && media.Supported.Count > 0 && !publisher.ContainsKey(kind))
             {
                 publisher[kind] = media;
             }
         }
-        if (offer.Media.All(m => m.Kind is null || m.Port == 0 || m.Supported.Count == 0))
+        if (offered.All(m => m.Kind is null || m.Port == 0 || m.Supported.Count == 0))
         {
             return (null, new JoinRefusal(422, "No usable media",
-                $"The offer names no audio or video m-line with a codec the relay forwards ({Supported()})."));
+                $"The offer names no audio or video m-line with a codec the relay forwards ({Supported()})." + refusalNote));
         }
 
         var answers = new List<AnsweredMedia>();
-        foreach (var media in offer.Media)
+        foreach (var media in offered)
         {
             if (media.Kind is not { } kind || media.Port == 0 || media.Supported.Count == 0)
             {
@@ -70,7 +94,7 @@ public static class JoinNegotiation
                     var receiver = others.First(o => o.SlotsOf(kind).Count > 0 && !o.SlotsOf(kind).Any(s => media.Supported.Any(f => s.Accepts(f.Codec))));
                     return (null, new JoinRefusal(422, "No common codec",
                         $"This party offers to send {kind.ToString().ToLowerInvariant()} as {Describe(media.Supported)}, "
-                        + $"but participant '{receiver.ParticipantId}' receives only {Describe(receiver.SlotsOf(kind))}. The relay does not transcode."));
+                        + $"but participant '{receiver.ParticipantId}' receives only {Describe(receiver.SlotsOf(kind))}. The relay does not transcode." + refusalNote));
                 }
                 formats = narrowed;
             }
@@ -92,12 +116,90 @@ public static class JoinNegotiation
                 {
                     return (null, new JoinRefusal(422, "No common codec",
                         $"Participant '{other.ParticipantId}' sends {kind.ToString().ToLowerInvariant()} as {Describe(track.Codecs)}, "
-                        + $"but this offer receives only {Describe(slots.SelectMany(a => a.Formats).Select(f => f.Codec))}. The relay does not transcode."));
+                        + $"but this offer receives only {Describe(slots.SelectMany(a => a.Formats).Select(f => f.Codec))}. The relay does not transcode." + refusalNote));
                 }
             }
         }
 
-        return (new NegotiatedJoin(answers, publisher), null);
+        var answersH264 = answers.Any(a => a.Port != 0 && a.Formats.Any(f => f.Codec == MediaCodec.H264));
+        return (new NegotiatedJoin(answers, publisher) { H264Profile = answersH264 ? h264 : null }, null);
+    }
+
+    /// <summary>The H.264 profile the other parties' answers named (they all name the same one), or null.</summary>
+    private static H264Profile? VisitH264Profile(Visit visit, List<RouterParty> others)
+    {
+        foreach (var other in others)
+        {
+            if (visit.LatestLeg(other.ParticipantId)?.H264Profile is { } profile)
+            {
+                return profile;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// The profile to answer when nobody in the visit uses H.264 yet: Constrained Baseline if offered, because every WebRTC
+    /// endpoint must support it (RFC 7742 §6.2) and so later parties can match it; otherwise the offer's first H.264 profile.
+    /// </summary>
+    private static H264Profile? PreferredH264Profile(IReadOnlyList<OfferedMedia> media)
+    {
+        H264Profile? first = null;
+        foreach (var format in media.SelectMany(m => m.Supported))
+        {
+            if (ProfileOf(format) is { } profile)
+            {
+                if (profile == H264Profile.ConstrainedBaseline)
+                {
+                    return profile;
+                }
+                first ??= profile;
+            }
+        }
+        return first;
+    }
+
+    /// <summary>The offer with its H.264 formats narrowed to <paramref name="profile"/>; the profiles left out are reported.</summary>
+    private static List<OfferedMedia> KeepH264Profile(IReadOnlyList<OfferedMedia> media, H264Profile? profile, out List<H264Profile> leftOut)
+    {
+        leftOut = [];
+        var kept = new List<OfferedMedia>(media.Count);
+        foreach (var m in media)
+        {
+            var formats = new List<OfferedFormat>(m.Supported.Count);
+            foreach (var format in m.Supported)
+            {
+                if (ProfileOf(format) is not { } formatProfile || formatProfile == profile)
+                {
+                    formats.Add(format);
+                }
+                else if (!leftOut.Contains(formatProfile))
+                {
+                    leftOut.Add(formatProfile);
+                }
+            }
+            kept.Add(formats.Count == m.Supported.Count ? m : m with { Supported = formats });
+        }
+        return kept;
+    }
+
+    private static H264Profile? ProfileOf(OfferedFormat format) =>
+        format.Codec == MediaCodec.H264 && H264ProfileLevelId.TryFromFmtp(format.Fmtp, out var id) ? id.Profile : null;
+
+    /// <summary>"ConstrainedBaseline" → "Constrained Baseline".</summary>
+    private static string Name(H264Profile profile)
+    {
+        var text = profile.ToString();
+        var name = new System.Text.StringBuilder(text.Length + 4);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (i > 0 && char.IsUpper(text[i]))
+            {
+                name.Append(' ');
+            }
+            name.Append(text[i]);
+        }
+        return name.ToString();
     }
 
     private static string Supported() => string.Join(", ", new[] { MediaCodec.Vp8, MediaCodec.H264, MediaCodec.Opus }.Select(MediaCodecs.Describe));

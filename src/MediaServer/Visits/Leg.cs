@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using MediaServer.Codecs.Sdp;
 using MediaServer.Routing;
 using MediaServer.Transport;
 
@@ -39,6 +40,9 @@ public sealed class Leg : IDisposable
     public Participant Participant { get; }
     public RouterParty Party { get; }
     public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>The H.264 profile of every H.264 format this leg's answer named (null: none); later joins must match it.</summary>
+    public H264Profile? H264Profile { get; internal set; }
     public DateTimeOffset? ClosedAt { get; private set; }
     public string Location => $"/api/visits/{VisitId}/legs/{Id}";
     public bool IsClosed => Volatile.Read(ref _closed) != 0;

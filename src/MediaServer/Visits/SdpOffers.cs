@@ -133,8 +133,10 @@ public static class SdpOffers
             return MediaCodec.Vp8;
         }
         // RFC 6184 §8.1: packetization-mode defaults to 0 (single NAL only); the relay forwards mode 1 streams (FU-A, STAP-A).
+        // A profile-level-id no profile has cannot be matched with anyone's, so such a format is not taken either.
         if (media == "video" && rtpMap.Is("H264") && rtpMap.ClockRate == 90000
-            && fmtp is not null && fmtp.TryGetParameter("packetization-mode", out var mode) && mode == "1")
+            && fmtp is not null && fmtp.TryGetParameter("packetization-mode", out var mode) && mode == "1"
+            && H264ProfileLevelId.TryFromFmtp(fmtp.RawParameters, out _))
         {
             return MediaCodec.H264;
         }
@@ -151,7 +153,11 @@ public static class SdpOffers
 
     /// <summary>What a WebRTC answer says about us: ICE-lite credentials, the DTLS fingerprint, the host candidate.</summary>
     public sealed record WebRtcAnswerInfo(string IceUfrag, string IcePwd, SdpFingerprint Fingerprint, IPAddress CandidateAddress, int CandidatePort,
-        IReadOnlyDictionary<int, (uint Ssrc, string StreamId, string TrackId)> Senders);
+        IReadOnlyDictionary<int, (uint Ssrc, string StreamId, string TrackId)> Senders)
+    {
+        /// <summary>Whether the answer offers generic NACK (MediaServer:WebRtc:Nack); "nack pli" is answered either way.</summary>
+        public bool Nack { get; init; } = true;
+    }
 
     /// <summary>
     /// Writes a WebRTC answer (RFC 8829 §5.3): ICE-lite, one BUNDLE group over the accepted m-lines (RFC 8843), rtcp-mux,
@@ -210,7 +216,7 @@ public static class SdpOffers
                 }
                 foreach (var feedback in AnsweredFeedback)
                 {
-                    if (format.Feedback.Contains(feedback))
+                    if (format.Feedback.Contains(feedback) && (info.Nack || feedback != "nack"))
                     {
                         var parts = feedback.Split(' ');
                         description.AddRtcpFeedback(format.PayloadType, parts[0], parts.Length > 1 ? parts[1] : null);

@@ -57,7 +57,8 @@ internal sealed class ChromiumBrowser : IAsyncDisposable
         }
     }
 
-    public async Task<VisitPage> OpenAsync(Uri url, string name)
+    /// <param name="prepare">Runs on the new page before it loads (e.g. routes that rewrite the join's offer or answer).</param>
+    public async Task<VisitPage> OpenAsync(Uri url, string name, Func<IPage, Task>? prepare = null)
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -66,6 +67,10 @@ internal sealed class ChromiumBrowser : IAsyncDisposable
         var page = await context.NewPageAsync();
         var visitPage = new VisitPage(name, context, page, _output);
         _pages.Add(visitPage);
+        if (prepare is not null)
+        {
+            await prepare(page);
+        }
         var response = await page.GotoAsync(url.ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.Load, Timeout = 30_000 });
         if (response is null || !response.Ok)
         {

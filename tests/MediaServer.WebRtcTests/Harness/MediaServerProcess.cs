@@ -35,9 +35,9 @@ internal sealed class MediaServerProcess : IAsyncDisposable
     /// <summary>Everything the server printed so far (stdout and stderr).</summary>
     public string Log => _process.Output;
 
-    /// <param name="extraEnvironment">Added to (or overriding) the contract's variables, e.g. a logging level.</param>
+    /// <param name="settings">Extra environment for this server (e.g. MediaServer__WebRtc__Nack=false), over the defaults.</param>
     public static async Task<MediaServerProcess> StartAsync(ITestOutputHelper output, string testName,
-        IReadOnlyDictionary<string, string>? extraEnvironment = null)
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         if (!File.Exists(RepoPaths.ServerDll))
         {
@@ -51,9 +51,10 @@ internal sealed class MediaServerProcess : IAsyncDisposable
         output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + 199}, webrtc udp {webRtcPort}, data {dataDirectory}, seed {FreePorts.Seed}");
 
         var environment = Environment(dataDirectory, rtpMin, webRtcPort);
-        foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
-            environment[name] = value;
+            environment[key] = value;
+            output.WriteLine($"server setting: {key}={value}");
         }
         var process = ExternalProcess.Start("server", "dotnet", [RepoPaths.ServerDll, "--urls", baseAddress.ToString().TrimEnd('/')],
             environment, dataDirectory);

@@ -22,18 +22,49 @@ internal sealed class Scenario : IAsyncDisposable
         Artifacts = artifacts;
     }
 
-    public static async Task<Scenario> StartAsync(ITestOutputHelper output, [CallerMemberName] string test = "",
-        IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="settings">Server environment over the defaults (see <see cref="MediaServerProcess.StartAsync"/>).</param>
+    /// <param name="test">Names the artifacts folder; a test with several scenarios passes a distinct name for each.</param>
+    public static async Task<Scenario> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? settings = null,
+        [CallerMemberName] string test = "")
     {
-        var server = await MediaServerProcess.StartAsync(output, test, environment);
+        var server = await MediaServerProcess.StartAsync(output, test, settings);
         return new Scenario(output, server, RepoPaths.ArtifactsFor(test));
     }
 
     public async Task<ChromiumBrowser> ChromiumAsync() => _chromium ??= await ChromiumBrowser.LaunchAsync(_output);
 
     /// <summary>Opens the server's /visit page as the holder of <paramref name="token"/> (a kiosk opens it exactly like this).</summary>
-    public async Task<VisitPage> OpenVisitAsync(string token, string name) =>
-        await (await ChromiumAsync()).OpenAsync(new Uri(Server.BaseAddress, "/visit?token=" + Uri.EscapeDataString(token)), name);
+    public async Task<VisitPage> OpenVisitAsync(string token, string name, Func<Microsoft.Playwright.IPage, Task>? prepare = null) =>
+        await (await ChromiumAsync()).OpenAsync(new Uri(Server.BaseAddress, "/visit?token=" + Uri.EscapeDataString(token)), name, prepare);
+
+    /// <summary>
+    /// Opens /visit with the server's answer rewritten so that the browser's whole WebRTC leg goes through <paramref name="proxy"/>.
+    /// </summary>
+    public Task<VisitPage> OpenVisitThroughAsync(UdpImpairmentProxy proxy, string token, string name) =>
+        OpenVisitAsync(token, name, page => page.RouteAsync("**/api/visits/*/join", async route =>
+        {
+            var response = await route.FetchAsync();
+            var body = await response.TextAsync();
+            if (response.Status == 201)
+            {
+                body = proxy.RewriteAnswer(body);
+            }
+            await route.FulfillAsync(new Microsoft.Playwright.RouteFulfillOptions { Response = response, Body = body });
+        }));
+
+    /// <summary>GET /metrics: the value of one sample line (name with labels, exactly as printed), 0 when absent.</summary>
+    public async Task<long> MetricAsync(string sample)
+    {
+        var text = await Server.Http.GetStringAsync("/metrics");
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(sample + " ", StringComparison.Ordinal))
+            {
+                return long.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        return 0;
+    }
 
     /// <summary>Something else to dispose with the scenario (before the browser and the server).</summary>
     public T Own<T>(T disposable) where T : IAsyncDisposable

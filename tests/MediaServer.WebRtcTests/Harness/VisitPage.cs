@@ -6,11 +6,30 @@ namespace MediaServer.WebRtcTests.Harness;
 
 /// <summary>Counters of one received stream, from RTCPeerConnection.getStats() "inbound-rtp" (W3C webrtc-stats §7.4).</summary>
 internal sealed record InboundStream(string Kind, string? Mid, long PacketsReceived, long FramesDecoded, long BytesReceived,
-    long KeyFramesDecoded, long PliCount);
+    long KeyFramesDecoded, long PliCount)
+{
+    /// <summary>Packets the receiver counted as missing after retransmissions (RFC 3550 §6.4.1 cumulative lost).</summary>
+    public long PacketsLost { get; init; }
+
+    /// <summary>NACK packets the receiver sent (RFC 4585 §6.2.1).</summary>
+    public long NackCount { get; init; }
+
+    public long FramesDropped { get; init; }
+    public long FreezeCount { get; init; }
+    public double TotalFreezesDuration { get; init; }
+}
 
 /// <summary>Counters of one sent stream ("outbound-rtp"): keyframes sent and the keyframe requests (PLI/FIR) that asked for them.</summary>
 internal sealed record OutboundStream(string Kind, string? Mid, long PacketsSent, long FramesEncoded, long KeyFramesEncoded, long PliCount,
-    long FirCount, long NackCount);
+    long FirCount, long NackCount)
+{
+    /// <summary>Why the encoder is holding back ("none", "bandwidth", "cpu"), and what it aims at.</summary>
+    public string? QualityLimitationReason { get; init; }
+    public double TargetBitrate { get; init; }
+    public double FramesPerSecond { get; init; }
+    public long FrameWidth { get; init; }
+    public long RetransmittedPacketsSent { get; init; }
+}
 
 /// <summary>
 /// What the page's window.visitPc reports: states, the mids of each slot (slot k = the k-th video and k-th audio transceiver;
@@ -47,10 +66,13 @@ internal sealed class VisitPage
           (await pc.getStats()).forEach((s) => {
             if (s.type === 'inbound-rtp') inbound.push({ kind: s.kind, mid: s.mid ?? null, packetsReceived: s.packetsReceived ?? 0,
               framesDecoded: s.framesDecoded ?? 0, bytesReceived: s.bytesReceived ?? 0, keyFramesDecoded: s.keyFramesDecoded ?? 0,
-              pliCount: s.pliCount ?? 0 });
+              pliCount: s.pliCount ?? 0, packetsLost: s.packetsLost ?? 0, nackCount: s.nackCount ?? 0,
+              framesDropped: s.framesDropped ?? 0, freezeCount: s.freezeCount ?? 0, totalFreezesDuration: s.totalFreezesDuration ?? 0 });
             if (s.type === 'outbound-rtp') outbound.push({ kind: s.kind, mid: s.mid ?? null, packetsSent: s.packetsSent ?? 0,
               framesEncoded: s.framesEncoded ?? 0, keyFramesEncoded: s.keyFramesEncoded ?? 0, pliCount: s.pliCount ?? 0,
-              firCount: s.firCount ?? 0, nackCount: s.nackCount ?? 0 });
+              firCount: s.firCount ?? 0, nackCount: s.nackCount ?? 0, qualityLimitationReason: s.qualityLimitationReason ?? null,
+              targetBitrate: s.targetBitrate ?? 0, framesPerSecond: s.framesPerSecond ?? 0, frameWidth: s.frameWidth ?? 0,
+              retransmittedPacketsSent: s.retransmittedPacketsSent ?? 0 });
           });
           return JSON.stringify({ connectionState: pc.connectionState, iceConnectionState: pc.iceConnectionState,
             videoMids: mids('video'), audioMids: mids('audio'), inbound, outbound });

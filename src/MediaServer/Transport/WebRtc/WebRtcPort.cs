@@ -50,8 +50,9 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
 
     public WebRtcOptions Options => _options;
 
-    /// <summary>Sends from the shared port; every WebRTC leg's datagrams leave through it.</summary>
-    public IDatagramSender Sender { get; private set; } = null!;
+    /// <summary>Sends from the shared port; every WebRTC leg's datagrams leave through it. Set by <see cref="StartAsync"/>
+    /// (internal set: a benchmark puts a null sender here and feeds <see cref="OnDatagram"/> itself).</summary>
+    public IDatagramSender Sender { get; internal set; } = null!;
 
     public int Sessions => _byUfrag.Count;
 

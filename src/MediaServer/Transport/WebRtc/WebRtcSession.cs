@@ -159,9 +159,22 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
         if (!result.Succeeded || result.Keys is not { } keys || !SrtpProfileExtensions.TryFromProtectionProfileId((ushort)keys.Profile, out var profile))
         {
             LogDtlsFailed(_logger, LocalUfrag, result.Failure, result.Reason ?? "");
+            if (result.Failure != DtlsFailure.Cancelled)
+            {
+                _metrics.CountDrop(DropReason.DtlsRefused); // Cancelled: the leg was closed by its owner, nothing was refused.
+            }
             Fail("DTLS handshake failed: " + (result.Reason ?? result.Failure.ToString()));
             return;
         }
+        Secure(profile, keys);
+    }
+
+    /// <summary>
+    /// Starts SRTP with the keys DTLS exported (RFC 5764 §4.2): the peer's write keys unprotect what it sends, ours protect
+    /// what we send. Internal so a benchmark can key a leg without a handshake.
+    /// </summary>
+    internal void Secure(SrtpProfile profile, DtlsSrtpKeys keys)
+    {
         var options = new SrtpContextOptions { ReplayWindowSize = 512 };
         var inbound = new SrtpContext(profile, keys.RemoteMasterKey, keys.RemoteMasterSalt, options);
         var outbound = new SrtpContext(profile, keys.LocalMasterKey, keys.LocalMasterSalt, options);
