@@ -32,13 +32,13 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
         visitor.StartSending(TimeSpan.FromSeconds(60));
 
         // Some media of both parties before the flag and some after it (FFmpeg is slow to start on a busy machine: counts, not seconds).
-        var before = await WaitForPacketsAsync(server, admin, visit.Id, 60);
+        var before = await WaitForPacketsAsync(server, admin, visit.Id, 200);
         using var flag = await SendAsync(server, HttpMethod.Post, $"/api/visits/{visit.Id}/flags", officer, new { note = flagNote });
         var flagged = flag.StatusCode == HttpStatusCode.Created;
         scenario.Log(flagged
             ? $"flagged the visit: {await flag.Content.ReadAsStringAsync()}"
             : $"POST /api/visits/{{id}}/flags → {(int)flag.StatusCode}: this build has no flags endpoint, so the bookmark part is skipped");
-        await WaitForPacketsAsync(server, admin, visit.Id, before + 60);
+        await WaitForPacketsAsync(server, admin, visit.Id, before + 200);
         // Through the officer token already made (VisitApi would mint its own).
         using var terminate = await SendAsync(server, HttpMethod.Post, $"/api/visits/{visit.Id}/terminate", officer, new { reason = "review page test" });
         if (terminate.StatusCode != HttpStatusCode.OK)
