@@ -131,11 +131,18 @@ public static class RecordingEndpoints
     }
 
     /// <summary>The folder the offline <c>verify</c> command checks, as a zip: journal, review copy, manifest, signature, public key.</summary>
-    private static IResult Export(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit)
+    private static IResult Export(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit, HttpContext http)
     {
         if (Find(id, user, store, audit, "recording.export") is not { } row)
         {
             return NotFound(id);
+        }
+        // ZipArchive writes each entry's data descriptor and the central directory with synchronous writes when it disposes
+        // (even from DisposeAsync, on a non-seekable stream); Kestrel refuses those by default. They are a few bytes each, and
+        // the file contents themselves are copied asynchronously.
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpBodyControlFeature>() is { } body)
+        {
+            body.AllowSynchronousIO = true;
         }
         return Results.Stream(async stream =>
         {

@@ -38,6 +38,10 @@ public static class ServerHost
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
             .ValidateOnStart();
 
+        // The review page plays and downloads recordings with ?access_token= in the URL (a <video> cannot send a header); the
+        // host's request lines print whole URLs, so they stay off whatever the configuration says (README, "API notes").
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+
         var options = builder.Configuration.GetSection(MediaServerOptions.SectionName).Get<MediaServerOptions>() ?? new MediaServerOptions();
         var dataDirectory = options.ResolveDataDirectory();
         Directory.CreateDirectory(dataDirectory);
@@ -86,6 +90,7 @@ public static class ServerHost
             {
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters = issuer.ValidationParameters();
+                jwt.Events = new JwtBearerEvents { OnMessageReceived = TokenFromQuery };
             });
         services.AddAuthorization(Policies.Add);
 
@@ -97,14 +102,44 @@ public static class ServerHost
         app.UseAuthorization();
 
         // The participant page: /visit?token=… (static, served from wwwroot beside the binary).
-        var visitPage = Path.Combine(app.Environment.WebRootPath ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"), "visit.html");
-        app.MapGet("/visit", () => File.Exists(visitPage)
-            ? Results.File(visitPage, "text/html; charset=utf-8")
-            : ApiResults.NotFound("The visit page is not installed beside the server binary (wwwroot/visit.html)."));
+        // The investigators' page: /review (the token is pasted into the page, never put in its address).
+        var webRoot = app.Environment.WebRootPath ?? Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        foreach (var name in new[] { "visit", "review" })
+        {
+            var page = Path.Combine(webRoot, name + ".html");
+            app.MapGet("/" + name, () => File.Exists(page)
+                ? Results.File(page, "text/html; charset=utf-8")
+                : ApiResults.NotFound($"The {name} page is not installed beside the server binary (wwwroot/{name}.html)."));
+        }
         MetricsEndpoint.Map(app);
         VisitEndpoints.Map(app);
         AuditEndpoints.Map(app);
         RecordingEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// A &lt;video&gt; element and a download link cannot send an Authorization header, so GET of a recording's media, journal and
+    /// export may carry the bearer token as <c>?access_token=</c> (RFC 6750 §2.3) instead. Nowhere else: every other endpoint
+    /// reads the header only. The request is then authorised and audited exactly like one with the header.
+    /// </summary>
+    private static Task TokenFromQuery(MessageReceivedContext context)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsGet(request.Method) && !request.Headers.ContainsKey("Authorization")
+            && request.Query.TryGetValue("access_token", out var values) && values.Count == 1
+            && IsRecordingDownload(request.Path))
+        {
+            context.Token = values[0];
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>/api/recordings/{id}/media, /journal or /export, exactly.</summary>
+    private static bool IsRecordingDownload(PathString path)
+    {
+        var segments = (path.Value ?? "").Split('/');
+        return segments.Length == 5 && segments[0].Length == 0 && segments[1] == "api" && segments[2] == "recordings"
+            && segments[3].Length > 0 && segments[4] is "media" or "journal" or "export";
     }
 }

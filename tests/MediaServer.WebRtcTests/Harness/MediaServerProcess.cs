@@ -32,6 +32,9 @@ internal sealed class MediaServerProcess : IAsyncDisposable
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
     }
 
+    /// <summary>Everything the server printed so far (stdout and stderr).</summary>
+    public string Log => _process.Output;
+
     /// <param name="settings">Extra environment for this server (e.g. MediaServer__WebRtc__Nack=false), over the defaults.</param>
     public static async Task<MediaServerProcess> StartAsync(ITestOutputHelper output, string testName,
         IReadOnlyDictionary<string, string>? settings = null)
