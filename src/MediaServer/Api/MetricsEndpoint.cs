@@ -41,10 +41,12 @@ public static class MetricsEndpoint
         var text = new StringBuilder(2048);
         var byState = new Dictionary<VisitState, int>();
         var legs = 0;
+        var taps = 0;
         foreach (var visit in registry.InMemory)
         {
             byState[visit.State] = byState.GetValueOrDefault(visit.State) + 1;
             legs += visit.OpenLegs().Count;
+            taps += visit.OpenTaps().Count;
         }
         Header(text, "mediaserver_visits", "gauge", "Visits held in memory by state (scheduled and live are all of them).");
         foreach (var state in Enum.GetValues<VisitState>())
@@ -52,6 +54,7 @@ public static class MetricsEndpoint
             Line(text, "mediaserver_visits", $"state=\"{VisitStore.StateName(state)}\"", byState.GetValueOrDefault(state));
         }
         Gauge(text, "mediaserver_legs", "Open participant legs.", legs);
+        Gauge(text, "mediaserver_taps", "Open officers' taps (receive-only monitoring legs).", taps);
         Gauge(text, "mediaserver_rtp_port_pairs_in_use", "RTP/RTCP port pairs bound.", ports.InUse);
         Counter(text, "mediaserver_packets_in_total", "Datagrams received on media ports.", relay.PacketsIn);
         Counter(text, "mediaserver_bytes_in_total", "Bytes received on media ports.", relay.BytesIn);

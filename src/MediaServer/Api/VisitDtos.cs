@@ -12,6 +12,8 @@ public sealed record TokenResponse(string Token, DateTimeOffset ValidFrom, DateT
 
 public sealed record TerminateRequest(string? Reason);
 
+public sealed record FlagRequest(string? Note);
+
 public sealed record ConnectionDto(string State, long PacketsIn, long PacketsOut, long BytesIn, long BytesOut, long Loss, double Jitter, double BitrateKbps);
 
 public sealed record ParticipantDto(string Id, string Role, string Name, ConnectionDto Connection);
@@ -28,9 +30,10 @@ public sealed record VisitDto(
     IReadOnlyList<ParticipantDto> Participants,
     DateTimeOffset CreatedAt,
     DateTimeOffset? EndedAt,
-    string? EndReason)
+    string? EndReason,
+    IReadOnlyList<VisitFlag> Flags)
 {
-    public static VisitDto From(Visit visit)
+    public static VisitDto From(Visit visit, IReadOnlyList<VisitFlag> flags)
     {
         var participants = new List<ParticipantDto>(visit.Participants.Count);
         foreach (var participant in visit.Participants)
@@ -42,7 +45,7 @@ public sealed record VisitDto(
                 Connection(visit.LatestLeg(participant.Id))));
         }
         return new VisitDto(visit.Id, Storage.VisitStore.StateName(visit.State), visit.Inmate, visit.Visitors, visit.Start, visit.End,
-            visit.Privileged, visit.Flagged, participants, visit.CreatedAt, visit.EndedAt, visit.EndReason);
+            visit.Privileged, visit.Flagged, participants, visit.CreatedAt, visit.EndedAt, visit.EndReason, flags);
     }
 
     private static ConnectionDto Connection(Leg? leg)

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 
 namespace MediaServer.Api;
 
-/// <summary>Visits: schedule, tokens, join and leave, terminate (api.md, "Visits").</summary>
+/// <summary>Visits: schedule, tokens, join and leave, taps, flags, terminate (api.md, "Visits").</summary>
 public static class VisitEndpoints
 {
     /// <summary>An SDP offer larger than this is refused before parsing (the parser has its own, stricter limits).</summary>
@@ -25,7 +25,13 @@ public static class VisitEndpoints
         visits.MapPost("/{id}/join", Join).RequireAuthorization(Policies.Participant);
         visits.MapDelete("/{id}/legs/{legId}", Leave).RequireAuthorization(Policies.Participant);
         visits.MapPost("/{id}/terminate", Terminate).RequireAuthorization(Policies.Officer);
+        visits.MapPost("/{id}/taps", OpenTap).RequireAuthorization(Policies.Officer);
+        visits.MapDelete("/{id}/taps/{tapId}", CloseTap).RequireAuthorization(Policies.Officer);
+        visits.MapPost("/{id}/flags", Flag).RequireAuthorization(Policies.Officer);
     }
+
+    // Privileged status is fixed when a visit is scheduled: no endpoint changes it, so a live privileged visit can never be
+    // made tappable (issue: "a live visit cannot be switched from privileged to not").
 
     private static IResult Create(CreateVisitRequest? request, ClaimsPrincipal user, VisitRegistry registry, AuditLog audit,
         TimeProvider time, IOptions<MediaServerOptions> options)
@@ -41,7 +47,7 @@ public static class VisitEndpoints
         var visit = registry.Create(new Person(request.Inmate!.Id!, request.Inmate.Name!), visitors, request.Start!.Value, request.End!.Value,
             request.Privileged, request.Flagged, now);
         audit.Append(user.Subject(), user.Role(), "visit.create", "visit/" + visit.Id, "ok");
-        return Results.Created($"/api/visits/{visit.Id}", VisitDto.From(visit));
+        return Results.Created($"/api/visits/{visit.Id}", VisitDto.From(visit, []));
     }
 
     private static string? Validate(CreateVisitRequest? request, int maxVisitors, DateTimeOffset now)
@@ -85,7 +91,7 @@ public static class VisitEndpoints
         return null;
     }
 
-    private static IResult List(string? state, VisitRegistry registry)
+    private static IResult List(string? state, VisitRegistry registry, VisitFlags flags)
     {
         VisitState? filter = null;
         if (!string.IsNullOrEmpty(state))
@@ -96,16 +102,16 @@ public static class VisitEndpoints
             }
             filter = parsed;
         }
-        var list = registry.List(filter)
+        var visits = registry.List(filter)
             .OrderBy(v => v.State == VisitState.Live && v.Flagged ? 0 : v.State == VisitState.Live ? 1 : 2)
             .ThenBy(v => v.Start)
-            .Select(VisitDto.From)
             .ToList();
-        return Results.Ok(list);
+        var flagsByVisit = flags.For(visits.Select(v => v.Id).ToList());
+        return Results.Ok(visits.Select(v => VisitDto.From(v, flagsByVisit.GetValueOrDefault(v.Id) ?? [])).ToList());
     }
 
-    private static IResult Get(string id, VisitRegistry registry) =>
-        registry.Get(id) is { } visit ? Results.Ok(VisitDto.From(visit)) : ApiResults.NotFound($"No visit '{id}'.");
+    private static IResult Get(string id, VisitRegistry registry, VisitFlags flags) =>
+        registry.Get(id) is { } visit ? Results.Ok(VisitDto.From(visit, flags.For(visit))) : ApiResults.NotFound($"No visit '{id}'.");
 
     private static IResult MintToken(string id, TokenRequest? request, ClaimsPrincipal user, VisitRegistry registry, TokenIssuer issuer,
         AuditLog audit, IOptions<MediaServerOptions> options)
@@ -199,7 +205,8 @@ public static class VisitEndpoints
         return Results.NoContent();
     }
 
-    private static IResult Terminate(string id, TerminateRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, AuditLog audit)
+    private static IResult Terminate(string id, TerminateRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle,
+        AuditLog audit, VisitFlags flags)
     {
         var visit = registry.Get(id);
         if (visit is null)
@@ -213,7 +220,107 @@ public static class VisitEndpoints
             return ApiResults.Problem(409, "Visit is over", $"The visit is already {VisitStore.StateName(visit.State)}.");
         }
         audit.Append(user.Subject(), user.Role(), "visit.terminate", "visit/" + id, "ok: " + reason);
-        return Results.Ok(VisitDto.From(visit));
+        return Results.Ok(VisitDto.From(visit, flags.For(visit)));
+    }
+
+    /// <summary>
+    /// An officer's tap (api.md; WHEP-style, RFC 9725 §4.2: 201 with the answer and the resource's Location). Every attempt is
+    /// audited with the officer's identity, refused ones included: a privileged visit is refused before its offer is read.
+    /// </summary>
+    private static async Task<IResult> OpenTap(string id, string? audio, HttpContext http, ClaimsPrincipal user, VisitRegistry registry,
+        VisitLifecycle lifecycle, AuditLog audit, IOptions<MediaServerOptions> options)
+    {
+        var target = "visit/" + id;
+        var visit = registry.Get(id);
+        if (visit is null)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: no such visit");
+            return ApiResults.NotFound($"No visit '{id}'.");
+        }
+        if (visit.Privileged)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: privileged visit");
+            return ApiResults.Forbidden("This is a privileged (attorney or clergy) visit: nobody may watch or listen to it.");
+        }
+        switch (audio)
+        {
+            case null or "" or "parties":
+                break;
+            case "mixed":
+                audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: audio=mixed not available");
+                return ApiResults.Problem(501, "Not implemented", "Mixed-audio taps (audio=mixed) are not available yet; omit the parameter to receive each party's audio.");
+            default:
+                return ApiResults.BadRequest("audio must be 'parties' (the default: one audio slot per party) or 'mixed'.");
+        }
+        var contentType = http.Request.ContentType ?? "";
+        if (!contentType.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase))
+        {
+            return ApiResults.Problem(415, "Unsupported media type", "The offer must be sent as application/sdp.");
+        }
+        var body = await ReadBodyAsync(http.Request, MaxOfferBytes).ConfigureAwait(false);
+        if (body is null)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: offer too large");
+            return ApiResults.Problem(413, "Offer too large", $"An SDP offer may be at most {MaxOfferBytes} bytes.");
+        }
+        if (!SdpOffers.TryRead(body, out var offer, out var sdpError))
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: malformed SDP");
+            return ApiResults.BadRequest("The SDP offer is not valid: " + sdpError);
+        }
+        var client = http.Connection.RemoteIpAddress ?? IPAddress.Loopback;
+        var outcome = lifecycle.OpenTap(visit, offer, client, user.Subject(), user.Role());
+        if (outcome.Refusal is { } refusal)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.tap", target, $"refused: {refusal.Status} {refusal.Title}");
+            return ApiResults.Problem(refusal.Status, refusal.Title, refusal.Detail);
+        }
+        var tap = outcome.Tap!;
+        audit.Append(user.Subject(), user.Role(), "visit.tap", $"{target}/taps/{tap.Id}", "ok: " + (tap.IsWebRtc ? "webrtc" : "rtp"));
+        var rtp = options.Value.Rtp;
+        var announced = string.IsNullOrWhiteSpace(rtp.AnnouncedAddress) ? rtp.ListenAddress : rtp.AnnouncedAddress;
+        var answer = outcome.AnswerSdp ?? SdpOffers.WriteAnswer(outcome.Answer!, IPAddress.Parse(announced));
+        http.Response.Headers.Location = tap.Location;
+        return Results.Text(answer, "application/sdp", Encoding.UTF8, StatusCodes.Status201Created);
+    }
+
+    /// <summary>Ends a tap (RFC 9725 §4.3: DELETE of the resource). Any officer may end any tap: ending one never reveals anything.</summary>
+    private static IResult CloseTap(string id, string tapId, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, AuditLog audit)
+    {
+        var visit = registry.Get(id);
+        var tap = visit?.FindTap(tapId);
+        if (visit is null || tap is null || !lifecycle.CloseTap(visit, tap))
+        {
+            return ApiResults.NotFound($"No open tap '{tapId}' of visit '{id}'.");
+        }
+        var outcome = tap.OfficerId == user.Subject() ? "ok" : $"ok: tap of {tap.OfficerId}";
+        audit.Append(user.Subject(), user.Role(), "visit.tap.stop", $"visit/{id}/taps/{tapId}", outcome);
+        return Results.NoContent();
+    }
+
+    /// <summary>An officer's bookmark at this moment of the visit (api.md); stored, listed with the visit, handed to the recorder.</summary>
+    private static IResult Flag(string id, FlagRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitFlags flags, AuditLog audit)
+    {
+        var target = "visit/" + id;
+        var visit = registry.Get(id);
+        if (visit is null)
+        {
+            return ApiResults.NotFound($"No visit '{id}'.");
+        }
+        var note = request?.Note?.Trim();
+        if (string.IsNullOrEmpty(note) || note.Length > VisitFlags.MaxNoteLength)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.flag", target, "refused: bad note");
+            return ApiResults.BadRequest($"The body must be {{\"note\": \"...\"}} with a note of 1 to {VisitFlags.MaxNoteLength} characters.");
+        }
+        if (visit.IsFinal)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.flag", target, "refused: visit " + VisitStore.StateName(visit.State));
+            return ApiResults.Problem(409, "Visit is over", $"The visit is already {VisitStore.StateName(visit.State)}; a flag marks a moment of a visit in progress.");
+        }
+        var flag = flags.Create(visit, user.Subject(), note);
+        audit.Append(user.Subject(), user.Role(), "visit.flag", target, "ok: at " + flag.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        return Results.Created($"/api/visits/{id}", flag);
     }
 
     private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit)

@@ -48,6 +48,9 @@ public static class ServerHost
         services.AddSingleton<AuditLog>();
         services.AddSingleton<VisitStore>();
         services.AddSingleton<VisitRegistry>();
+        services.AddSingleton<FlagStore>();
+        // Flags go to every registered IVisitFlagSink (the recorder registers itself as one).
+        services.AddSingleton<VisitFlags>();
         services.AddSingleton(new SigningKeys(dataDirectory));
         services.AddSingleton(sp => new TokenIssuer(sp.GetRequiredService<SigningKeys>(),
             sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Auth, sp.GetRequiredService<TimeProvider>()));

@@ -76,6 +76,12 @@ public sealed class ReceiverSlot : IRtcpSink
     private long _packetsSent;
     private long _octetsSent;
 
+    /// <summary>
+    /// A tap's slot: its receiver's bandwidth estimates (REMB) are not passed on to senders, so a monitoring leg never changes
+    /// what the participants are told. Its keyframe requests still reach the sender, throttled by the track.
+    /// </summary>
+    public bool Hidden { get; init; }
+
     /// <summary>Where this slot's sender reports go (the receiver's transport); null where none are sent.</summary>
     public IRtcpChannel? Rtcp { get; set; }
 
@@ -144,7 +150,7 @@ public sealed class ReceiverSlot : IRtcpSink
                 source.RequestKeyframe();
             }
             else if (packet.PacketType == RtcpPacketType.PayloadFeedback && packet.Format == RtcpFeedbackFormat.ApplicationLayer
-                && RtcpRemb.TryParse(packet.Span, out var remb) && RembNames(remb, Ssrc))
+                && !Hidden && RtcpRemb.TryParse(packet.Span, out var remb) && RembNames(remb, Ssrc))
             {
                 Volatile.Write(ref _rembBitrate, (long)Math.Min(remb.Bitrate, long.MaxValue));
                 Volatile.Write(ref _rembTicks, Stopwatch.GetTimestamp());

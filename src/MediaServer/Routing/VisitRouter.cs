@@ -5,12 +5,21 @@ namespace MediaServer.Routing;
 /// kind are filled kiosk first, then visitors in the order they first joined (api.md, SDP rules). A slot keeps its party while
 /// that party is away, so a re-join lands in the same slot with a continuous stream; an unused slot takes a party that joins
 /// later. All of this runs on the control path under one lock; the packet path sees only the subscriber arrays it publishes.
+/// <para>
+/// Taps (officers' monitoring legs) are hidden receivers: their slots are filled by the same rule, but they are kept apart from
+/// the parties, so nothing a participant sees — its slot assignment, <see cref="Parties"/>, the codecs a join is narrowed to —
+/// changes when a tap comes or goes. A tap's slots are appended after every participant's slot in each track's subscriber
+/// array, so the relay sends to the participants first. The router fills whatever slots a tap's <see cref="RouterParty"/>
+/// lists: a tap whose audio is produced some other way (a mixer) lists, in place of its audio m-line, the hidden slots that
+/// feed that producer.
+/// </para>
 /// </summary>
 public sealed class VisitRouter(string visitId)
 {
     private readonly Lock _lock = new();
     private readonly List<RouterParty> _parties = [];
     private readonly Dictionary<string, int> _joinOrder = new(StringComparer.Ordinal);
+    private readonly List<RouterParty> _taps = [];
 
     public string VisitId { get; } = visitId;
 
@@ -67,7 +76,7 @@ public sealed class VisitRouter(string visitId)
         }
     }
 
-    /// <summary>Removes every party (terminate, scheduled end).</summary>
+    /// <summary>Removes every party and every tap (terminate, scheduled end).</summary>
     public void DetachAll()
     {
         lock (_lock)
@@ -77,6 +86,55 @@ public sealed class VisitRouter(string visitId)
                 Silence(party);
             }
             _parties.Clear();
+            foreach (var tap in _taps)
+            {
+                Silence(tap);
+            }
+            _taps.Clear();
+        }
+    }
+
+    public int TapCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _taps.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds a hidden receiver (a tap): its slots take the parties kiosk first, then visitors in join order; the parties'
+    /// own slots are not touched. A tap publishes nothing.
+    /// </summary>
+    public void AttachTap(RouterParty tap)
+    {
+        if (tap.Video is not null || tap.Audio is not null)
+        {
+            throw new ArgumentException("A tap receives only; it has no tracks.", nameof(tap));
+        }
+        lock (_lock)
+        {
+            if (!_taps.Contains(tap))
+            {
+                _taps.Add(tap);
+            }
+            Reroute();
+        }
+    }
+
+    /// <summary>Removes a tap; its slots stop receiving at once.</summary>
+    public void DetachTap(RouterParty tap)
+    {
+        lock (_lock)
+        {
+            if (_taps.Remove(tap))
+            {
+                Silence(tap);
+                Reroute();
+            }
         }
     }
 
@@ -102,10 +160,16 @@ public sealed class VisitRouter(string visitId)
             Assign(receiver, MediaKind.Video, ordered);
             Assign(receiver, MediaKind.Audio, ordered);
         }
+        // Taps last, and only as receivers: the parties' assignment above is exactly what it would be without them.
+        foreach (var tap in _taps)
+        {
+            Assign(tap, MediaKind.Video, ordered);
+            Assign(tap, MediaKind.Audio, ordered);
+        }
         foreach (var sender in ordered)
         {
-            Publish(sender.Video, ordered);
-            Publish(sender.Audio, ordered);
+            Publish(sender.Video, ordered, _taps);
+            Publish(sender.Audio, ordered, _taps);
         }
     }
 
@@ -169,13 +233,14 @@ public sealed class VisitRouter(string visitId)
         return chosen;
     }
 
-    private static void Publish(Track? track, List<RouterParty> ordered)
+    private static void Publish(Track? track, List<RouterParty> ordered, List<RouterParty> taps)
     {
         if (track is null)
         {
             return;
         }
         var subscribers = ordered
+            .Concat(taps)
             .SelectMany(p => p.SlotsOf(track.Kind))
             .Where(s => ReferenceEquals(s.Source, track))
             .ToArray();

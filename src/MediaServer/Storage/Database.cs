@@ -82,6 +82,14 @@ public sealed class Database
                 recovered INTEGER NOT NULL DEFAULT 0
             );
             CREATE INDEX IF NOT EXISTS recordings_state ON recordings(state);
+            CREATE TABLE IF NOT EXISTS visit_flags (
+                id INTEGER PRIMARY KEY,
+                visit_id TEXT NOT NULL,
+                at TEXT NOT NULL,
+                by TEXT NOT NULL,
+                note TEXT NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS visit_flags_visit ON visit_flags(visit_id, id);
             """;
         command.ExecuteNonQuery();
     }

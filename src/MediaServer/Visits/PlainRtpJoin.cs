@@ -22,11 +22,36 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
         {
             return (null, null, refusal);
         }
-        return Build(visit, participant, join.Answers, join.Publishers, clientAddress, now);
+        var (party, endpoints, final, failure) = Build(visit, participant.Id, participant.Role == PartyRole.Kiosk, join.Answers,
+            join.Publishers, clientAddress, hidden: false);
+        if (party is null)
+        {
+            return (null, null, failure);
+        }
+        return (new Leg(visit.Id, participant, party, endpoints!, now), final, null);
     }
 
-    private (Leg?, IReadOnlyList<AnsweredMedia>?, JoinRefusal?) Build(Visit visit, Participant participant,
-        List<AnsweredMedia> answers, Dictionary<MediaKind, OfferedMedia> publisher, IPAddress clientAddress, DateTimeOffset now)
+    /// <summary>A tap (receive-only, hidden from the participants) from a plain-RTP offer: one port pair per receiving m-line.</summary>
+    public (Tap? Tap, IReadOnlyList<AnsweredMedia>? Answer, JoinRefusal? Refusal) PlanTap(
+        Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole, DateTimeOffset now)
+    {
+        var (negotiated, refusal) = TapNegotiation.Negotiate(visit, offer);
+        if (negotiated is null)
+        {
+            return (null, null, refusal);
+        }
+        var tapId = Tap.NewId();
+        var (party, endpoints, final, failure) = Build(visit, Tap.RouterId(tapId), isKiosk: false, negotiated.Answers,
+            negotiated.Publishers, clientAddress, hidden: true);
+        if (party is null)
+        {
+            return (null, null, failure);
+        }
+        return (new Tap(tapId, visit.Id, officerId, officerRole, isWebRtc: false, party, endpoints!, now), final, null);
+    }
+
+    private (RouterParty?, List<PlainRtpEndpoint>?, List<AnsweredMedia>?, JoinRefusal?) Build(Visit visit, string ownerId, bool isKiosk,
+        List<AnsweredMedia> answers, Dictionary<MediaKind, OfferedMedia> publisher, IPAddress clientAddress, bool hidden)
     {
         var counters = new PartyCounters(System.Diagnostics.Stopwatch.GetTimestamp());
         var endpoints = new List<PlainRtpEndpoint>();
@@ -50,7 +75,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
                 {
                     opened.Dispose();
                 }
-                return (null, null, new JoinRefusal(503, "No media ports free",
+                return (null, null, null, new JoinRefusal(503, "No media ports free",
                     "Every port of the configured RTP range is in use; try again shortly or widen MediaServer:Rtp:PortMin/PortMax."));
             }
             Track? track = null;
@@ -61,7 +86,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
                 {
                     map[format.PayloadType] = format.Codec;
                 }
-                track = new Track(participant.Id, kind, map, counters, metrics);
+                track = new Track(ownerId, kind, map, counters, metrics);
                 track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
                 tracks[kind] = track;
             }
@@ -90,9 +115,10 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
                 }
                 var destination = new IPEndPoint(clientHost, answer.Offer.Port).Serialize();
                 var slots = kind == MediaKind.Video ? videoSlots : audioSlots;
-                var slot = new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, RandomSsrc(), endpoint.Sender, destination, counters, metrics)
+                var slot = new ReceiverSlot(ownerId, kind, slots.Count, payloadTypes, RandomSsrc(), endpoint.Sender, destination, counters, metrics)
                 {
                     Rtcp = endpoint,
+                    Hidden = hidden,
                 };
                 endpoint.RtcpSink = slot;
                 slots.Add(slot);
@@ -100,10 +126,9 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
             final.Add(answer with { Port = pair.RtpPort });
         }
 
-        var party = new RouterParty(participant.Id, participant.Role == PartyRole.Kiosk,
+        var party = new RouterParty(ownerId, isKiosk,
             tracks.GetValueOrDefault(MediaKind.Video), tracks.GetValueOrDefault(MediaKind.Audio), videoSlots, audioSlots, counters);
-        var leg = new Leg(visit.Id, participant, party, endpoints, now);
-        return (leg, final, null);
+        return (party, endpoints, final, null);
     }
 
     /// <summary>Raised (off the packet path) when a leg's first media packet arrives.</summary>

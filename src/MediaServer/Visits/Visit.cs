@@ -167,6 +167,50 @@ public sealed class Visit
         }
     }
 
+    private readonly Dictionary<string, Tap> _taps = new(StringComparer.Ordinal);
+
+    /// <summary>Records an open tap (kept apart from the legs: a tap is never a participant).</summary>
+    public void AddTap(Tap tap)
+    {
+        lock (_lock)
+        {
+            _taps[tap.Id] = tap;
+        }
+    }
+
+    /// <summary>Forgets a closed tap.</summary>
+    public void RemoveTap(Tap tap)
+    {
+        lock (_lock)
+        {
+            _taps.Remove(tap.Id);
+        }
+    }
+
+    public Tap? FindTap(string tapId)
+    {
+        lock (_lock)
+        {
+            return _taps.GetValueOrDefault(tapId);
+        }
+    }
+
+    public IReadOnlyList<Tap> OpenTaps()
+    {
+        lock (_lock)
+        {
+            var open = new List<Tap>(_taps.Count);
+            foreach (var tap in _taps.Values)
+            {
+                if (!tap.IsClosed)
+                {
+                    open.Add(tap);
+                }
+            }
+            return open;
+        }
+    }
+
     /// <summary>Restores the final fields of a visit loaded from storage.</summary>
     internal void RestoreEnding(DateTimeOffset? endedAt, string? reason)
     {

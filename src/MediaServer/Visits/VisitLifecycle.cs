@@ -10,6 +10,9 @@ namespace MediaServer.Visits;
 /// <summary>A join's result: the leg and its answer (plain RTP: the m-lines to write; WebRTC: the SDP text), or a refusal.</summary>
 public sealed record JoinOutcome(Leg? Leg, IReadOnlyList<AnsweredMedia>? Answer, string? AnswerSdp, JoinRefusal? Refusal);
 
+/// <summary>A tap's result: the tap and its answer (as for a join), or a refusal.</summary>
+public sealed record TapOutcome(Tap? Tap, IReadOnlyList<AnsweredMedia>? Answer, string? AnswerSdp, JoinRefusal? Refusal);
+
 /// <summary>
 /// Moves visits through their lifecycle and opens and closes their legs: joins (inside the scheduled window only), leaves,
 /// terminate, the scheduled end, and "every party gone". Each visit's membership changes are serialised by its own lock.
@@ -39,6 +42,7 @@ public sealed partial class VisitLifecycle
         _joiner.FirstMedia += OnFirstMedia;
         _webRtcJoiner.FirstMedia += OnFirstMedia;
         _webRtcJoiner.TransportFailed += OnTransportFailed;
+        _webRtcJoiner.TapTransportFailed += OnTapTransportFailed;
     }
 
     public JoinOutcome Join(Visit visit, Participant participant, MediaOffer offer, IPAddress clientAddress)
@@ -83,6 +87,108 @@ public sealed partial class VisitLifecycle
         }
     }
 
+    /// <summary>
+    /// Opens an officer's tap: a receive-only leg the router fills like a participant's, but hidden from the participants.
+    /// Refused for a privileged visit (403) and for a visit that is over (410), as a join is. The caller audits.
+    /// </summary>
+    public TapOutcome OpenTap(Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole)
+    {
+        lock (visit.MembershipLock)
+        {
+            var now = _time.GetUtcNow();
+            if (visit.Privileged)
+            {
+                return new TapOutcome(null, null, null, new JoinRefusal(403, "Privileged visit",
+                    "This is a privileged (attorney or clergy) visit: nobody may watch or listen to it."));
+            }
+            if (visit.IsFinal || now >= visit.End)
+            {
+                return new TapOutcome(null, null, null, new JoinRefusal(410, "Visit is over",
+                    visit.State == VisitState.Terminated ? "The facility ended this visit." : "This visit has ended."));
+            }
+            Tap? tap;
+            IReadOnlyList<AnsweredMedia>? answer = null;
+            string? answerSdp = null;
+            JoinRefusal? refusal;
+            if (offer.IsWebRtc)
+            {
+                (tap, answerSdp, refusal) = _webRtcJoiner.PlanTap(visit, offer, officerId, officerRole, now);
+            }
+            else
+            {
+                (tap, answer, refusal) = _joiner.PlanTap(visit, offer, clientAddress, officerId, officerRole, now);
+            }
+            if (tap is null)
+            {
+                return new TapOutcome(null, null, null, refusal);
+            }
+            visit.AddTap(tap);
+            // Attaching assigns the tap's slots; a plain-RTP slot asks its new source for a keyframe at once (a WebRTC one
+            // once DTLS is up), so the tap's first picture comes within a round trip to the sender.
+            visit.Router.AttachTap(tap.Party);
+            tap.Start();
+            LogTapOpened(_logger, visit.Id, tap.Id, officerId);
+            return new TapOutcome(tap, answer, answerSdp, null);
+        }
+    }
+
+    /// <summary>Ends a tap (the officer's DELETE); false when it was already closed. The caller audits.</summary>
+    public bool CloseTap(Visit visit, Tap tap)
+    {
+        lock (visit.MembershipLock)
+        {
+            return CloseTapLocked(visit, tap, _time.GetUtcNow(), "closed by the officer");
+        }
+    }
+
+    private bool CloseTapLocked(Visit visit, Tap tap, DateTimeOffset now, string why)
+    {
+        if (!tap.Close(now))
+        {
+            return false;
+        }
+        visit.Router.DetachTap(tap.Party);
+        visit.RemoveTap(tap);
+        LogTapClosed(_logger, visit.Id, tap.Id, why);
+        return true;
+    }
+
+    /// <summary>Closes every tap of a visit that is over (held lock); returns them so they can be audited after the lock.</summary>
+    private List<Tap> CloseTapsLocked(Visit visit, DateTimeOffset now, string why)
+    {
+        var closed = new List<Tap>();
+        foreach (var tap in visit.OpenTaps())
+        {
+            if (CloseTapLocked(visit, tap, now, why))
+            {
+                closed.Add(tap);
+            }
+        }
+        return closed;
+    }
+
+    private void AuditTapsClosed(Visit visit, List<Tap> taps, string why)
+    {
+        // The tap's officer is named: the audit must show whose monitoring ended, and why.
+        foreach (var tap in taps)
+        {
+            _audit.Append(tap.OfficerId, tap.OfficerRole, "visit.tap.stop", $"visit/{visit.Id}/taps/{tap.Id}", "closed: " + why);
+        }
+    }
+
+    private void OnTapTransportFailed(Visit visit, Tap tap, string reason)
+    {
+        bool closed;
+        lock (visit.MembershipLock)
+        {
+            closed = CloseTapLocked(visit, tap, _time.GetUtcNow(), reason);
+        }
+        if (closed)
+        {
+            AuditTapsClosed(visit, [tap], reason);
+        }
+    }
+
     /// <summary>The participant left: closes its leg; the visit ends when it was live and nobody is left.</summary>
     public void Leave(Visit visit, Leg leg) => Depart(visit, leg, LegState.Left, "left");
 
@@ -94,6 +200,7 @@ public sealed partial class VisitLifecycle
 
     private void Depart(Visit visit, Leg leg, LegState state, string why)
     {
+        List<Tap> closedTaps;
         lock (visit.MembershipLock)
         {
             var now = _time.GetUtcNow();
@@ -104,13 +211,16 @@ public sealed partial class VisitLifecycle
             var left = visit.Router.Detach(leg.Party);
             LogLeft(_logger, visit.Id, leg.Participant.Id, leg.Id, why);
             _recordings.OnLeft(visit, leg, why);
-            if (left == 0 && visit.State == VisitState.Live && visit.TryTransition(VisitState.Ended, now, "every party left"))
+            if (left != 0 || visit.State != VisitState.Live || !visit.TryTransition(VisitState.Ended, now, "every party left"))
             {
-                _registry.SaveState(visit);
-                _recordings.OnVisitFinished(visit, "every party left");
-                _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "every party left");
+                return;
             }
+            closedTaps = CloseTapsLocked(visit, now, "visit ended (every party left)");
+            _registry.SaveState(visit);
+            _recordings.OnVisitFinished(visit, "every party left");
+            _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "every party left");
         }
+        AuditTapsClosed(visit, closedTaps, "visit ended (every party left)");
     }
 
     /// <summary>An officer ended the visit: every leg is closed before this returns.</summary>
@@ -142,11 +252,18 @@ public sealed partial class VisitLifecycle
             {
                 Routing.RtcpReporter.Report(leg.Party, now);
             }
+            // Taps get sender reports for what they receive (players need them for lip sync); they send none upstream.
+            foreach (var tap in visit.OpenTaps())
+            {
+                Routing.RtcpReporter.Report(tap.Party, now);
+            }
         }
     }
 
     private bool Finish(Visit visit, VisitState state, string reason)
     {
+        List<Tap> closedTaps;
+        var why = (state == VisitState.Terminated ? "visit terminated: " : "visit ended: ") + reason;
         lock (visit.MembershipLock)
         {
             var now = _time.GetUtcNow();
@@ -159,11 +276,13 @@ public sealed partial class VisitLifecycle
             {
                 leg.Close(LegState.Closed, now);
             }
+            closedTaps = CloseTapsLocked(visit, now, why);
             _registry.SaveState(visit);
             _recordings.OnVisitFinished(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
             LogFinished(_logger, visit.Id, state, reason);
-            return true;
         }
+        AuditTapsClosed(visit, closedTaps, why);
+        return true;
     }
 
     private void OnFirstMedia(Visit visit)
@@ -193,4 +312,10 @@ public sealed partial class VisitLifecycle
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Visit {VisitId} is live")]
     private static partial void LogLive(ILogger logger, string visitId);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Visit {VisitId}: tap {TapId} opened by {OfficerId}")]
+    private static partial void LogTapOpened(ILogger logger, string visitId, string tapId, string officerId);
+
+    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Visit {VisitId}: tap {TapId} closed: {Why}")]
+    private static partial void LogTapClosed(ILogger logger, string visitId, string tapId, string why);
 }

@@ -32,7 +32,41 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
         {
             return (null, null, refusal);
         }
+        var (session, party, text) = Build(visit, participant.Id, participant.Role == PartyRole.Kiosk, join, webRtc, hidden: false);
+        var leg = new Leg(visit.Id, participant, party, [session], now);
+        session.Failed += (_, reason) => TransportFailed?.Invoke(visit, leg, reason);
+        return (leg, text, null);
+    }
 
+    /// <summary>Raised when a tap's transport fails (DTLS refused, consent lost): the tap is gone.</summary>
+    public event Action<Visit, Tap, string>? TapTransportFailed;
+
+    /// <summary>
+    /// A tap (receive-only, hidden from the participants) from a WebRTC offer, e.g. a WHEP player's. Its receivers are asked
+    /// for keyframes once DTLS is up, as any leg's are, so the first picture does not wait for a sender's next keyframe.
+    /// </summary>
+    public (Tap? Tap, string? Answer, JoinRefusal? Refusal) PlanTap(Visit visit, MediaOffer offer, string officerId, string officerRole,
+        DateTimeOffset now)
+    {
+        if (offer.WebRtc is not { } webRtc)
+        {
+            return (null, null, new JoinRefusal(400, "Bad request", "The offer is not a WebRTC offer."));
+        }
+        var (negotiated, refusal) = TapNegotiation.Negotiate(visit, offer);
+        if (negotiated is null)
+        {
+            return (null, null, refusal);
+        }
+        var tapId = Tap.NewId();
+        var (session, party, text) = Build(visit, Tap.RouterId(tapId), isKiosk: false, negotiated, webRtc, hidden: true);
+        var tap = new Tap(tapId, visit.Id, officerId, officerRole, isWebRtc: true, party, [session], now);
+        session.Failed += (_, reason) => TapTransportFailed?.Invoke(visit, tap, reason);
+        return (tap, text, null);
+    }
+
+    private (WebRtcSession Session, RouterParty Party, string Answer) Build(Visit visit, string ownerId, bool isKiosk, NegotiatedJoin join,
+        WebRtcOfferInfo webRtc, bool hidden)
+    {
         var session = new WebRtcSession(port, dtls, webRtc.IceUfrag, webRtc.Fingerprints, metrics, logger);
         var counters = new PartyCounters(Stopwatch.GetTimestamp());
         var tracks = new Dictionary<MediaKind, Track>();
@@ -57,7 +91,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 {
                     map[format.PayloadType] = format.Codec;
                 }
-                var track = new Track(participant.Id, kind, map, counters, metrics);
+                var track = new Track(ownerId, kind, map, counters, metrics);
                 track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
                 track.SetKeyframeSource(session);
                 track.Rtcp = session;
@@ -80,7 +114,11 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 }
                 var slots = kind == MediaKind.Video ? videoSlots : audioSlots;
                 var ssrc = RandomSsrc();
-                slots.Add(new ReceiverSlot(participant.Id, kind, slots.Count, payloadTypes, ssrc, session, placeholder, counters, metrics) { Rtcp = session });
+                slots.Add(new ReceiverSlot(ownerId, kind, slots.Count, payloadTypes, ssrc, session, placeholder, counters, metrics)
+                {
+                    Rtcp = session,
+                    Hidden = hidden,
+                });
                 // Audio and video of the same slot index share a stream, so the browser plays them as one party.
                 var index = slots.Count - 1;
                 senders[i] = (ssrc, $"party{index}", $"{(kind == MediaKind.Video ? "video" : "audio")}{index}");
@@ -90,13 +128,11 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
         session.Slots = [.. videoSlots, .. audioSlots];
         session.SenderTracks = [.. tracks.Values];
 
-        var party = new RouterParty(participant.Id, participant.Role == PartyRole.Kiosk,
+        var party = new RouterParty(ownerId, isKiosk,
             tracks.GetValueOrDefault(MediaKind.Video), tracks.GetValueOrDefault(MediaKind.Audio), videoSlots, audioSlots, counters);
-        var leg = new Leg(visit.Id, participant, party, [session], now);
-        session.Failed += (_, reason) => TransportFailed?.Invoke(visit, leg, reason);
         var text = SdpOffers.WriteWebRtcAnswer(answers, new SdpOffers.WebRtcAnswerInfo(
             session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port, senders));
-        return (leg, text, null);
+        return (session, party, text);
     }
 
     private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));

@@ -42,7 +42,8 @@ public sealed record VisitDto(
     DateTimeOffset End,
     bool Privileged,
     bool Flagged,
-    IReadOnlyList<ParticipantDto> Participants)
+    IReadOnlyList<ParticipantDto> Participants,
+    IReadOnlyList<FlagDto>? Flags = null)
 {
     public ParticipantDto Participant(string id) =>
         Participants.SingleOrDefault(p => p.Id == id)
@@ -52,6 +53,8 @@ public sealed record VisitDto(
         $"visit {Id} state={State} " + string.Join("; ", Participants.Select(p =>
             $"{p.Id}({p.Role}) conn={p.Connection?.State} in={p.Connection?.PacketsIn} out={p.Connection?.PacketsOut}"));
 }
+
+public sealed record FlagDto(DateTimeOffset At, string By, string Note);
 
 public sealed record ParticipantTokenDto(string Token, DateTimeOffset ValidFrom, DateTimeOffset ValidUntil);
 

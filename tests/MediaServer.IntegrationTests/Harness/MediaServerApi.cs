@@ -76,6 +76,29 @@ public sealed class MediaServerApi : IDisposable
         return new JoinResult(response.Body, location);
     }
 
+    public Task<ApiResponse> TapRawAsync(string? token, string visitId, string body, string query = "") =>
+        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/taps{query}", token, new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue("application/sdp")));
+
+    /// <summary>An officer's tap (WHEP-style): 201 with the SDP answer and the tap's Location.</summary>
+    public async Task<JoinResult> TapAsync(string token, string visitId, string offerSdp)
+    {
+        var response = await TapRawAsync(token, visitId, offerSdp);
+        if (response.Status != HttpStatusCode.Created || response.ContentType != "application/sdp" || response.Location is null)
+        {
+            throw new UnexpectedStatusException($"POST /api/visits/{visitId}/taps: expected 201 application/sdp with a Location, got {response}");
+        }
+        return new JoinResult(response.Body, response.Location.ToString());
+    }
+
+    public Task<ApiResponse> FlagRawAsync(string token, string visitId, string? note) =>
+        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/flags", token, JsonContent.Create(new { note }, options: Json));
+
+    public async Task<FlagDto> FlagAsync(string token, string visitId, string note)
+    {
+        var response = await FlagRawAsync(token, visitId, note);
+        return Expect<FlagDto>(response, HttpStatusCode.Created, $"POST /api/visits/{visitId}/flags");
+    }
+
     public Task<ApiResponse> LeaveRawAsync(string token, string location) =>
         SendAsync(HttpMethod.Delete, location.TrimStart('/'), token);
 

@@ -22,6 +22,9 @@ internal sealed class FfmpegPeer : IAsyncDisposable
     public string ServerAddress { get; private set; } = "127.0.0.1";
     public string? Location { get; private set; }
 
+    /// <summary>The test pattern's size, so a receiver can tell this party's picture from another's.</summary>
+    public string VideoSize { get; init; } = "640x360";
+
     public FfmpegPeer(string directory)
     {
         _directory = directory;
@@ -120,7 +123,7 @@ internal sealed class FfmpegPeer : IAsyncDisposable
         _sender = ExternalProcess.Start("ffmpeg-send", "ffmpeg",
         [
             "-hide_banner", "-nostdin", "-loglevel", "warning", "-re",
-            "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-f", "lavfi", "-i", $"testsrc2=size={VideoSize}:rate=30", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
             "-t", seconds,
             "-map", "0:v", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "800k", "-g", "30",
             "-payload_type", "96", "-ssrc", "1111", "-f", "rtp", $"rtp://{ServerAddress}:{ServerVideoPort}",

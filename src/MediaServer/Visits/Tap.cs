@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using MediaServer.Routing;
+using MediaServer.Transport;
+
+namespace MediaServer.Visits;
+
+/// <summary>
+/// An officer's receive-only monitoring leg of a visit (api.md, taps; WHEP-style resource, RFC 9725 §4.2). Its
+/// <see cref="RouterParty"/> has no tracks and only hidden slots, and it is attached to the router as a tap, never as a
+/// party: participants' slots, SDP, RTCP and the API's participant list do not change.
+/// </summary>
+public sealed class Tap
+{
+    private readonly IReadOnlyList<ILegTransport> _transports;
+    private int _closed;
+
+    public Tap(string id, string visitId, string officerId, string officerRole, bool isWebRtc, RouterParty party,
+        IReadOnlyList<ILegTransport> transports, DateTimeOffset createdAt)
+    {
+        Id = id;
+        VisitId = visitId;
+        OfficerId = officerId;
+        OfficerRole = officerRole;
+        IsWebRtc = isWebRtc;
+        Party = party;
+        _transports = transports;
+        CreatedAt = createdAt;
+    }
+
+    public string Id { get; }
+    public string VisitId { get; }
+
+    /// <summary>Who opened the tap (the token's sub), for the audit log.</summary>
+    public string OfficerId { get; }
+    public string OfficerRole { get; }
+    public bool IsWebRtc { get; }
+    public RouterParty Party { get; }
+    public DateTimeOffset CreatedAt { get; }
+    public DateTimeOffset? ClosedAt { get; private set; }
+    public string Location => $"/api/visits/{VisitId}/taps/{Id}";
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    public static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>The router's name for the tap's slots: never a participant id, so it can never be mistaken for one.</summary>
+    public static string RouterId(string tapId) => "tap:" + tapId;
+
+    public void Start()
+    {
+        foreach (var transport in _transports)
+        {
+            transport.Start();
+        }
+    }
+
+    /// <summary>Says goodbye on every stream sent (RFC 3550 §6.6) and closes the transport. Idempotent.</summary>
+    public bool Close(DateTimeOffset at)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return false;
+        }
+        ClosedAt = at;
+        RtcpReporter.Goodbye(Party);
+        foreach (var transport in _transports)
+        {
+            transport.Dispose();
+        }
+        return true;
+    }
+}
