@@ -75,6 +75,7 @@ public static class ServerHost
         services.AddHostedService(sp => sp.GetRequiredService<RecordingService>());
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
+        ConsoleEndpoints.AddServices(services);
 
         services.AddProblemDetails();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
@@ -99,10 +100,16 @@ public static class ServerHost
         app.MapGet("/visit", () => File.Exists(visitPage)
             ? Results.File(visitPage, "text/html; charset=utf-8")
             : ApiResults.NotFound("The visit page is not installed beside the server binary (wwwroot/visit.html)."));
+        // The officer console: /officer (static; the officer's token is pasted in and kept in sessionStorage).
+        var officerPage = Path.Combine(app.Environment.WebRootPath ?? Path.Combine(AppContext.BaseDirectory, "wwwroot"), "officer.html");
+        app.MapGet("/officer", () => File.Exists(officerPage)
+            ? Results.File(officerPage, "text/html; charset=utf-8")
+            : ApiResults.NotFound("The officer console is not installed beside the server binary (wwwroot/officer.html)."));
         MetricsEndpoint.Map(app);
         VisitEndpoints.Map(app);
         AuditEndpoints.Map(app);
         RecordingEndpoints.Map(app);
+        ConsoleEndpoints.Map(app);
         return app;
     }
 }
