@@ -92,7 +92,8 @@ public static class ConsoleEndpoints
 }
 
 /// <summary>Builds the console's live-visit list and says cheaply whether it may have changed.</summary>
-public sealed class ConsoleFeed(VisitRegistry registry, VisitFlags flags, TimeProvider time) : IVisitFlagSink
+// Reads flags from the store, not through VisitFlags: VisitFlags is built with every IVisitFlagSink, and this is one.
+public sealed class ConsoleFeed(VisitRegistry registry, FlagStore flags, TimeProvider time) : IVisitFlagSink
 {
     private long _flagVersion;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -141,7 +142,7 @@ public sealed class ConsoleFeed(VisitRegistry registry, VisitFlags flags, TimePr
         {
             ids.Add(visit.Id);
         }
-        var flagsByVisit = flags.For(ids);
+        var flagsByVisit = flags.ForVisits(ids);
         var visits = new List<ConsoleVisit>(live.Count);
         foreach (var visit in live)
         {
