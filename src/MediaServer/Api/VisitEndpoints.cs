@@ -228,7 +228,7 @@ public static class VisitEndpoints
     /// audited with the officer's identity, refused ones included: a privileged visit is refused before its offer is read.
     /// </summary>
     private static async Task<IResult> OpenTap(string id, string? audio, HttpContext http, ClaimsPrincipal user, VisitRegistry registry,
-        VisitLifecycle lifecycle, AuditLog audit, IOptions<MediaServerOptions> options)
+        VisitLifecycle lifecycle, AuditLog audit, IOptions<MediaServerOptions> options, Metrics.RelayMetrics metrics)
     {
         var target = "visit/" + id;
         var visit = registry.Get(id);
@@ -242,13 +242,15 @@ public static class VisitEndpoints
             audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: privileged visit");
             return ApiResults.Forbidden("This is a privileged (attorney or clergy) visit: nobody may watch or listen to it.");
         }
+        bool mixed;
         switch (audio)
         {
             case null or "" or "parties":
+                mixed = false;
                 break;
             case "mixed":
-                audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: audio=mixed not available");
-                return ApiResults.Problem(501, "Not implemented", "Mixed-audio taps (audio=mixed) are not available yet; omit the parameter to receive each party's audio.");
+                mixed = true;
+                break;
             default:
                 return ApiResults.BadRequest("audio must be 'parties' (the default: one audio slot per party) or 'mixed'.");
         }
@@ -269,14 +271,15 @@ public static class VisitEndpoints
             return ApiResults.BadRequest("The SDP offer is not valid: " + sdpError);
         }
         var client = http.Connection.RemoteIpAddress ?? IPAddress.Loopback;
-        var outcome = lifecycle.OpenTap(visit, offer, client, user.Subject(), user.Role());
+        var outcome = lifecycle.OpenTap(visit, offer, client, user.Subject(), user.Role(),
+            mixed ? tap => Monitoring.MixedAudioTap.TryAttach(tap, visit, metrics) ? null : Monitoring.MixedAudioTap.NoAudioSlot : null);
         if (outcome.Refusal is { } refusal)
         {
             audit.Append(user.Subject(), user.Role(), "visit.tap", target, $"refused: {refusal.Status} {refusal.Title}");
             return ApiResults.Problem(refusal.Status, refusal.Title, refusal.Detail);
         }
         var tap = outcome.Tap!;
-        audit.Append(user.Subject(), user.Role(), "visit.tap", $"{target}/taps/{tap.Id}", "ok: " + (tap.IsWebRtc ? "webrtc" : "rtp"));
+        audit.Append(user.Subject(), user.Role(), "visit.tap", $"{target}/taps/{tap.Id}", "ok: " + (tap.IsWebRtc ? "webrtc" : "rtp") + (tap.MixedAudio ? ", mixed audio" : ""));
         var rtp = options.Value.Rtp;
         var announced = string.IsNullOrWhiteSpace(rtp.AnnouncedAddress) ? rtp.ListenAddress : rtp.AnnouncedAddress;
         var answer = outcome.AnswerSdp ?? SdpOffers.WriteAnswer(outcome.Answer!, IPAddress.Parse(announced));

@@ -81,6 +81,7 @@ public static class ServerHost
         services.AddSingleton<IVisitFlagSink>(sp => sp.GetRequiredService<RecordingService>());
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
+        ConsoleEndpoints.AddServices(services);
 
         services.AddProblemDetails();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
@@ -102,9 +103,9 @@ public static class ServerHost
         app.UseAuthorization();
 
         // The participant page: /visit?token=… (static, served from wwwroot beside the binary).
-        // The investigators' page: /review (the token is pasted into the page, never put in its address).
+        // The pages: /visit (families, kiosks), /review (investigators), /officer (the officer console); tokens are pasted in.
         var webRoot = app.Environment.WebRootPath ?? Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        foreach (var name in new[] { "visit", "review" })
+        foreach (var name in new[] { "visit", "review", "officer" })
         {
             var page = Path.Combine(webRoot, name + ".html");
             app.MapGet("/" + name, () => File.Exists(page)
@@ -115,6 +116,7 @@ public static class ServerHost
         VisitEndpoints.Map(app);
         AuditEndpoints.Map(app);
         RecordingEndpoints.Map(app);
+        ConsoleEndpoints.Map(app);
         return app;
     }
 

@@ -34,7 +34,7 @@ public sealed class Tap
     public string OfficerId { get; }
     public string OfficerRole { get; }
     public bool IsWebRtc { get; }
-    public RouterParty Party { get; }
+    public RouterParty Party { get; private set; }
     public DateTimeOffset CreatedAt { get; }
     public DateTimeOffset? ClosedAt { get; private set; }
     public string Location => $"/api/visits/{VisitId}/taps/{Id}";
@@ -44,6 +44,24 @@ public sealed class Tap
 
     /// <summary>The router's name for the tap's slots: never a participant id, so it can never be mistaken for one.</summary>
     public static string RouterId(string tapId) => "tap:" + tapId;
+
+    // ---- Mixed audio (issue 5, ?audio=mixed; see Monitoring/MixedAudioTap) ----
+
+    private IDisposable? _audioProducer;
+
+    /// <summary>True when the tap's audio m-line carries one mix of every party rather than each party's own stream.</summary>
+    public bool MixedAudio => _audioProducer is not null;
+
+    /// <summary>
+    /// Before the tap is attached: the router is to fill <paramref name="party"/>'s slots instead (the same video slots, and
+    /// hidden audio slots that feed <paramref name="producer"/>), and the producer, which sends on the tap's audio m-line
+    /// itself, is disposed when the tap closes.
+    /// </summary>
+    internal void ProduceAudio(RouterParty party, IDisposable producer)
+    {
+        Party = party;
+        _audioProducer = producer;
+    }
 
     public void Start()
     {
@@ -61,6 +79,7 @@ public sealed class Tap
             return false;
         }
         ClosedAt = at;
+        _audioProducer?.Dispose();
         RtcpReporter.Goodbye(Party);
         foreach (var transport in _transports)
         {

@@ -91,7 +91,10 @@ public sealed partial class VisitLifecycle
     /// Opens an officer's tap: a receive-only leg the router fills like a participant's, but hidden from the participants.
     /// Refused for a privileged visit (403) and for a visit that is over (410), as a join is. The caller audits.
     /// </summary>
-    public TapOutcome OpenTap(Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole)
+    /// <param name="prepare">Runs on the planned tap before it is attached (a mixed-audio tap rebuilds its audio there); a
+    /// refusal it returns closes the tap and is the outcome.</param>
+    public TapOutcome OpenTap(Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole,
+        Func<Tap, JoinRefusal?>? prepare = null)
     {
         lock (visit.MembershipLock)
         {
@@ -121,6 +124,11 @@ public sealed partial class VisitLifecycle
             if (tap is null)
             {
                 return new TapOutcome(null, null, null, refusal);
+            }
+            if (prepare?.Invoke(tap) is { } prepared)
+            {
+                tap.Close(now);
+                return new TapOutcome(null, null, null, prepared);
             }
             visit.AddTap(tap);
             // Attaching assigns the tap's slots; a plain-RTP slot asks its new source for a keyframe at once (a WebRTC one

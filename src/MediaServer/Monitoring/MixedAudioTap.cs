@@ -1,0 +1,169 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using MediaServer.Codecs.Rtp;
+using MediaServer.Metrics;
+using MediaServer.Routing;
+using MediaServer.Transport;
+using MediaServer.Visits;
+
+namespace MediaServer.Monitoring;
+
+/// <summary>
+/// A tap's mixed audio (<c>?audio=mixed</c>): every party's Opus is decoded, summed and re-encoded into one Opus stream sent
+/// on the tap's (first) audio m-line, for listen-only consoles and phones. Video is routed as for any tap.
+/// <para>
+/// How it fits the router: the tap's party is rebuilt with hidden audio slots, one per participant, whose "sender" is a
+/// <see cref="MixerInput"/> that copies each packet into the <see cref="OpusMixer"/>'s queue: the relay path only copies. A
+/// mixer thread wakes every 20 ms, mixes, and hands the frame to a track of its own whose one subscriber is the tap's real
+/// audio slot, so the packet leaves with that slot's SSRC, sequence numbers and timestamps like any other the tap receives.
+/// </para>
+/// </summary>
+public sealed class MixedAudioTap : IDisposable
+{
+    /// <summary>The payload type of the mixer's own stream before the slot maps it to the tap's (any Opus number works).</summary>
+    private const byte MixPayloadType = 111;
+
+    private static readonly TimeSpan Frame = TimeSpan.FromMilliseconds(20);
+
+    private readonly OpusMixer _mixer;
+    private readonly Track _track;
+    private readonly Thread _thread;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly uint _ssrc = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+
+    private MixedAudioTap(OpusMixer mixer, Track track, string tapId)
+    {
+        _mixer = mixer;
+        _track = track;
+        _thread = new Thread(Run) { IsBackground = true, Name = "tap-mix-" + tapId };
+    }
+
+    public OpusMixer Mixer => _mixer;
+
+    /// <summary>The refusal when a mixed-audio tap's offer has no audio m-line that takes Opus.</summary>
+    public static readonly JoinRefusal NoAudioSlot = new(422, "No audio slot for the mix",
+        "A mixed-audio tap (audio=mixed) needs a receive-only audio m-line offering opus/48000/2; this offer has none.");
+
+    /// <summary>
+    /// Turns <paramref name="tap"/> (planned, not yet attached) into a mixed-audio tap: its first audio slot now carries the mix.
+    /// Returns false, changing nothing, when the tap has no audio slot or that slot cannot take Opus.
+    /// </summary>
+    public static bool TryAttach(Tap tap, Visit visit, RelayMetrics metrics)
+    {
+        var party = tap.Party;
+        if (party.AudioSlots.Count == 0 || !party.AudioSlots[0].Accepts(MediaCodec.Opus))
+        {
+            return false;
+        }
+        var output = party.AudioSlots[0];
+        var inputs = Math.Max(1, visit.Participants.Count);
+        var mixer = new OpusMixer(inputs);
+
+        // The feeding slots count what they copy on counters of their own: the tap's counters say what reached the officer.
+        var feedCounters = new PartyCounters(Stopwatch.GetTimestamp());
+        var feeders = new List<ReceiverSlot>(inputs);
+        var opusOnly = new byte[MediaCodecs.Count];
+        Array.Fill(opusOnly, MediaCodecs.NoPayloadType);
+        opusOnly[(int)MediaCodec.Opus] = MixPayloadType;
+        var nowhere = new IPEndPoint(IPAddress.Loopback, 9).Serialize();
+        for (var i = 0; i < inputs; i++)
+        {
+            feeders.Add(new ReceiverSlot(party.ParticipantId, MediaKind.Audio, i, opusOnly, (uint)i, new MixerInput(mixer, i), nowhere,
+                feedCounters, metrics)
+            {
+                Hidden = true,
+            });
+        }
+
+        var map = new MediaCodec[128];
+        map[MixPayloadType] = MediaCodec.Opus;
+        var track = new Track(party.ParticipantId + "/mix", MediaKind.Audio, map, new PartyCounters(Stopwatch.GetTimestamp()), metrics);
+        var mixed = new MixedAudioTap(mixer, track, tap.Id);
+        output.SetSource(track);
+        track.SetSubscribers([output]);
+        tap.ProduceAudio(new RouterParty(party.ParticipantId, party.IsKiosk, null, null, party.VideoSlots, feeders, party.Counters), mixed);
+        mixed._thread.Start();
+        return true;
+    }
+
+    private void Run()
+    {
+        var token = _stop.Token;
+        var packet = new byte[RtpPacket.FixedHeaderLength + OpusMixer.MaxPayload];
+        var sequence = (ushort)Random.Shared.Next(0, 1 << 16);
+        var timestamp = (uint)Random.Shared.NextInt64(0, 1L << 32);
+        var clock = Stopwatch.StartNew();
+        var due = Frame;
+        while (!token.IsCancellationRequested)
+        {
+            var wait = due - clock.Elapsed;
+            if (wait > TimeSpan.Zero && token.WaitHandle.WaitOne(wait))
+            {
+                break;
+            }
+            if (clock.Elapsed - due > TimeSpan.FromMilliseconds(200))
+            {
+                // The thread was starved (a loaded machine): start the schedule afresh rather than produce a burst.
+                due = clock.Elapsed;
+            }
+            due += Frame;
+            int length;
+            try
+            {
+                length = _mixer.MixFrame(packet.AsSpan(RtpPacket.FixedHeaderLength));
+            }
+            catch (Exception e) when (e is Concentus.OpusException or ArgumentException)
+            {
+                length = 0;
+            }
+            if (length > 0)
+            {
+                // RFC 3550 §5.1 fixed header; RFC 7587 §4.1: the timestamp counts 48 kHz samples whatever Opus coded.
+                packet[0] = 0x80;
+                packet[1] = MixPayloadType;
+                BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), sequence);
+                BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(4), timestamp);
+                BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(8), _ssrc);
+                var header = new RtpHeaderInfo(sequence, timestamp, _ssrc, MixPayloadType, false, RtpPacket.FixedHeaderLength);
+                _track.OnRtp(packet.AsSpan(0, RtpPacket.FixedHeaderLength + length), header);
+                sequence++;
+            }
+            // Silence is not sent (RFC 3551 §4.1 allows gaps); the timestamp still moves, so playout keeps real time.
+            timestamp += OpusMixer.FrameSamples;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+        _stop.Cancel();
+        // A thread that does not stop in time keeps its mixer (it may be mid-frame); it ends at its next wait.
+        if (Thread.CurrentThread != _thread && _thread.Join(TimeSpan.FromSeconds(1)))
+        {
+            _mixer.Dispose();
+            _stop.Dispose();
+        }
+    }
+
+    /// <summary>Where a feeding slot "sends": into the mixer's queue for one party. Runs on that party's receive loop.</summary>
+    private sealed class MixerInput(OpusMixer mixer, int input) : IDatagramSender
+    {
+        public bool IsReady => true;
+
+        public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
+        {
+            if (!RtpPacket.TryParse(datagram, out var packet))
+            {
+                return false;
+            }
+            mixer.Push(input, packet.SequenceNumber, packet.Payload);
+            return true;
+        }
+    }
+}
