@@ -275,16 +275,19 @@ public sealed partial class VisitLifecycle
         lock (visit.MembershipLock)
         {
             var now = _time.GetUtcNow();
-            if (!visit.TryTransition(state, now, reason))
+            if (visit.IsFinal)
             {
                 return false;
             }
+            // Legs and taps close before the state changes, so that anyone who reads "terminated" or "ended" (the API
+            // does not take this lock) also reads every connection closed.
             visit.Router.DetachAll();
             foreach (var leg in visit.OpenLegs())
             {
                 leg.Close(LegState.Closed, now);
             }
             closedTaps = CloseTapsLocked(visit, now, why);
+            visit.TryTransition(state, now, reason); // Always allowed: the visit is not final and this lock is held.
             _registry.SaveState(visit);
             _recordings.OnVisitFinished(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
             LogFinished(_logger, visit.Id, state, reason);
