@@ -17,10 +17,7 @@ public sealed class MixedAudioTapTests(ITestOutputHelper output)
     private static readonly TimeSpan SendFor = TimeSpan.FromSeconds(6);
     private static readonly TimeSpan SenderDeadline = TimeSpan.FromSeconds(60);
 
-    // Known defect, not yet found: on a quiet machine one party (either) is missing from the mix in most runs (amplitude < 50
-    // for its tone while the other is ~4000); under heavy load it passed. The mixer's unit tests pass. Skipped so that the
-    // suite stays honest about what works; see the issue note.
-    [Fact(Skip = "mixed-audio tap loses one party's audio on an idle machine (open defect, issue 5)")]
+    [Fact]
     public async Task A_mixed_audio_tap_receives_one_opus_stream_with_both_parties_tones()
     {
         await using var server = await ServerProcess.StartAsync(output);

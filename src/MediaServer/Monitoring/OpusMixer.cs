@@ -20,8 +20,12 @@ public sealed class OpusMixer : IDisposable
     /// <summary>20 ms at 48 kHz: the mixer's frame.</summary>
     public const int FrameSamples = 960;
 
-    /// <summary>Packets held per input: more than this means the sender runs ahead (a burst), and the oldest go.</summary>
-    public const int QueueDepth = 8;
+    /// <summary>
+    /// Packets held per input (1.28 s): the jitter buffer. Senders do not all pace their audio: FFmpeg's RTP muxer sends it in
+    /// bursts of about half a second, and an 8-packet queue lost two thirds of such a party's audio. More than this means the
+    /// sender runs ahead, and the oldest go.
+    /// </summary>
+    public const int QueueDepth = 64;
 
     /// <summary>Largest Opus payload kept (RFC 6716 §3.4 allows up to 1275 bytes per frame; RTP payloads stay under an MTU).</summary>
     public const int MaxPayload = 1500;

@@ -179,13 +179,14 @@ public sealed class OpusMixerTests
     [Fact]
     public void A_party_that_sends_faster_than_the_mixer_reads_loses_its_oldest_packets_not_the_newest()
     {
-        var tone = EncodeTone(440, 6000, 20, seed: 7);
+        var pushed = OpusMixer.QueueDepth + 12;
+        var tone = EncodeTone(440, 6000, pushed, seed: 7);
         using var mixer = new OpusMixer(inputs: 1);
-        for (var f = 0; f < 20; f++)
+        for (var f = 0; f < pushed; f++)
         {
             mixer.Push(0, (ushort)f, tone[f]);
         }
-        Assert.Equal(20 - OpusMixer.QueueDepth, mixer.Dropped);
+        Assert.Equal(pushed - OpusMixer.QueueDepth, mixer.Dropped);
         var frame = new short[Frame];
         for (var f = 0; f < OpusMixer.QueueDepth; f++)
         {
