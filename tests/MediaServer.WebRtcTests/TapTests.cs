@@ -139,9 +139,9 @@ public sealed class TapTests(ITestOutputHelper output)
         var firstFrames = stats.VideoMids.Select(mid => timings.FirstVideo[mid!] - timings.ConnectedAt!.Value).ToList();
         var firstAudio = stats.AudioMids.Select(mid => timings.FirstAudio[mid!] - timings.ConnectedAt!.Value).ToList();
         scenario.Log($"WebRTC tap: connected {timings.ConnectedAt - timings.AnswerAt:0} ms after the answer; first decoded frame "
-            + $"{firstFrames[0]:0} ms (kiosk, FFmpeg: keyframe every 30 frames, ignores PLI) and {firstFrames[1]:0} ms (visitor, Chromium: "
-            + $"answers the tap's keyframe request) after connecting; first audio {firstAudio[0]:0} / {firstAudio[1]:0} ms");
-        Assert.True(firstFrames.Min() < 1000, $"the tap's first frame came {firstFrames.Min():0} ms after it connected");
+            + $"{firstFrames[0]:0} ms (kiosk, FFmpeg: ignores PLI, so the server replays its cached keyframe) and {firstFrames[1]:0} ms "
+            + $"(visitor, Chromium) after connecting; first audio {firstAudio[0]:0} / {firstAudio[1]:0} ms");
+        Assert.True(firstFrames[0] < 1000, $"the kiosk's first frame at the tap came {firstFrames[0]:0} ms after it connected");
         Assert.True(firstFrames[1] < 1000, $"the visitor's first frame at the tap came {firstFrames[1]:0} ms after it connected");
 
         long[] frames;

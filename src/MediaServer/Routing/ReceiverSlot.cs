@@ -259,10 +259,68 @@ public sealed class ReceiverSlot : IRtcpSink
 
         if (!_started || !ReferenceEquals(from, _lastSource) || header.Ssrc != _lastSourceSsrc)
         {
-            Rebase(from, header, codec, nowTicks);
+            if (from.TryGetKeyframeStart(header.Ssrc, header.SequenceNumber, out var keyframe))
+            {
+                // A receiver starting on this source mid-stream cannot decode until a keyframe; senders that ignore PLI
+                // (FFmpeg) send the next one only at their GOP. Send it the cached packets from the newest keyframe up to this
+                // one first, so it decodes at once (first frames of a tap or a late join).
+                ReplayFromKeyframe(from, keyframe, header, codec, nowTicks);
+            }
+            else
+            {
+                Rebase(from, header, codec, nowTicks);
+            }
         }
-        var sequence = (ushort)(header.SequenceNumber + _sequenceOffset);
-        var timestamp = header.Timestamp + _timestampOffset;
+        Send(packet, header.SequenceNumber, header.Timestamp, header.HeaderLength, payloadType, nowTicks);
+    }
+
+    private long _keyframeReplays;
+
+    /// <summary>Times this slot started a source from its cached keyframe rather than waiting for the next one.</summary>
+    public long KeyframeReplays => Volatile.Read(ref _keyframeReplays);
+
+    private void ReplayFromKeyframe(Track from, ushort start, in RtpHeaderInfo current, MediaCodec codec, long nowTicks)
+    {
+        Span<byte> scratch = stackalloc byte[PacketCache.SlotSize];
+        var rebased = false;
+        for (var sequence = start; sequence != current.SequenceNumber; sequence++)
+        {
+            var length = from.Cache!.TryCopy(sequence, current.Ssrc, scratch);
+            if (length == 0 || !RtpPacket.TryParse(scratch[..length], out var cached))
+            {
+                if (!rebased)
+                {
+                    break; // The keyframe itself is gone: nothing to gain.
+                }
+                continue; // A hole the sender's loss left: the receiver's NACK for it finds the cache as for any loss.
+            }
+            var payloadType = _payloadTypeByCodec[(int)from.CodecOf(cached.PayloadType)];
+            if (payloadType == MediaCodecs.NoPayloadType)
+            {
+                continue;
+            }
+            if (!rebased)
+            {
+                Rebase(from, new RtpHeaderInfo(cached.SequenceNumber, cached.Timestamp, cached.Ssrc, cached.PayloadType,
+                    cached.Marker, cached.HeaderLength), codec, nowTicks);
+                rebased = true;
+            }
+            Send(scratch[..length], cached.SequenceNumber, cached.Timestamp, cached.HeaderLength, payloadType, nowTicks);
+        }
+        if (rebased)
+        {
+            Interlocked.Increment(ref _keyframeReplays);
+        }
+        else
+        {
+            Rebase(from, current, codec, nowTicks);
+        }
+    }
+
+    private void Send(Span<byte> packet, ushort sourceSequence, uint sourceTimestamp, int headerLength, byte payloadType, long nowTicks)
+    {
+        var sequence = (ushort)(sourceSequence + _sequenceOffset);
+        var timestamp = sourceTimestamp + _timestampOffset;
         if ((short)(sequence - _highestSequence) > 0)
         {
             _highestSequence = sequence;
@@ -283,7 +341,7 @@ public sealed class ReceiverSlot : IRtcpSink
             _counters.CountOut(packet.Length);
             _metrics.CountOut(packet.Length);
             Interlocked.Increment(ref _packetsSent);
-            Interlocked.Add(ref _octetsSent, packet.Length - header.HeaderLength);
+            Interlocked.Add(ref _octetsSent, packet.Length - headerLength);
         }
         else
         {

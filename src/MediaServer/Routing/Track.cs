@@ -135,6 +135,56 @@ public sealed class Track : IRtpSink
 
     public ReadOnlySpan<ReceiverSlot> Subscribers => Volatile.Read(ref _subscribers);
 
+    // Where the newest keyframe starts in the cache, packed so that one volatile read gives readers on other threads a
+    // consistent answer: bits 0–15 its first packet's sequence number, bit 16 set once known, bits 32–63 the SSRC.
+    private long _keyframeStart;
+    private uint _keyframeTimestamp;
+
+    /// <summary>Keyframes older than this many packets are not replayed to a new receiver (a keyframe request is cheaper).</summary>
+    public const int MaxKeyframeReplay = 300;
+
+    /// <summary>
+    /// Remembers where the newest keyframe begins: its first packet (for H.264 the SPS before the IDR, which shares its
+    /// timestamp). Packet path of the sender's receive loop only.
+    /// </summary>
+    private void NoteKeyframe(ReadOnlySpan<byte> packet, in RtpHeaderInfo header, MediaCodec codec)
+    {
+        var payload = packet[header.HeaderLength..];
+        var keyframe = codec switch
+        {
+            MediaCodec.Vp8 => MediaServer.Codecs.Payload.Vp8Payload.IsKeyframe(payload),
+            MediaCodec.H264 => MediaServer.Codecs.Payload.H264Payload.IsKeyframe(payload),
+            _ => false,
+        };
+        if (!keyframe)
+        {
+            return;
+        }
+        var current = Volatile.Read(ref _keyframeStart);
+        if ((current & 0x10000) != 0 && (uint)(current >> 32) == header.Ssrc && _keyframeTimestamp == header.Timestamp)
+        {
+            return; // A later packet of the same keyframe (the IDR after its SPS).
+        }
+        _keyframeTimestamp = header.Timestamp;
+        Volatile.Write(ref _keyframeStart, ((long)header.Ssrc << 32) | 0x10000 | header.SequenceNumber);
+    }
+
+    /// <summary>
+    /// Where a receiver that starts on this track at packet <paramref name="sequenceNumber"/> can begin decoding: the newest
+    /// keyframe's first packet, if it is still cached, from the same SSRC and not too far back. False otherwise.
+    /// </summary>
+    public bool TryGetKeyframeStart(uint ssrc, ushort sequenceNumber, out ushort start)
+    {
+        var packed = Volatile.Read(ref _keyframeStart);
+        start = (ushort)packed;
+        if (Cache is null || (packed & 0x10000) == 0 || (uint)(packed >> 32) != ssrc)
+        {
+            return false;
+        }
+        var behind = (ushort)(sequenceNumber - start);
+        return behind > 0 && behind <= Math.Min(MaxKeyframeReplay, Cache.Capacity - 1);
+    }
+
     /// <summary>Runs once, off the packet path, when the first valid packet arrives (the visit goes live then).</summary>
     public void OnFirstPacket(Action callback) => _onFirstPacket = callback;
 
@@ -161,7 +211,11 @@ public sealed class Track : IRtpSink
         }
         // Recorded as it arrived, before the forwarding loop rewrites the packet in place for each receiver.
         Volatile.Read(ref _journal)?.OnRtp(packet, now);
-        Cache?.Store(packet, header.SequenceNumber);
+        if (Cache is { } cache)
+        {
+            cache.Store(packet, header.SequenceNumber);
+            NoteKeyframe(packet, header, codec);
+        }
         Reception.Update(header.SequenceNumber, header.Timestamp, header.Ssrc, MediaCodecs.ClockRate(codec), now);
 
         var first = _onFirstPacket;
