@@ -154,6 +154,8 @@ public sealed class RecordingTests(ITestOutputHelper output)
         Assert.Empty(named);
         var metrics = await server.Api.GetMetricsAsync();
         Assert.Equal(0, metrics.Counter("mediaserver_recording_bytes_total"));
+        var audit = await server.Api.GetAuditAsync(await server.MintTokenAsync("admin", "admin-1"));
+        Assert.Single(audit, e => e.Action == "recording.refused" && e.Target == "visit/" + visit.Id);
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     private readonly ILogger<RecordingService> _logger;
     private readonly ConcurrentDictionary<string, VisitRecorder> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, double> _renderProgress = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> _privilegedNoted = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _renderSignal = new(0);
     private Thread? _writer;
@@ -67,7 +68,16 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     /// </summary>
     public void OnJoined(Visit visit, Leg leg)
     {
-        if (visit.Privileged || !_options.Enabled)
+        if (visit.Privileged)
+        {
+            // Never recorded; said once per visit in the audit log, so the absence of a recording is on record too.
+            if (_privilegedNoted.TryAdd(visit.Id, 0))
+            {
+                _audit.Append("system", "system", "recording.refused", "visit/" + visit.Id, "privileged visit: never recorded");
+            }
+            return;
+        }
+        if (!_options.Enabled)
         {
             return;
         }

@@ -155,6 +155,7 @@ public sealed class ReceiverSlot : IRtcpSink
                 && RtcpPli.TryParse(packet.Span, out var pli) && pli.MediaSsrc == Ssrc)
             {
                 source.RequestKeyframe();
+                ResendCachedKeyframe(source);
             }
             else if (packet.PacketType == RtcpPacketType.PayloadFeedback && packet.Format == RtcpFeedbackFormat.ApplicationLayer
                 && !Hidden && RtcpRemb.TryParse(packet.Span, out var remb) && RembNames(remb, Ssrc))
@@ -166,6 +167,7 @@ public sealed class ReceiverSlot : IRtcpSink
                 && RtcpFir.TryParse(packet.Span, out var fir) && FirNames(fir, Ssrc))
             {
                 source.RequestKeyframe();
+                ResendCachedKeyframe(source);
             }
         }
     }
@@ -202,6 +204,37 @@ public sealed class ReceiverSlot : IRtcpSink
             }
         }
         return false;
+    }
+
+    private long _lastKeyframeResend;
+
+    /// <summary>
+    /// A receiver that asks for a keyframe gets the cached one at once, as retransmissions (the same sequence numbers it was
+    /// sent with, from the keyframe's first packet to the newest), whether or not the sender answers the request: a browser
+    /// drops what arrives before its DTLS is done, and FFmpeg ignores PLI. At most once per 500 ms.
+    /// </summary>
+    private void ResendCachedKeyframe(Track source)
+    {
+        if (source.Cache is null || !ReferenceEquals(source, _lastSource))
+        {
+            return;
+        }
+        var now = Stopwatch.GetTimestamp();
+        var last = Volatile.Read(ref _lastKeyframeResend);
+        if (last != 0 && Stopwatch.GetElapsedTime(last, now) < TimeSpan.FromMilliseconds(500))
+        {
+            return;
+        }
+        Volatile.Write(ref _lastKeyframeResend, now);
+        var newest = (ushort)(Volatile.Read(ref _highestSequence) - _sequenceOffset);
+        if (!source.TryGetKeyframeStart(_lastSourceSsrc, (ushort)(newest + 1), out var start))
+        {
+            return;
+        }
+        for (var sequence = start; sequence != (ushort)(newest + 1); sequence++)
+        {
+            Retransmit(source, (ushort)(sequence + _sequenceOffset));
+        }
     }
 
     /// <summary>Resends one packet, rewritten exactly as it was first forwarded to this receiver (same sequence number).</summary>

@@ -83,6 +83,30 @@ public sealed class KeyframeReplayTests
     }
 
     [Fact]
+    public void A_pli_from_the_receiver_resends_the_cached_keyframe_with_the_sequence_numbers_it_had_at_most_twice_a_second()
+    {
+        var (track, router) = Sender();
+        var slot = Receiver(router);
+        Relay(track, Vp8(10, 0, keyframeStart: true));
+        for (ushort seq = 11; seq < 15; seq++)
+        {
+            Relay(track, Vp8(seq, (uint)(seq * 3000), keyframeStart: false));
+        }
+        var first = _sender.Headers();
+        Assert.Equal(5, first.Count);
+        _sender.Sent.Clear();
+
+        var pli = new byte[Codecs.Rtcp.RtcpPli.Length];
+        Assert.True(Codecs.Rtcp.RtcpPli.Write(pli, 0x5555, slot.Ssrc) > 0);
+        slot.OnRtcp(pli);
+        Assert.Equal(first.Select(h => h.Seq), _sender.Headers().Select(h => h.Seq));
+        Assert.Equal(Enumerable.Range(10, 5).Select(i => (byte)i), _sender.Sent.Select(p => p[12 + 4]));
+
+        slot.OnRtcp(pli); // a second request right after: merged
+        Assert.Equal(5, _sender.Sent.Count);
+    }
+
+    [Fact]
     public void A_receiver_that_starts_on_a_keyframe_or_on_another_ssrc_gets_no_replay()
     {
         var (track, router) = Sender();
