@@ -21,6 +21,8 @@ if [ "$want_tests" = 1 ]; then
   # WebRTC interop tests: Debian's Chromium (driven by Playwright, never its own browser download) and aiortc on Debian's python.
   [ -x /usr/bin/chromium ] || packages+=(chromium)
   /usr/bin/python3 -c 'import aiortc' >/dev/null 2>&1 || packages+=(python3-aiortc)
+  # A second, independent DTLS-SRTP peer for the handshake tests (openssl s_client -dtls1_2 -use_srtp).
+  command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 fi
 
 if [ "${#packages[@]}" -gt 0 ]; then

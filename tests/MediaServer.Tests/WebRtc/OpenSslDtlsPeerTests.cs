@@ -32,10 +32,9 @@ public sealed partial class OpenSslDtlsPeerTests : IDisposable
         var keyLength = SrtpProfiles.KeyLength(profile);
         var saltLength = SrtpProfiles.SaltLength(profile);
         var exportLength = 2 * (keyLength + saltLength);
-        if (FindOpenSsl() is not { } openssl)
-        {
-            return; // Not on this machine: the in-memory BouncyCastle tests cover the protocol.
-        }
+        // scripts/setup.sh --test installs openssl; a machine without it must fail here, not pass without checking anything.
+        var openssl = FindOpenSsl()
+            ?? throw new InvalidOperationException("openssl is not on PATH: run scripts/setup.sh --test (it installs it with apt-get)");
 
         var (certPath, keyPath, clientFingerprint) = WriteClientCertificate();
         var server = new DtlsSrtpServer(DtlsCertificate.CreateEphemeral(), new DtlsOptions { PostHandshakeLinger = TimeSpan.Zero });
