@@ -89,13 +89,14 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         var now = DateTimeOffset.UtcNow;
         // Starts in 2 h; with a JoinGrace of 15 min the window opens in 1 h 45 min.
         var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: now.AddHours(2), end: now.AddHours(3));
-        var cliToken = await server.MintTokenAsync("visitor", "v1", visit.Id, TimeSpan.FromHours(4));
+        // A token valid now (signed with the server's key) whose visit window is not open yet: the window decides, not the token.
+        var validNow = Hs256Token.Sign(server.ReadSigningKey(), "visitor", "v1", visit.Id, now.AddMinutes(-1), now.AddHours(4));
 
         var withIssuedToken = await server.Api.JoinRawAsync(visit.VisitorToken(1), visit.Id, Offer());
-        var withCliToken = await server.Api.JoinRawAsync(cliToken, visit.Id, Offer());
+        var withValidNowToken = await server.Api.JoinRawAsync(validNow, visit.Id, Offer());
 
         AssertProblem(withIssuedToken, HttpStatusCode.Forbidden);
-        AssertProblem(withCliToken, HttpStatusCode.Forbidden);
+        AssertProblem(withValidNowToken, HttpStatusCode.Forbidden);
     }
 
     [Fact]

@@ -165,7 +165,9 @@ public sealed class TapTests(ITestOutputHelper output)
             && e.Target == "visit/" + visit.Id && e.Outcome == "refused: privileged visit");
         Assert.True((await server.Api.GetMetricsAsync()).Value("mediaserver_taps") == 0, "a refused tap is counted");
         // Not an officer: refused by role, and audited too.
-        var visitorToken = (await server.Api.MintParticipantTokenAsync(officer, visit.Id, "v1")).Token;
+        // Officers cannot mint participant tokens of a privileged visit; the scheduling system can.
+        var scheduler = await server.MintTokenAsync("scheduler", "scheduling-system");
+        var visitorToken = (await server.Api.MintParticipantTokenAsync(scheduler, visit.Id, "v1")).Token;
         var byVisitor = await server.Api.TapRawAsync(visitorToken, visit.Id, tap.OfferSdp);
         Assert.Equal(HttpStatusCode.Forbidden, byVisitor.Status);
         // A flag is metadata, not media: allowed on a privileged visit.

@@ -174,7 +174,8 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
     public async Task The_console_refuses_a_visitor_token_and_shows_why()
     {
         await using var scenario = await Scenario.StartAsync(output);
-        var kiosk = await scenario.Server.TokenAsync("kiosk", "i1", visit: "v-none");
+        // A participant token comes only from the API (the CLI refuses participant roles).
+        var kiosk = (await scenario.Api.CreateVisitAsync()).KioskToken;
         var console = await (await scenario.ChromiumAsync()).OpenAsync(new Uri(scenario.Server.BaseAddress, "/officer"), "officer-console-refused");
         await console.Page.GetByLabel("Officer token").FillAsync(kiosk);
         await console.Page.ClickAsync("#sign-in-button");

@@ -138,7 +138,8 @@ public sealed class ReviewPageTests(ITestOutputHelper output)
         });
         var server = scenario.Server;
         var investigator = await server.TokenAsync("investigator", "inv-9");
-        var kiosk = await server.TokenAsync("kiosk", "i1", visit: "some-visit");
+        // A participant token comes only from the API (the CLI refuses participant roles).
+        var kiosk = (await scenario.Api.CreateVisitAsync()).KioskToken;
         const string id = "no-such-visit";
         var q = "?access_token=" + investigator;
 

@@ -78,3 +78,30 @@ public sealed record VisitDto(
             Math.Round(jitterMs, 2), Math.Round(leg.IsClosed ? 0 : leg.BitrateInKbps(), 1));
     }
 }
+
+/// <summary>One party of the roster: its latest leg's state, and what it sends and receives (both false while waiting).</summary>
+public sealed record RosterPartyDto(string Name, string Role, string State, bool Sends, bool Receives, bool You);
+
+/// <summary>What every party of a visit may see: who is in it. No ids of legs, no taps, no addresses.</summary>
+public sealed record RosterDto(string Visit, string State, bool Privileged, IReadOnlyList<RosterPartyDto> Parties)
+{
+    public static RosterDto From(Visit visit, string self)
+    {
+        var parties = new List<RosterPartyDto>(visit.Participants.Count);
+        foreach (var participant in visit.Participants)
+        {
+            var leg = visit.LatestLeg(participant.Id);
+            var open = leg is { IsClosed: false };
+            var state = leg is null ? "waiting" : leg.State switch
+            {
+                LegState.Connecting => "connecting",
+                LegState.Connected => "connected",
+                LegState.Left => "left",
+                _ => "closed",
+            };
+            parties.Add(new RosterPartyDto(participant.Name, participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor", state,
+                open && leg!.Sends, open && leg!.Receives, participant.Id == self));
+        }
+        return new RosterDto(visit.Id, Storage.VisitStore.StateName(visit.State), visit.Privileged, parties);
+    }
+}

@@ -18,11 +18,12 @@ public static class VisitEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var visits = app.MapGroup("/api/visits");
-        visits.MapPost("", Create).RequireAuthorization(Policies.Staff);
+        visits.MapPost("", Create).RequireAuthorization(Policies.Scheduling);
         visits.MapGet("", List).RequireAuthorization(Policies.Staff);
         visits.MapGet("/{id}", Get).RequireAuthorization(Policies.Staff);
-        visits.MapPost("/{id}/tokens", MintToken).RequireAuthorization(Policies.Staff);
+        visits.MapPost("/{id}/tokens", MintToken).RequireAuthorization(Policies.Scheduling);
         visits.MapPost("/{id}/join", Join).RequireAuthorization(Policies.Participant);
+        visits.MapGet("/{id}/roster", Roster).RequireAuthorization(Policies.Participant);
         visits.MapDelete("/{id}/legs/{legId}", Leave).RequireAuthorization(Policies.Participant);
         visits.MapPost("/{id}/terminate", Terminate).RequireAuthorization(Policies.Officer);
         visits.MapPost("/{id}/taps", OpenTap).RequireAuthorization(Policies.Officer);
@@ -113,6 +114,11 @@ public static class VisitEndpoints
     private static IResult Get(string id, VisitRegistry registry, VisitFlags flags) =>
         registry.Get(id) is { } visit ? Results.Ok(VisitDto.From(visit, flags.For(visit))) : ApiResults.NotFound($"No visit '{id}'.");
 
+    /// <summary>
+    /// A participant's join token. For a privileged visit only the scheduler role mints one (officers and admins are refused
+    /// and audited); every token carries a fresh <c>jti</c>, named in the audit entry, and is bound to the first client that
+    /// joins with it.
+    /// </summary>
     private static IResult MintToken(string id, TokenRequest? request, ClaimsPrincipal user, VisitRegistry registry, TokenIssuer issuer,
         AuditLog audit, IOptions<MediaServerOptions> options)
     {
@@ -120,6 +126,13 @@ public static class VisitEndpoints
         if (visit is null)
         {
             return ApiResults.NotFound($"No visit '{id}'.");
+        }
+        if (ParticipantTokenPolicy.Refusal(user.Role(), visit.Privileged) is { } why)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.token", "visit/" + id, "refused: " + why);
+            return ApiResults.Forbidden(visit.Privileged
+                ? "This is a privileged (attorney or clergy) visit: its join codes come only from the facility's scheduling system."
+                : "This role may not issue join codes.");
         }
         var participant = string.IsNullOrEmpty(request?.Participant) ? null : visit.FindParticipant(request.Participant);
         if (participant is null)
@@ -134,8 +147,37 @@ public static class VisitEndpoints
         var auth = options.Value.Auth;
         var role = participant.Role == PartyRole.Kiosk ? Roles.Kiosk : Roles.Visitor;
         var token = issuer.Issue(role, participant.Id, visit.Id, visit.Start - auth.JoinGrace, visit.End + auth.AfterEndGrace);
-        audit.Append(user.Subject(), user.Role(), "visit.token", $"visit/{id}/participant/{participant.Id}", "ok");
+        audit.Append(user.Subject(), user.Role(), "visit.token", $"visit/{id}/participant/{participant.Id}", "ok: jti " + token.TokenId);
         return Results.Created($"/api/visits/{id}", new TokenResponse(token.Token, token.ValidFrom, token.ValidUntil));
+    }
+
+    /// <summary>
+    /// The client presenting a participant token (its <c>jti</c> and instance secret or address), or a refusal: a token
+    /// without a <c>jti</c> (minted before tokens were bound to clients) or a malformed Client-Instance header.
+    /// </summary>
+    private static IResult? ReadClient(HttpContext http, ClaimsPrincipal user, AuditLog audit, string action, string target, out JoinClient? client)
+    {
+        client = null;
+        var tokenId = user.TokenId();
+        if (string.IsNullOrEmpty(tokenId))
+        {
+            audit.Append(user.Subject(), user.Role(), action, target, "refused: token has no jti");
+            return ApiResults.Forbidden("This join code is from an older version of the service and can no longer be used. Ask the facility for a new one.");
+        }
+        var values = http.Request.Headers[JoinClient.HeaderName];
+        string? instance = values.Count switch
+        {
+            0 => null,
+            1 => values[0],
+            _ => "",
+        };
+        var address = http.Connection.RemoteIpAddress ?? IPAddress.Loopback;
+        if (!JoinClient.TryCreate(tokenId, instance, address, out client, out var error))
+        {
+            audit.Append(user.Subject(), user.Role(), action, target, "refused: malformed client instance");
+            return ApiResults.BadRequest(error!);
+        }
+        return null;
     }
 
     private static async Task<IResult> Join(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle,
@@ -155,6 +197,10 @@ public static class VisitEndpoints
             audit.Append(user.Subject(), user.Role(), "visit.join", target, "refused: not a participant of this visit");
             return ApiResults.Forbidden("This token does not name a participant of this visit in that role.");
         }
+        if (ReadClient(http, user, audit, "visit.join", target, out var joinClient) is { } badClient)
+        {
+            return badClient;
+        }
         var contentType = http.Request.ContentType ?? "";
         if (!contentType.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase))
         {
@@ -171,15 +217,16 @@ public static class VisitEndpoints
             audit.Append(user.Subject(), user.Role(), "visit.join", target, "refused: malformed SDP");
             return ApiResults.BadRequest("The SDP offer is not valid: " + sdpError);
         }
-        var client = http.Connection.RemoteIpAddress ?? IPAddress.Loopback;
-        var outcome = lifecycle.Join(visit, participant, offer, client);
+        var outcome = lifecycle.Join(visit, participant, offer, joinClient!.Address, joinClient);
         if (outcome.Refusal is { } refusal)
         {
-            audit.Append(user.Subject(), user.Role(), "visit.join", target, $"refused: {refusal.Status} {refusal.Title}");
+            // A refusal about who holds the token names the client that tried, so the audit shows a copied join code.
+            var named = refusal.Title is VisitLifecycle.TokenInUseTitle or VisitLifecycle.AlreadyConnectedTitle ? ": " + joinClient.Describe() : "";
+            audit.Append(user.Subject(), user.Role(), "visit.join", target, $"refused: {refusal.Status} {refusal.Title}{named}");
             return ApiResults.Problem(refusal.Status, refusal.Title, refusal.Detail);
         }
         var leg = outcome.Leg!;
-        audit.Append(user.Subject(), user.Role(), "visit.join", $"{target}/legs/{leg.Id}", "ok");
+        audit.Append(user.Subject(), user.Role(), "visit.join", $"{target}/legs/{leg.Id}", "ok: " + joinClient.Describe());
         var rtp = options.Value.Rtp;
         var announced = string.IsNullOrWhiteSpace(rtp.AnnouncedAddress) ? rtp.ListenAddress : rtp.AnnouncedAddress;
         var answer = outcome.AnswerSdp ?? SdpOffers.WriteAnswer(outcome.Answer!, IPAddress.Parse(announced));
@@ -187,7 +234,7 @@ public static class VisitEndpoints
         return Results.Text(answer, "application/sdp", Encoding.UTF8, StatusCodes.Status201Created);
     }
 
-    private static IResult Leave(string id, string legId, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, AuditLog audit)
+    private static IResult Leave(string id, string legId, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, AuditLog audit)
     {
         var visit = registry.Get(id);
         var leg = visit?.FindLeg(legId);
@@ -200,9 +247,46 @@ public static class VisitEndpoints
             audit.Append(user.Subject(), user.Role(), "visit.leave", $"visit/{id}/legs/{legId}", "refused: not the leg's owner");
             return ApiResults.Forbidden("Only the participant who joined may end this leg.");
         }
+        if (ReadClient(http, user, audit, "visit.leave", $"visit/{id}/legs/{legId}", out var client) is { } badClient)
+        {
+            return badClient;
+        }
+        // Only the token and client that opened the leg end it: a copied join code cannot hang up on its owner.
+        if (leg.Client is { } holder
+            && (!string.Equals(holder.TokenId, client!.TokenId, StringComparison.Ordinal) || !string.Equals(holder.Credential, client.Credential, StringComparison.Ordinal)))
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.leave", $"visit/{id}/legs/{legId}", "refused: not the client that joined: " + client!.Describe());
+            return ApiResults.Forbidden("Only the device that joined may end this connection.");
+        }
         lifecycle.Leave(visit, leg);
         audit.Append(user.Subject(), user.Role(), "visit.leave", $"visit/{id}/legs/{legId}", "ok");
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// The live roster for a participant of the visit: every party, whether it is connected and whether it sends and
+    /// receives, so each party sees who can hear it. Taps are not parties and are not listed (a privileged visit has none).
+    /// A token bound to another client is refused, as its join would be.
+    /// </summary>
+    private static IResult Roster(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, JoinBindings bindings, AuditLog audit)
+    {
+        var target = "visit/" + id;
+        var visit = registry.Get(id);
+        if (user.VisitId() != id || visit?.FindParticipant(user.Subject()) is null)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.roster", target, "refused: token is for another visit");
+            return ApiResults.Forbidden("This token is for another visit.");
+        }
+        if (ReadClient(http, user, audit, "visit.roster", target, out var client) is { } badClient)
+        {
+            return badClient;
+        }
+        if (bindings.Check(client!) == BindingMatch.Other)
+        {
+            audit.Append(user.Subject(), user.Role(), "visit.roster", target, "refused: token bound to another client: " + client!.Describe());
+            return ApiResults.Problem(409, VisitLifecycle.TokenInUseTitle, "This join code is in use on another device.");
+        }
+        return Results.Ok(RosterDto.From(visit!, user.Subject()));
     }
 
     private static IResult Terminate(string id, TerminateRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle,

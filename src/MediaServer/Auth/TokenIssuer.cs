@@ -1,11 +1,13 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
 using MediaServer.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace MediaServer.Auth;
 
-public sealed record IssuedToken(string Token, DateTimeOffset ValidFrom, DateTimeOffset ValidUntil);
+/// <param name="TokenId">The token's <c>jti</c> (RFC 7519 §4.1.7): 128 random bits, base64url; audits name it.</param>
+public sealed record IssuedToken(string Token, string TokenId, DateTimeOffset ValidFrom, DateTimeOffset ValidUntil);
 
 /// <summary>Signs bearer tokens: staff tokens for the CLI, participant tokens scoped to one visit.</summary>
 public sealed class TokenIssuer(SigningKeys keys, AuthOptions options, TimeProvider time)
@@ -15,10 +17,12 @@ public sealed class TokenIssuer(SigningKeys keys, AuthOptions options, TimeProvi
     public IssuedToken Issue(string role, string subject, string? visitId, DateTimeOffset validFrom, DateTimeOffset validUntil)
     {
         var now = time.GetUtcNow();
+        var tokenId = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(16));
         var claims = new Dictionary<string, object>
         {
             [ClaimNames.Role] = role,
             [ClaimNames.Subject] = subject,
+            [ClaimNames.TokenId] = tokenId,
         };
         if (visitId is not null)
         {
@@ -35,7 +39,7 @@ public sealed class TokenIssuer(SigningKeys keys, AuthOptions options, TimeProvi
             SigningCredentials = new SigningCredentials(keys.JwtKey, SecurityAlgorithms.HmacSha256),
         };
         var token = new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
-        return new IssuedToken(token, validFrom, validUntil);
+        return new IssuedToken(token, tokenId, validFrom, validUntil);
     }
 
     public TokenValidationParameters ValidationParameters() => new()
@@ -59,4 +63,6 @@ public static class ClaimsPrincipalExtensions
     public static string Role(this ClaimsPrincipal user) => user.FindFirstValue(ClaimNames.Role) ?? "";
 
     public static string? VisitId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimNames.Visit);
+
+    public static string? TokenId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimNames.TokenId);
 }

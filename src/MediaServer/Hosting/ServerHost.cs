@@ -79,6 +79,7 @@ public static class ServerHost
         services.AddSingleton<RecordingService>();
         services.AddHostedService(sp => sp.GetRequiredService<RecordingService>());
         services.AddSingleton<IVisitFlagSink>(sp => sp.GetRequiredService<RecordingService>());
+        services.AddSingleton<JoinBindings>();
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
         ConsoleEndpoints.AddServices(services);

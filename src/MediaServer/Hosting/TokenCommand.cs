@@ -5,8 +5,10 @@ using Microsoft.Extensions.Configuration;
 namespace MediaServer.Hosting;
 
 /// <summary>
-/// <c>token --role ROLE --sub NAME [--visit ID] [--ttl DURATION]</c>: prints a token signed with the server's key (the one in
-/// the configured data directory), alone on one line, so scripts can capture it.
+/// <c>token --role ROLE --sub NAME [--ttl DURATION]</c>: prints a staff or scheduler token signed with the server's key (the one
+/// in the configured data directory), alone on one line, so scripts can capture it. It refuses kiosk and visitor roles: a
+/// participant token receives a visit's media, so it comes only from <c>POST /api/visits/{id}/tokens</c>, which checks who
+/// asks (for a privileged visit only the scheduler) and audits every token it mints.
 /// </summary>
 public static class TokenCommand
 {
@@ -28,12 +30,17 @@ public static class TokenCommand
         }
         if (role is null || subject is null || !Roles.IsKnown(role))
         {
-            error.WriteLine("usage: MediaServer token --role kiosk|visitor|officer|investigator|admin --sub NAME [--visit ID] [--ttl 30s|10m|8h|hh:mm:ss]");
+            error.WriteLine("usage: MediaServer token --role officer|investigator|admin|scheduler --sub NAME [--ttl 30s|10m|8h|hh:mm:ss]");
             return 2;
         }
-        if (role is Roles.Kiosk or Roles.Visitor && visit is null)
+        if (Roles.IsParticipant(role))
         {
-            error.WriteLine("kiosk and visitor tokens need --visit ID (or mint them with POST /api/visits/{id}/tokens).");
+            error.WriteLine("kiosk and visitor tokens are not printed here: mint them with POST /api/visits/{id}/tokens (audited; for a privileged visit only a scheduler token may).");
+            return 2;
+        }
+        if (visit is not null)
+        {
+            error.WriteLine("--visit is only for participant tokens, which this command does not mint.");
             return 2;
         }
         var configuration = new ConfigurationBuilder()

@@ -44,6 +44,15 @@ public sealed class Leg : IDisposable
     /// <summary>The H.264 profile of every H.264 format this leg's answer named (null: none); later joins must match it.</summary>
     public H264Profile? H264Profile { get; internal set; }
     public DateTimeOffset? ClosedAt { get; private set; }
+
+    /// <summary>The token and client that opened this leg (set by the lifecycle before the leg is attached).</summary>
+    public JoinClient? Client { get; internal set; }
+
+    /// <summary>Whether the client publishes media on this leg (an accepted sendrecv or sendonly m-line).</summary>
+    public bool Sends => Party.Video is not null || Party.Audio is not null;
+
+    /// <summary>Whether the client receives media on this leg (an accepted sendrecv or recvonly m-line).</summary>
+    public bool Receives => Party.VideoSlots.Count + Party.AudioSlots.Count > 0;
     public string Location => $"/api/visits/{VisitId}/legs/{Id}";
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 

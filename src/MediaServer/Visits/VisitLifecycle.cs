@@ -27,10 +27,17 @@ public sealed partial class VisitLifecycle
     private readonly AuthOptions _auth;
     private readonly ILogger<VisitLifecycle> _logger;
     private readonly RecordingService _recordings;
+    private readonly JoinBindings _bindings;
+
+    /// <summary>Refusal titles the join endpoint audits with the client named.</summary>
+    public const string TokenInUseTitle = "Join code in use";
+    public const string AlreadyConnectedTitle = "Already connected";
+    public const string PublishesNothingTitle = "Nothing to send";
 
     public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, AuditLog audit, TimeProvider time,
-        IOptions<MediaServerOptions> options, RecordingService recordings, ILogger<VisitLifecycle> logger)
+        IOptions<MediaServerOptions> options, RecordingService recordings, JoinBindings bindings, ILogger<VisitLifecycle> logger)
     {
+        _bindings = bindings;
         _recordings = recordings;
         _registry = registry;
         _joiner = joiner;
@@ -45,7 +52,13 @@ public sealed partial class VisitLifecycle
         _webRtcJoiner.TapTransportFailed += OnTapTransportFailed;
     }
 
-    public JoinOutcome Join(Visit visit, Participant participant, MediaOffer offer, IPAddress clientAddress)
+    /// <summary>
+    /// Joins a participant. The token is bound to the first client that joins with it: another client presenting it is
+    /// refused (409), and so is a client other than the one holding the participant's open leg, so a copied or re-minted
+    /// token never takes over a live leg. On a privileged visit a leg that publishes nothing is refused (403): nobody
+    /// listens in as a silent party. The caller audits refusals.
+    /// </summary>
+    public JoinOutcome Join(Visit visit, Participant participant, MediaOffer offer, IPAddress clientAddress, JoinClient client)
     {
         lock (visit.MembershipLock)
         {
@@ -59,6 +72,19 @@ public sealed partial class VisitLifecycle
             {
                 return new JoinOutcome(null, null, null, new JoinRefusal(403, "Too early",
                     $"This visit opens at {(visit.Start - _auth.JoinGrace):O}."));
+            }
+            if (_bindings.Check(client) == BindingMatch.Other)
+            {
+                LogTokenInUse(_logger, visit.Id, participant.Id, client.TokenId, client.Address.ToString());
+                return new JoinOutcome(null, null, null, new JoinRefusal(409, TokenInUseTitle,
+                    "This join code is already in use on another device. Join from the device that first used it, or ask the facility for a new code."));
+            }
+            if (visit.LatestLeg(participant.Id) is { IsClosed: false, Client: { } holder }
+                && !string.Equals(holder.Credential, client.Credential, StringComparison.Ordinal))
+            {
+                LogTokenInUse(_logger, visit.Id, participant.Id, client.TokenId, client.Address.ToString());
+                return new JoinOutcome(null, null, null, new JoinRefusal(409, AlreadyConnectedTitle,
+                    $"{participant.Name} is already connected to this visit from another device. Leave the visit there first."));
             }
             Leg? leg;
             IReadOnlyList<AnsweredMedia>? answer = null;
@@ -76,6 +102,14 @@ public sealed partial class VisitLifecycle
             {
                 return new JoinOutcome(null, null, null, refusal);
             }
+            if (visit.Privileged && !leg.Sends)
+            {
+                leg.Close(LegState.Closed, now);
+                return new JoinOutcome(null, null, null, new JoinRefusal(403, PublishesNothingTitle,
+                    "On a privileged visit every party is seen or heard: the offer must send audio or video (sendrecv or sendonly)."));
+            }
+            leg.Client = client;
+            _bindings.Bind(client, visit.Id, participant.Id, now);
             var replaced = visit.AddLeg(leg);
             replaced?.Close(LegState.Closed, now);
             visit.Router.Attach(leg.Party);
@@ -326,6 +360,9 @@ public sealed partial class VisitLifecycle
 
     [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Visit {VisitId}: tap {TapId} opened by {OfficerId}")]
     private static partial void LogTapOpened(ILogger logger, string visitId, string tapId, string officerId);
+
+    [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Visit {VisitId}: join as {ParticipantId} refused, token {TokenId} from {Address} is not the client that holds it")]
+    private static partial void LogTokenInUse(ILogger logger, string visitId, string participantId, string tokenId, string address);
 
     [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Visit {VisitId}: tap {TapId} closed: {Why}")]
     private static partial void LogTapClosed(ILogger logger, string visitId, string tapId, string why);

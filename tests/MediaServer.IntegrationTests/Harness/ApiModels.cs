@@ -65,3 +65,7 @@ public sealed record AuditEntryDto(long Seq, DateTimeOffset At, string? Actor, s
 public sealed record AuditVerifyDto(bool Ok, long Entries, long? FirstBadEntry);
 
 public sealed record JoinResult(string AnswerSdp, string Location);
+
+public sealed record RosterPartyDto(string Name, string Role, string State, bool Sends, bool Receives, bool You);
+
+public sealed record RosterDto(string Visit, string State, bool Privileged, IReadOnlyList<RosterPartyDto> Parties);

@@ -10,7 +10,8 @@ namespace MediaServer.IntegrationTests.Harness;
 /// </summary>
 public static class Hs256Token
 {
-    public static string Sign(byte[] key, string role, string sub, string? visit, DateTimeOffset notBefore, DateTimeOffset expires, string issuer = "mediaserver", string audience = "mediaserver")
+    /// <param name="withTokenId">Carry a fresh random <c>jti</c> as the server's tokens do (false: a token from before jti).</param>
+    public static string Sign(byte[] key, string role, string sub, string? visit, DateTimeOffset notBefore, DateTimeOffset expires, string issuer = "mediaserver", string audience = "mediaserver", bool withTokenId = true)
     {
         var claims = new Dictionary<string, object>
         {
@@ -25,6 +26,11 @@ public static class Hs256Token
         if (visit is not null)
         {
             claims["visit"] = visit;
+        }
+
+        if (withTokenId)
+        {
+            claims["jti"] = Base64Url(RandomNumberGenerator.GetBytes(16));
         }
 
         var header = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, string> { ["alg"] = "HS256", ["typ"] = "JWT" }));

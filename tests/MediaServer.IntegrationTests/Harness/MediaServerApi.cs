@@ -49,18 +49,28 @@ public sealed class MediaServerApi : IDisposable
         return Expect<VisitDto>(response, HttpStatusCode.Created, "POST /api/visits");
     }
 
+    public Task<ApiResponse> MintParticipantTokenRawAsync(string token, string visitId, string participantId) =>
+        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/tokens", token, JsonContent.Create(new { participant = participantId }, options: Json));
+
     public async Task<ParticipantTokenDto> MintParticipantTokenAsync(string token, string visitId, string participantId)
     {
-        var response = await SendAsync(HttpMethod.Post, $"api/visits/{visitId}/tokens", token, JsonContent.Create(new { participant = participantId }, options: Json));
+        var response = await MintParticipantTokenRawAsync(token, visitId, participantId);
         return Expect<ParticipantTokenDto>(response, HttpStatusCode.Created, $"POST /api/visits/{visitId}/tokens");
     }
 
-    public Task<ApiResponse> JoinRawAsync(string? token, string visitId, string body, string contentType = "application/sdp") =>
-        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/join", token, new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(contentType)));
+    /// <param name="clientInstance">The Client-Instance header (a browser page's secret); null sends none (a plain client).</param>
+    public Task<ApiResponse> JoinRawAsync(string? token, string visitId, string body, string contentType = "application/sdp", string? clientInstance = null) =>
+        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/join", token, new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(contentType)), clientInstance);
 
-    public async Task<JoinResult> JoinAsync(string token, string visitId, string offerSdp)
+    public Task<ApiResponse> RosterRawAsync(string token, string visitId, string? clientInstance = null) =>
+        SendAsync(HttpMethod.Get, $"api/visits/{visitId}/roster", token, content: null, clientInstance);
+
+    public async Task<RosterDto> RosterAsync(string token, string visitId, string? clientInstance = null) =>
+        Expect<RosterDto>(await RosterRawAsync(token, visitId, clientInstance), HttpStatusCode.OK, $"GET /api/visits/{visitId}/roster");
+
+    public async Task<JoinResult> JoinAsync(string token, string visitId, string offerSdp, string? clientInstance = null)
     {
-        var response = await JoinRawAsync(token, visitId, offerSdp);
+        var response = await JoinRawAsync(token, visitId, offerSdp, clientInstance: clientInstance);
         if (response.Status != HttpStatusCode.Created)
         {
             throw new UnexpectedStatusException($"POST /api/visits/{visitId}/join: expected 201, got {response}\noffer:\n{offerSdp}");
@@ -99,8 +109,8 @@ public sealed class MediaServerApi : IDisposable
         return Expect<FlagDto>(response, HttpStatusCode.Created, $"POST /api/visits/{visitId}/flags");
     }
 
-    public Task<ApiResponse> LeaveRawAsync(string token, string location) =>
-        SendAsync(HttpMethod.Delete, location.TrimStart('/'), token);
+    public Task<ApiResponse> LeaveRawAsync(string token, string location, string? clientInstance = null) =>
+        SendAsync(HttpMethod.Delete, location.TrimStart('/'), token, content: null, clientInstance);
 
     public async Task LeaveAsync(string token, string location)
     {
@@ -149,12 +159,17 @@ public sealed class MediaServerApi : IDisposable
         return Expect<AuditVerifyDto>(response, HttpStatusCode.OK, "GET /api/audit/verify");
     }
 
-    public async Task<ApiResponse> SendAsync(HttpMethod method, string relativePath, string? token, HttpContent? content = null)
+    public async Task<ApiResponse> SendAsync(HttpMethod method, string relativePath, string? token, HttpContent? content = null, string? clientInstance = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(relativePath, UriKind.RelativeOrAbsolute)) { Content = content };
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (clientInstance is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Client-Instance", clientInstance);
         }
 
         using var response = await _http.SendAsync(request);

@@ -29,7 +29,8 @@ public sealed class VisitScenario
 
     /// <summary>
     /// Creates a visit for inmate i1 and visitors v1..vN (by default starting in a minute, so inside the join grace,
-    /// and ending in ten) and asks the API for each participant's token.
+    /// and ending in ten) and asks the API for each participant's token: the officer's for an ordinary visit, a scheduler's
+    /// for a privileged one (officers may not mint those).
     /// </summary>
     public static async Task<VisitScenario> CreateAsync(
         ServerProcess server,
@@ -43,10 +44,11 @@ public sealed class VisitScenario
         var now = DateTimeOffset.UtcNow;
         var request = CreateVisitRequest.For(visitors, start ?? now.AddMinutes(1), end ?? now.AddMinutes(10)) with { Privileged = privileged };
         var visit = await server.Api.CreateVisitAsync(officerToken, request);
+        var minter = privileged ? await server.MintTokenAsync("scheduler", "scheduling-system") : officerToken;
         var tokens = new Dictionary<string, ParticipantTokenDto>();
         foreach (var participant in new[] { request.Inmate }.Concat(request.Visitors))
         {
-            tokens[participant.Id] = await server.Api.MintParticipantTokenAsync(officerToken, visit.Id, participant.Id);
+            tokens[participant.Id] = await server.Api.MintParticipantTokenAsync(minter, visit.Id, participant.Id);
         }
 
         return new VisitScenario(server, officerToken, visit, tokens);
