@@ -2,7 +2,12 @@
 // says clearly why a visit ended. Framework-free on purpose: kiosks and old phones load it from the server with no network beyond.
 //
 // Test hooks (read by tests/MediaServer.WebRtcTests): window.visitPc is the live RTCPeerConnection, window.visitTimings the
-// join timeline in performance.now() milliseconds (and epoch milliseconds for comparing two pages).
+// join timeline in performance.now() milliseconds (and epoch milliseconds for comparing two pages), window.visitRoster the
+// last roster the server sent.
+//
+// The server binds a join code to the first device that joins with it. This page proves it is that device with a random
+// secret it keeps in the browser's storage (one per join code), sent as the Client-Instance header on every request, so
+// reloading the page or changing network keeps the visit, while a copy of the code on another device is refused.
 'use strict';
 
 (() => {
@@ -19,6 +24,9 @@
   // One automatic re-join after a lost connection tells "the facility ended it" (410) from a network blip (201, reconnected).
   // Bounded, so two devices sharing one join code cannot keep taking the leg from each other.
   const AUTO_REJOIN_MIN_INTERVAL_MS = 120000;
+  // How often the list of who is in the visit is refreshed while connected.
+  const ROSTER_INTERVAL_MS = 3000;
+  const INSTANCE_KEY_PREFIX = 'visit.client.';
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -44,6 +52,8 @@
     endedDetail: $('ended-detail'),
     rejoin: $('rejoin'),
     tileTemplate: $('tile-template'),
+    roster: $('roster'),
+    rosterList: $('roster-list'),
   };
 
   const session = {
@@ -60,10 +70,13 @@
     statsTimer: 0,
     parties: [],
     lastStats: null,
+    instance: '',
+    rosterTimer: 0,
   };
 
   window.visitPc = null;
   window.visitTimings = null;
+  window.visitRoster = null;
 
   function setState(state) {
     document.body.dataset.state = state;
@@ -114,7 +127,59 @@
     ui.token.removeAttribute('aria-invalid');
     session.token = token;
     session.claims = claims;
+    session.instance = '';
     return true;
+  }
+
+  // --- This device --------------------------------------------------------------------------------------------------
+
+  function storageOf(name) {
+    try {
+      const store = window[name];
+      return store && typeof store.getItem === 'function' ? store : null;
+    } catch {
+      return null; // Storage disabled (privacy settings): the secret then lives as long as the page.
+    }
+  }
+
+  /** 24 random bytes in base64url (RFC 4648 §5): 32 characters, what the server asks of a Client-Instance. */
+  function newInstance() {
+    const bytes = crypto.getRandomValues(new Uint8Array(24));
+    return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  }
+
+  /**
+   * The secret that makes this browser the device a join code is bound to. localStorage keeps it across reloads, closed
+   * tabs and network changes (sessionStorage when localStorage is unavailable); it is kept per join code (its jti).
+   */
+  function clientInstance() {
+    if (session.instance) {
+      return session.instance;
+    }
+    const id = session.claims && typeof session.claims.jti === 'string' ? session.claims.jti : 'code';
+    const key = INSTANCE_KEY_PREFIX + id;
+    for (const store of [storageOf('localStorage'), storageOf('sessionStorage')]) {
+      if (!store) {
+        continue;
+      }
+      try {
+        let value = store.getItem(key);
+        if (!value) {
+          value = newInstance();
+          store.setItem(key, value);
+        }
+        session.instance = value;
+        return value;
+      } catch {
+        // Full or refused: try the next store.
+      }
+    }
+    session.instance = newInstance();
+    return session.instance;
+  }
+
+  function authHeaders(extra) {
+    return Object.assign({ 'Authorization': `Bearer ${session.token}`, 'Client-Instance': clientInstance() }, extra || {});
   }
 
   // --- Camera and microphone -----------------------------------------------------------------------------------------
@@ -242,7 +307,7 @@
       timings.offerPostedAt = performance.now();
       response = await fetch(`/api/visits/${encodeURIComponent(session.claims.visit)}/join`, {
         method: 'POST',
-        headers: { 'Authorization': `Bearer ${session.token}`, 'Content-Type': 'application/sdp' },
+        headers: authHeaders({ 'Content-Type': 'application/sdp' }),
         body: pc.localDescription.sdp,
         cache: 'no-store',
       });
@@ -276,6 +341,7 @@
       return false;
     }
     setState('connecting');
+    startRoster(generation);
     watchDtls(pc, generation);
     watchFirstFrame(pc, generation, timings);
     startStats(pc, generation);
@@ -300,6 +366,9 @@
         return;
       case 404:
         finish('This visit was not found', 'Please check your join code.', { newCode: true });
+        return;
+      case 409:
+        finish('This join code is in use on another device', detail || 'Join from the device that first used it.', { rejoin: true, newCode: true });
         return;
       case 422:
         finish('This device cannot join this visit', detail || 'It does not support the video or sound format the others use.', {});
@@ -431,6 +500,7 @@
     session.disconnectTimer = 0;
     clearInterval(session.statsTimer);
     session.statsTimer = 0;
+    stopRoster();
     if (session.pc) {
       try {
         session.pc.close();
@@ -479,7 +549,7 @@
     session.generation++;
     if (legUrl) {
       try {
-        await fetch(legUrl, { method: 'DELETE', headers: { 'Authorization': `Bearer ${session.token}` } });
+        await fetch(legUrl, { method: 'DELETE', headers: authHeaders() });
       } catch {
         // The server closes an abandoned leg on its own; leaving still succeeds here.
       }
@@ -577,6 +647,79 @@
     ui.waiting.hidden = false;
     ui.tiles.classList.remove('many');
     ui.soundPrompt.hidden = true;
+  }
+
+  // --- Who is in the visit --------------------------------------------------------------------------------------------
+
+  const STATE_WORDS = {
+    waiting: 'not joined yet',
+    connecting: 'joining',
+    connected: 'connected',
+    left: 'left',
+    closed: 'disconnected',
+  };
+
+  function mediaWords(party) {
+    if (party.state !== 'connecting' && party.state !== 'connected') {
+      return '';
+    }
+    if (party.sends && party.receives) {
+      return 'sends and receives';
+    }
+    if (party.receives) {
+      return 'only receives';
+    }
+    return party.sends ? 'only sends' : 'sends and receives nothing';
+  }
+
+  /** Shows every party of the visit (GET /api/visits/{id}/roster), so each one sees who can see and hear them. */
+  function showRoster(roster) {
+    window.visitRoster = roster;
+    const items = [];
+    for (const party of Array.isArray(roster.parties) ? roster.parties : []) {
+      const item = document.createElement('li');
+      item.dataset.state = String(party.state || '');
+      item.dataset.role = String(party.role || '');
+      const name = document.createElement('span');
+      name.className = 'name';
+      name.textContent = String(party.name || '') + (party.you ? ' (you)' : '');
+      const detail = document.createElement('span');
+      detail.className = 'detail';
+      const words = [STATE_WORDS[party.state] || String(party.state || ''), mediaWords(party)].filter(Boolean);
+      detail.textContent = words.join(', ');
+      item.append(name, ' ', detail);
+      items.push(item);
+    }
+    ui.rosterList.replaceChildren(...items);
+    ui.roster.hidden = items.length === 0;
+  }
+
+  async function refreshRoster(generation) {
+    if (generation !== session.generation || !session.claims) {
+      return;
+    }
+    try {
+      const response = await fetch(`/api/visits/${encodeURIComponent(session.claims.visit)}/roster`, {
+        headers: authHeaders(),
+        cache: 'no-store',
+      });
+      if (response.ok && generation === session.generation) {
+        showRoster(await response.json());
+      }
+    } catch {
+      // A lost request: the next tick asks again.
+    }
+  }
+
+  function startRoster(generation) {
+    stopRoster();
+    refreshRoster(generation);
+    session.rosterTimer = setInterval(() => refreshRoster(generation), ROSTER_INTERVAL_MS);
+  }
+
+  function stopRoster() {
+    clearInterval(session.rosterTimer);
+    session.rosterTimer = 0;
   }
 
   // --- Statistics ------------------------------------------------------------------------------------------------------
@@ -747,7 +890,7 @@
   // Leaving the page leaves the visit; keepalive lets the request outlive the page (Fetch §4.5 keepalive).
   window.addEventListener('pagehide', () => {
     if (session.legUrl && !session.ending) {
-      fetch(session.legUrl, { method: 'DELETE', headers: { 'Authorization': `Bearer ${session.token}` }, keepalive: true });
+      fetch(session.legUrl, { method: 'DELETE', headers: authHeaders(), keepalive: true });
     }
   });
 

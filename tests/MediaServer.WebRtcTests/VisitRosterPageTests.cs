@@ -1,0 +1,62 @@
+using MediaServer.WebRtcTests.Harness;
+using Xunit.Abstractions;
+
+namespace MediaServer.WebRtcTests;
+
+/// <summary>
+/// The /visit page against the real server: every party sees who is in the visit; the browser that first used a join code
+/// rejoins after a reload, and another browser with a copy of it is told plainly that the code is in use elsewhere.
+/// </summary>
+public sealed class VisitRosterPageTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task The_page_shows_the_roster_rejoins_after_a_reload_and_a_copied_code_elsewhere_is_refused()
+    {
+        await using var scenario = await Scenario.StartAsync(output);
+        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
+        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
+        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
+        await kiosk.WaitForStateAsync("connected", Connect);
+        await visitor.WaitForStateAsync("connected", Connect);
+
+        foreach (var page in new[] { kiosk, visitor })
+        {
+            await Eventually.Until(() => RosterTextAsync(page), t => t.Contains("Inmate One", StringComparison.Ordinal)
+                && t.Contains("Visitor 1", StringComparison.Ordinal) && CountOf(t, "connected, sends and receives") == 2, Connect,
+                $"the {page.Name} page to list both parties as connected");
+        }
+        Assert.Contains("Visitor 1 (you)", await RosterTextAsync(visitor), StringComparison.Ordinal);
+        Assert.Contains("Inmate One (you)", await RosterTextAsync(kiosk), StringComparison.Ordinal);
+        await kiosk.ScreenshotAsync(scenario.Artifacts);
+
+        // A reload: the same browser opens the join link again and is the same device.
+        await visitor.Page.GotoAsync(new Uri(scenario.Server.BaseAddress, "/visit?token=" + Uri.EscapeDataString(visit.VisitorTokens[0])).ToString());
+        await visitor.WaitForStateAsync("connected", Connect);
+
+        // Another browser (its own storage) with a copy of the code: refused in plain words; the visit goes on.
+        var copy = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "copy");
+        await copy.WaitForStateAsync("ended", Connect);
+        Assert.StartsWith("This join code is in use on another device", await copy.EndedTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("connected", await visitor.StateAsync());
+        Assert.Equal("connected", await kiosk.StateAsync());
+        await Eventually.Until(() => RosterTextAsync(kiosk), t => CountOf(t, "connected, sends and receives") == 2, Connect,
+            "the kiosk to still list the visitor as connected");
+        ChromiumInteropTests.AssertNoScriptErrors(kiosk);
+        ChromiumInteropTests.AssertNoScriptErrors(visitor);
+    }
+
+    private static Task<string> RosterTextAsync(VisitPage page) =>
+        page.Page.EvaluateAsync<string>("() => document.getElementById('roster').hidden ? '' : document.getElementById('roster-list').innerText");
+
+    private static int CountOf(string text, string what)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(what, StringComparison.Ordinal); at >= 0; at = text.IndexOf(what, at + what.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+        return count;
+    }
+}
