@@ -44,6 +44,12 @@ public sealed class Leg : IDisposable
     /// <summary>The H.264 profile of every H.264 format this leg's answer named (null: none); later joins must match it.</summary>
     public H264Profile? H264Profile { get; internal set; }
     public DateTimeOffset? ClosedAt { get; private set; }
+
+    /// <summary>
+    /// Whether this leg's media is authenticated: true for WebRTC (SRTP keyed by DTLS, RFC 5764, so every packet is checked
+    /// against the key negotiated with this participant), false for plain RTP, which is bound only to the join request's address.
+    /// </summary>
+    public bool Authenticated { get; init; }
     public string Location => $"/api/visits/{VisitId}/legs/{Id}";
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
