@@ -38,6 +38,13 @@ public sealed class RtpOptions
 
     [Range(1025, 65535)]
     public int PortMax { get; set; } = 40999;
+
+    /// <summary>
+    /// CIDR prefixes (IPv4 and IPv6) plain, unauthenticated RTP is accepted from: joins and taps from elsewhere are refused 403
+    /// before any port is bound. Empty means loopback only (127.0.0.0/8, ::1/128); a facility lists its kiosk subnet here.
+    /// Family devices on the internet join over WebRTC, which this does not limit.
+    /// </summary>
+    public string[] AllowedNetworks { get; set; } = [];
 }
 
 public sealed class WebRtcOptions

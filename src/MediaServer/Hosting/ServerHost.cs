@@ -33,6 +33,8 @@ public static class ServerHost
             .Validate(o => IPAddress.TryParse(o.Rtp.ListenAddress, out _), "MediaServer:Rtp:ListenAddress must be an IP address.")
             .Validate(o => string.IsNullOrWhiteSpace(o.Rtp.AnnouncedAddress) || IPAddress.TryParse(o.Rtp.AnnouncedAddress, out _),
                 "MediaServer:Rtp:AnnouncedAddress must be empty or an IP address.")
+            .Validate(o => AllowedNetworks.TryParse(o.Rtp.AllowedNetworks, out _, out _),
+                "MediaServer:Rtp:AllowedNetworks must be a list of CIDR prefixes such as 10.20.0.0/16 or fd00::/8, with no bits set past the prefix length.")
             .Validate(o => IPAddress.TryParse(o.WebRtc.ListenAddress, out _), "MediaServer:WebRtc:ListenAddress must be an IP address.")
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
@@ -65,6 +67,7 @@ public static class ServerHost
             var rtp = sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Rtp;
             return new PortAllocator(IPAddress.Parse(rtp.ListenAddress), rtp.PortMin, rtp.PortMax);
         });
+        services.AddSingleton(sp => AllowedNetworks.Parse(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Rtp.AllowedNetworks));
         services.AddSingleton<PlainRtpJoin>();
         services.AddSingleton(sp => DtlsCertificate.LoadOrCreate(dataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DtlsSrtpServer(sp.GetRequiredService<DtlsCertificate>(), new DtlsOptions(),

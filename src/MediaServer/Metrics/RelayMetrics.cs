@@ -28,6 +28,8 @@ public enum DropReason
     /// timeout, too many handshakes at once): counted once per leg, which is then closed.
     /// </summary>
     DtlsRefused,
+    /// <summary>A datagram longer than the receive buffer (<see cref="Transport.DatagramReceiveLoop.BufferSize"/>): dropped whole, never forwarded cut.</summary>
+    Oversize,
 }
 
 /// <summary>
@@ -84,6 +86,7 @@ public sealed class RelayMetrics
         DropReason.StunRefused => "stun_refused",
         DropReason.NotConnected => "not_connected",
         DropReason.DtlsRefused => "dtls_refused",
+        DropReason.Oversize => "oversize",
         _ => "other",
     };
 }

@@ -9,10 +9,16 @@ namespace MediaServer.Transport;
 /// <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/> completes without
 /// allocating in steady state, so a datagram costs no garbage between the kernel and the handler. The loop ends when the socket
 /// is closed (the pending receive fails with OperationAborted or ObjectDisposed) or when cancellation is seen between datagrams.
+/// <para>
+/// A datagram longer than <see cref="BufferSize"/> is never handed on cut short: the buffer is one byte longer than the largest
+/// datagram accepted, so the kernel's silent truncation of a longer one (recvfrom(2) without MSG_TRUNC returns the buffer's
+/// length) shows as a receive that filled the whole buffer, and Windows' WSAEMSGSIZE as <see cref="SocketError.MessageSize"/>.
+/// Either way the handler is told <see cref="IDatagramHandler.OnOversize"/> and counts the drop.
+/// </para>
 /// </summary>
 public static partial class DatagramReceiveLoop
 {
-    /// <summary>Larger than any RTP packet we relay (MTU-sized); a longer datagram is cut and fails validation.</summary>
+    /// <summary>The largest datagram accepted (larger than any MTU-sized RTP packet we relay); a longer one is dropped whole.</summary>
     public const int BufferSize = 2048;
 
     public static Task Start(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation) =>
@@ -20,7 +26,8 @@ public static partial class DatagramReceiveLoop
 
     private static async Task RunAsync(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation)
     {
-        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize, pinned: true);
+        // One byte more than the largest datagram accepted: a receive that fills it was truncated by the kernel.
+        var buffer = GC.AllocateUninitializedArray<byte>(BufferSize + 1, pinned: true);
         var source = new SocketAddress(socket.AddressFamily);
         while (!cancellation.IsCancellationRequested)
         {
@@ -42,10 +49,21 @@ public static partial class DatagramReceiveLoop
             {
                 break;
             }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.MessageSize)
+            {
+                handler.OnOversize(source);
+                continue;
+            }
             catch (SocketException e)
             {
                 // ICMP errors reported on the socket (connection reset/refused) say nothing about the next datagram.
                 LogReceiveError(logger, e.SocketErrorCode);
+                continue;
+            }
+
+            if (received > BufferSize)
+            {
+                handler.OnOversize(source);
                 continue;
             }
 

@@ -10,14 +10,15 @@ namespace MediaServer.Transport;
 
 /// <summary>
 /// The server side of one plain-RTP m-line: an RTP and an RTCP socket. The client's sending address is latched from its first
-/// packet that comes from the IP its offer named (clients such as FFmpeg send from other ports than they receive on); after
-/// that, datagrams from anywhere else are dropped and counted. Valid RTP goes to the sink; nothing here throws or allocates
-/// per packet.
+/// packet that comes from the IP the join request came from (clients such as FFmpeg send from other ports than they receive
+/// on, so the port is learnt, the host never); datagrams from any other host, and after the latch from any other port, are
+/// dropped and counted as unknown_source, and so are datagrams longer than the receive buffer, as oversize. Valid RTP goes to
+/// the sink; nothing here throws or allocates per packet.
 /// </summary>
 public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChannel
 {
     private readonly UdpPortPair _ports;
-    private readonly IPAddress? _expectedSource;
+    private readonly IPAddress _expectedSource;
     private readonly IRtpSink? _sink;
     private readonly RelayMetrics _metrics;
     private readonly ILogger _logger;
@@ -26,12 +27,12 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
     private readonly RtcpHandler _rtcp;
     private volatile bool _closed;
 
-    /// <param name="expectedSource">Only this IP may latch; null accepts any (an offer with c=0.0.0.0).</param>
+    /// <param name="expectedSource">Only this IP may latch: the address the join request came from (never one named only in SDP).</param>
     /// <param name="sink">Where RTP goes; null for a receive-only slot, where nothing may be sent to us.</param>
-    public PlainRtpEndpoint(UdpPortPair ports, IPAddress? expectedSource, IRtpSink? sink, RelayMetrics metrics, ILogger logger)
+    public PlainRtpEndpoint(UdpPortPair ports, IPAddress expectedSource, IRtpSink? sink, RelayMetrics metrics, ILogger logger)
     {
         _ports = ports;
-        _expectedSource = expectedSource;
+        _expectedSource = expectedSource ?? throw new ArgumentNullException(nameof(expectedSource));
         _sink = sink;
         _metrics = metrics;
         _logger = logger;
@@ -115,7 +116,7 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
             _metrics.CountDrop(DropReason.UnknownSource);
             return false;
         }
-        if (_expectedSource is not null && !SameAddress(source, _expectedSource))
+        if (!SameAddress(source, _expectedSource))
         {
             _metrics.CountDrop(DropReason.UnknownSource);
             return false;
@@ -148,9 +149,17 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
         return false;
     }
 
+    private void CountOversize()
+    {
+        _metrics.CountIn(DatagramReceiveLoop.BufferSize + 1);
+        _metrics.CountDrop(DropReason.Oversize);
+    }
+
     private sealed class RtpHandler(PlainRtpEndpoint owner) : IDatagramHandler
     {
         private SocketAddress? _latched;
+
+        public void OnOversize(SocketAddress source) => owner.CountOversize();
 
         public void OnDatagram(Span<byte> datagram, SocketAddress source)
         {
@@ -177,6 +186,8 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
     private sealed class RtcpHandler(PlainRtpEndpoint owner) : IDatagramHandler
     {
         private SocketAddress? _latched;
+
+        public void OnOversize(SocketAddress source) => owner.CountOversize();
 
         public void OnDatagram(Span<byte> datagram, SocketAddress source)
         {

@@ -11,12 +11,23 @@ namespace MediaServer.Visits;
 /// <summary>
 /// Turns a plain-RTP offer into a leg: after <see cref="JoinNegotiation"/>, one even/odd port pair per accepted m-line, a track
 /// for each publishing m-line and a receiver slot for each m-line on which the client receives.
+/// <para>
+/// Plain RTP carries no authentication (RFC 3550 §9 leaves it to lower layers), so where media comes from and goes to is bound
+/// to the one address the server knows is the client's: the address the join request came from over HTTP. A join from outside
+/// <c>MediaServer:Rtp:AllowedNetworks</c> is refused before any port is bound. Each m-line latches only a source on that address;
+/// media and RTCP are sent only to that address, at the ports the offer named. An offer's c= naming any other address
+/// (0.0.0.0, another host) is overridden by the join address, never used: the server is not a reflector towards a third host.
+/// </para>
 /// </summary>
-public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metrics, ILogger<PlainRtpJoin> logger)
+public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks allowed, RelayMetrics metrics, ILogger<PlainRtpJoin> logger)
 {
     public (Leg? Leg, IReadOnlyList<AnsweredMedia>? Answer, JoinRefusal? Refusal) Plan(
         Visit visit, Participant participant, MediaOffer offer, IPAddress clientAddress, DateTimeOffset now)
     {
+        if (CheckClient(visit.Id, offer, ref clientAddress) is { } denied)
+        {
+            return (null, null, denied);
+        }
         var (join, refusal) = JoinNegotiation.Negotiate(visit, participant, offer);
         if (join is null)
         {
@@ -28,13 +39,17 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
         {
             return (null, null, failure);
         }
-        return (new Leg(visit.Id, participant, party, endpoints!, now) { H264Profile = join.H264Profile }, final, null);
+        return (new Leg(visit.Id, participant, party, endpoints!, now) { H264Profile = join.H264Profile, Authenticated = false }, final, null);
     }
 
     /// <summary>A tap (receive-only, hidden from the participants) from a plain-RTP offer: one port pair per receiving m-line.</summary>
     public (Tap? Tap, IReadOnlyList<AnsweredMedia>? Answer, JoinRefusal? Refusal) PlanTap(
         Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole, DateTimeOffset now)
     {
+        if (CheckClient(visit.Id, offer, ref clientAddress) is { } denied)
+        {
+            return (null, null, denied);
+        }
         var (negotiated, refusal) = TapNegotiation.Negotiate(visit, offer);
         if (negotiated is null)
         {
@@ -90,12 +105,12 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
                 track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
                 tracks[kind] = track;
             }
-            // Receive-only slots accept nothing from the client: the endpoint counts such packets as no_route.
-            var expected = answer.Offer.Address is { } a && !a.Equals(IPAddress.Any) && !a.Equals(IPAddress.IPv6Any) ? a : null;
-            var endpoint = new PlainRtpEndpoint(pair, expected, track, metrics, logger);
+            // Only the join request's address may latch, whatever c= said; receive-only slots accept nothing from the client
+            // (the endpoint counts such packets as no_route).
+            var clientHost = clientAddress;
+            var endpoint = new PlainRtpEndpoint(pair, clientHost, track, metrics, logger);
             endpoints.Add(endpoint);
             // RFC 3550 §11: the client takes RTCP on the port after its RTP port, unless a=rtcp says otherwise (RFC 3605).
-            var clientHost = expected ?? clientAddress;
             endpoint.RtcpDestination = new IPEndPoint(clientHost, answer.Offer.RtcpPort ?? answer.Offer.Port + 1).Serialize();
             if (track is not null)
             {
@@ -131,6 +146,39 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
         return (party, endpoints, final, null);
     }
 
+    /// <summary>
+    /// Refuses a client outside the allowed networks, or one the plain-RTP sockets cannot reach; otherwise normalizes its address
+    /// and logs when the offer's c= names another one (which is then not used).
+    /// </summary>
+    private JoinRefusal? CheckClient(string visitId, MediaOffer offer, ref IPAddress clientAddress)
+    {
+        var client = AllowedNetworks.Normalize(clientAddress);
+        if (!allowed.Contains(client))
+        {
+            LogNotAllowed(logger, visitId, client);
+            return new JoinRefusal(403, "Network not allowed",
+                $"Plain RTP is accepted only from the facility's configured networks (MediaServer:Rtp:AllowedNetworks), and {client} "
+                + "is not in them. Join over WebRTC, or ask the administrator to add this device's network.");
+        }
+        if (client.AddressFamily != ports.Address.AddressFamily)
+        {
+            return new JoinRefusal(400, "Address family mismatch",
+                $"This join came from {client}, but the plain-RTP sockets listen on {ports.Address}; join over the same IP version.");
+        }
+        foreach (var media in offer.Media)
+        {
+            if (media.Port != 0 && media.Address is { } named && !AllowedNetworks.Normalize(named).Equals(client))
+            {
+                // RFC 8866 §5.7 lets c= name any host; sending there would make the server a reflector, so the join address
+                // is used instead (and 0.0.0.0, which RFC 3264 §8.4 once used for hold, means the same).
+                LogConnectionOverridden(logger, visitId, named, client);
+                break;
+            }
+        }
+        clientAddress = client;
+        return null;
+    }
+
     /// <summary>Raised (off the packet path) when a leg's first media packet arrives.</summary>
     public event Action<Visit>? FirstMedia;
 
@@ -138,4 +186,10 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "No RTP ports free for a join to visit {VisitId}")]
     private static partial void LogPortsExhausted(ILogger logger, string visitId);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Plain-RTP join to visit {VisitId} from {Client} refused: not in MediaServer:Rtp:AllowedNetworks")]
+    private static partial void LogNotAllowed(ILogger logger, string visitId, IPAddress client);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Plain-RTP offer to visit {VisitId} names c={Named}; media goes to the join address {Client} instead")]
+    private static partial void LogConnectionOverridden(ILogger logger, string visitId, IPAddress named, IPAddress client);
 }

@@ -123,6 +123,10 @@ public sealed partial class OpenSslDtlsPeerTests : IDisposable
 
         public Task<DtlsResult> Result => _result.Task;
 
+        public void OnOversize(SocketAddress source)
+        {
+        }
+
         public void OnDatagram(Span<byte> datagram, SocketAddress source)
         {
             if (datagram.Length == 0 || datagram[0] is < 20 or > 63)

@@ -128,6 +128,13 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
         _byAddress[address] = session;
     }
 
+    /// <summary>Longer than any datagram we accept: dropped whole before STUN, DTLS or SRTP sees a cut copy.</summary>
+    public void OnOversize(SocketAddress source)
+    {
+        _metrics.CountIn(DatagramReceiveLoop.BufferSize + 1);
+        _metrics.CountDrop(DropReason.Oversize);
+    }
+
     public void OnDatagram(Span<byte> datagram, SocketAddress source)
     {
         _metrics.CountIn(datagram.Length);

@@ -14,11 +14,12 @@ public sealed class RtpParty : IAsyncDisposable
 
     private readonly int _seed;
 
-    public RtpParty(string name, int partyNumber)
+    /// <param name="offerAddress">The c= address the offer names (default 127.0.0.1, where the party's sockets are).</param>
+    public RtpParty(string name, int partyNumber, string offerAddress = "127.0.0.1")
     {
         Name = name;
         _seed = partyNumber;
-        Offer = new PlainRtpOffer()
+        Offer = new PlainRtpOffer(offerAddress)
             .AddVideo(PortAllocator.FreeClientRtpPair(), MediaDirection.SendRecv, VideoCodec.Vp8)
             .AddAudio(PortAllocator.FreeClientRtpPair());
         OfferSdp = Offer.Build();
@@ -55,6 +56,9 @@ public sealed class RtpParty : IAsyncDisposable
     /// <summary>The server's video RTP port for this party, from the answer.</summary>
     public IPEndPoint? ServerVideo { get; private set; }
 
+    /// <summary>The server's audio RTP port for this party, from the answer.</summary>
+    public IPEndPoint? ServerAudio { get; private set; }
+
     /// <summary>A byte that fills this party's payloads, so a receiver can tell whose packets it got.</summary>
     public byte Fill => (byte)(0x40 + _seed);
 
@@ -65,6 +69,7 @@ public sealed class RtpParty : IAsyncDisposable
         var video = answer.Media.First(m => m.Kind == "video");
         var audio = answer.Media.First(m => m.Kind == "audio");
         ServerVideo = new IPEndPoint(IPAddress.Parse(video.ConnectionAddress ?? "127.0.0.1"), video.Port);
+        ServerAudio = new IPEndPoint(IPAddress.Parse(audio.ConnectionAddress ?? "127.0.0.1"), audio.Port);
         var fill = Fill;
         VideoOut = new RtpSender(ServerVideo, VideoSsrc, (byte)(video.PayloadTypeOf("VP8") ?? 96), VideoSourcePort, _seed * 7);
         AudioOut = new RtpSender(new IPEndPoint(IPAddress.Parse(audio.ConnectionAddress ?? "127.0.0.1"), audio.Port), AudioSsrc, (byte)(audio.PayloadTypeOf("opus") ?? 111), AudioSourcePort, (_seed * 7) + 1);

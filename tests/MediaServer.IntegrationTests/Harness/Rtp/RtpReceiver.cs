@@ -26,11 +26,12 @@ public sealed class RtpReceiver : IAsyncDisposable
     private long _rtcpCount;
     private long _unparsable;
 
-    public RtpReceiver(int port)
+    /// <param name="address">The address to listen on (default loopback 127.0.0.1); e.g. 127.0.0.2 to play a third host.</param>
+    public RtpReceiver(int port, IPAddress? address = null)
     {
         Port = port;
-        _rtp = Bind(port);
-        _rtcp = Bind(port + 1);
+        _rtp = Bind(address ?? IPAddress.Loopback, port);
+        _rtcp = Bind(address ?? IPAddress.Loopback, port + 1);
         _rtpLoop = Task.Run(() => ReceiveLoopAsync(_rtp, isRtcpPort: false));
         _rtcpLoop = Task.Run(() => ReceiveLoopAsync(_rtcp, isRtcpPort: true));
     }
@@ -105,10 +106,10 @@ public sealed class RtpReceiver : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private static Socket Bind(int port)
+    private static Socket Bind(IPAddress address, int port)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
+        socket.Bind(new IPEndPoint(address, port));
         return socket;
     }
 

@@ -17,7 +17,8 @@ public sealed class RtpSender : IAsyncDisposable
     private long _sent;
     private Task? _pacing;
 
-    public RtpSender(IPEndPoint target, uint ssrc, byte payloadType, int localPort, int seed)
+    /// <param name="localAddress">The address to send from (default loopback 127.0.0.1); e.g. 127.0.0.2 to play another host.</param>
+    public RtpSender(IPEndPoint target, uint ssrc, byte payloadType, int localPort, int seed, IPAddress? localAddress = null)
     {
         Target = target;
         Ssrc = ssrc;
@@ -27,7 +28,7 @@ public sealed class RtpSender : IAsyncDisposable
         _sequence = (ushort)random.Next(0, ushort.MaxValue);
         _timestamp = (uint)random.Next();
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(IPAddress.Loopback, localPort));
+        _socket.Bind(new IPEndPoint(localAddress ?? IPAddress.Loopback, localPort));
     }
 
     public IPEndPoint Target { get; }
