@@ -12,8 +12,11 @@ namespace MediaServer.Visits;
 /// Turns a plain-RTP offer into a leg: after <see cref="JoinNegotiation"/>, one even/odd port pair per accepted m-line, a track
 /// for each publishing m-line and a receiver slot for each m-line on which the client receives.
 /// </summary>
-public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metrics, ILogger<PlainRtpJoin> logger)
+public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metrics, ILogger<PlainRtpJoin> logger,
+    FeedbackPolicy? feedback = null)
 {
+    private readonly FeedbackPolicy _feedback = feedback ?? FeedbackPolicy.Default;
+
     public (Leg? Leg, IReadOnlyList<AnsweredMedia>? Answer, JoinRefusal? Refusal) Plan(
         Visit visit, Participant participant, MediaOffer offer, IPAddress clientAddress, DateTimeOffset now)
     {
@@ -86,7 +89,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
                 {
                     map[format.PayloadType] = format.Codec;
                 }
-                track = new Track(ownerId, kind, map, counters, metrics);
+                track = new Track(ownerId, kind, map, counters, metrics) { Feedback = _feedback };
                 track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
                 tracks[kind] = track;
             }
@@ -119,6 +122,9 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
                 {
                     Rtcp = endpoint,
                     Hidden = hidden,
+                    // RFC 4585 §4.2: NACKs are answered only where the offer asked for generic NACK (and the answer says so).
+                    AnswersNacks = OffersNack(answer.Formats),
+                    Feedback = _feedback,
                 };
                 endpoint.RtcpSink = slot;
                 slots.Add(slot);
@@ -133,6 +139,19 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, RelayMetrics metri
 
     /// <summary>Raised (off the packet path) when a leg's first media packet arrives.</summary>
     public event Action<Visit>? FirstMedia;
+
+    /// <summary>Whether any answered format carries <c>a=rtcp-fb:&lt;pt&gt; nack</c> or <c>a=rtcp-fb:* nack</c> (generic NACK).</summary>
+    internal static bool OffersNack(IReadOnlyList<OfferedFormat> formats)
+    {
+        foreach (var format in formats)
+        {
+            if (format.Feedback.Contains("nack"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
 
