@@ -14,12 +14,14 @@ public sealed class RtpParty : IAsyncDisposable
 
     private readonly int _seed;
 
-    public RtpParty(string name, int partyNumber)
+    /// <param name="videoFeedback">rtcp-fb values the video m-line asks for (e.g. "nack"); none by default, as FFmpeg.</param>
+    public RtpParty(string name, int partyNumber, params string[] videoFeedback)
     {
         Name = name;
         _seed = partyNumber;
         Offer = new PlainRtpOffer()
             .AddVideo(PortAllocator.FreeClientRtpPair(), MediaDirection.SendRecv, VideoCodec.Vp8)
+            .WithFeedback(videoFeedback)
             .AddAudio(PortAllocator.FreeClientRtpPair());
         OfferSdp = Offer.Build();
         VideoIn = new RtpReceiver(Offer.Media[0].Port);
