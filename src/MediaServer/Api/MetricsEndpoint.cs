@@ -61,6 +61,9 @@ public static class MetricsEndpoint
         Counter(text, "mediaserver_packets_out_total", "RTP packets forwarded.", relay.PacketsOut);
         Counter(text, "mediaserver_bytes_out_total", "Bytes forwarded.", relay.BytesOut);
         Counter(text, "mediaserver_rtcp_in_total", "Valid RTCP compound packets received.", relay.RtcpIn);
+        Counter(text, "mediaserver_retransmissions_total", "RTP packets resent from the cache (NACK answers, keyframes after PLI/FIR).",
+            relay.Retransmissions);
+        Counter(text, "mediaserver_retransmitted_bytes_total", "Bytes of those retransmissions.", relay.RetransmittedBytes);
         Header(text, "mediaserver_drops_total", "counter", "Datagrams dropped, by reason.");
         foreach (var reason in RelayMetrics.Reasons)
         {

@@ -21,6 +21,8 @@ public sealed class MediaServerOptions
 
     public RecordingOptions Recording { get; set; } = new();
 
+    public RelayOptions Relay { get; set; } = new();
+
     public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
 }
 

@@ -38,6 +38,7 @@ public static class ServerHost
             .Validate(o => IPAddress.TryParse(o.WebRtc.ListenAddress, out _), "MediaServer:WebRtc:ListenAddress must be an IP address.")
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
+            .Validate(o => o.Relay.Problem() is null, "MediaServer:Relay holds a value out of range (see the README's configuration table).")
             .ValidateOnStart();
 
         // The review page plays and downloads recordings with ?access_token= in the URL (a <video> cannot send a header); the
@@ -68,6 +69,7 @@ public static class ServerHost
             return new PortAllocator(IPAddress.Parse(rtp.ListenAddress), rtp.PortMin, rtp.PortMax);
         });
         services.AddSingleton(sp => AllowedNetworks.Parse(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Rtp.AllowedNetworks));
+        services.AddSingleton(sp => new MediaServer.Routing.FeedbackPolicy(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Relay));
         services.AddSingleton<PlainRtpJoin>();
         services.AddSingleton(sp => DtlsCertificate.LoadOrCreate(dataDirectory, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DtlsSrtpServer(sp.GetRequiredService<DtlsCertificate>(), new DtlsOptions(),

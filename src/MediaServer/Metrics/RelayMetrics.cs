@@ -30,6 +30,14 @@ public enum DropReason
     DtlsRefused,
     /// <summary>A datagram longer than the receive buffer (<see cref="Transport.DatagramReceiveLoop.BufferSize"/>): dropped whole, never forwarded cut.</summary>
     Oversize,
+    /// <summary>Packets a NACK named beyond what one NACK message may bring back (MediaServer:Relay:MaxNackPackets).</summary>
+    NackOverLimit,
+    /// <summary>Packets a NACK named that were resent to the same receiver less than a round trip ago (RFC 4585 §6.2.1).</summary>
+    NackRepeat,
+    /// <summary>Retransmissions refused because the receiver's retransmission byte budget was spent.</summary>
+    RetransmitBudget,
+    /// <summary>NACK messages from a receiver whose leg did not negotiate <c>a=rtcp-fb:… nack</c> (RFC 4585 §4.2).</summary>
+    NackNotNegotiated,
 }
 
 /// <summary>
@@ -68,6 +76,29 @@ public sealed class RelayMetrics
 
     public void CountRtcpIn() => Interlocked.Increment(ref _rtcpIn);
 
+    private long _retransmissions;
+    private long _retransmittedBytes;
+
+    /// <summary>Packets resent from a track's cache (answers to NACKs, and keyframes resent after PLI/FIR).</summary>
+    public long Retransmissions => Volatile.Read(ref _retransmissions);
+
+    public long RetransmittedBytes => Volatile.Read(ref _retransmittedBytes);
+
+    public void CountRetransmission(int bytes)
+    {
+        Interlocked.Increment(ref _retransmissions);
+        Interlocked.Add(ref _retransmittedBytes, bytes);
+    }
+
+    /// <summary>Counts <paramref name="count"/> drops at once (the excess of one NACK); nothing when it is 0.</summary>
+    public void CountDrops(DropReason reason, long count)
+    {
+        if (count > 0)
+        {
+            Interlocked.Add(ref _drops[(int)reason * 8], count);
+        }
+    }
+
     // Each reason's counter sits on its own cache line (8 longs apart) so that drops counted by different loops do not contend.
     public void CountDrop(DropReason reason) => Interlocked.Increment(ref _drops[(int)reason * 8]);
 
@@ -87,6 +118,10 @@ public sealed class RelayMetrics
         DropReason.NotConnected => "not_connected",
         DropReason.DtlsRefused => "dtls_refused",
         DropReason.Oversize => "oversize",
+        DropReason.NackOverLimit => "nack_over_limit",
+        DropReason.NackRepeat => "nack_repeat",
+        DropReason.RetransmitBudget => "retransmit_budget",
+        DropReason.NackNotNegotiated => "nack_not_negotiated",
         _ => "other",
     };
 }

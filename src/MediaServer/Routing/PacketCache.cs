@@ -12,14 +12,17 @@ namespace MediaServer.Routing;
 public sealed class PacketCache
 {
     public const int SlotSize = 1500;
+
+    /// <summary>The capacity tracks use: 512 packets is about four seconds of 1.2 Mb/s video.</summary>
+    public const int DefaultCapacity = 512;
     private readonly byte[] _buffer;
     private readonly int[] _lengths;
     private readonly int[] _sequences;
     private readonly int[] _versions;
     private readonly int _mask;
 
-    /// <param name="capacity">A power of two: 512 packets is about four seconds of 1.2 Mb/s video.</param>
-    public PacketCache(int capacity = 512)
+    /// <param name="capacity">A power of two.</param>
+    public PacketCache(int capacity = DefaultCapacity)
     {
         if (capacity <= 0 || (capacity & (capacity - 1)) != 0)
         {

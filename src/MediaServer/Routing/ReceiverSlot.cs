@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Numerics;
 using MediaServer.Codecs.Rtcp;
 using MediaServer.Codecs.Rtp;
 using MediaServer.Metrics;
@@ -55,6 +56,13 @@ public sealed class ReceiverSlot : IRtcpSink
         // RFC 3550 §5.1: initial sequence number and timestamp are random.
         _initialSequence = (ushort)Random.Shared.Next(0, 1 << 16);
         _initialTimestamp = (uint)Random.Shared.NextInt64(0, 1L << 32);
+        if (kind == MediaKind.Video)
+        {
+            // Only video is cached, so only video is ever resent: one entry per cache slot.
+            _resentAt = new long[PacketCache.DefaultCapacity];
+            _resentSequence = new int[PacketCache.DefaultCapacity];
+            Array.Fill(_resentSequence, -1);
+        }
     }
 
     public string OwnerParticipantId { get; }
@@ -99,16 +107,83 @@ public sealed class ReceiverSlot : IRtcpSink
     }
 
     private long _retransmitted;
+    private long _retransmittedBytes;
     private long _nacksUnanswered;
+    private long _nackRepeats;
+    private long _nackOverLimit;
+    private long _budgetRefused;
 
-    /// <summary>Packets resent from the cache in answer to this receiver's NACKs.</summary>
+    /// <summary>Packets resent from the cache in answer to this receiver's NACKs (and keyframes resent after its PLI/FIR).</summary>
     public long Retransmitted => Volatile.Read(ref _retransmitted);
 
-    /// <summary>Whether this receiver's NACKs are answered (MediaServer:WebRtc:Nack; off only to measure loss without them).</summary>
-    public bool AnswersNacks { get; init; } = true;
+    /// <summary>Bytes of those retransmissions.</summary>
+    public long RetransmittedBytes => Volatile.Read(ref _retransmittedBytes);
+
+    /// <summary>
+    /// Whether this receiver's NACKs are answered: only when its leg negotiated generic NACK (<c>a=rtcp-fb:&lt;pt&gt; nack</c> or
+    /// <c>a=rtcp-fb:* nack</c>, RFC 4585 §4.2), and for WebRTC legs only while MediaServer:WebRtc:Nack is on. Off by default.
+    /// </summary>
+    public bool AnswersNacks { get; init; }
+
+    /// <summary>The bounds its feedback is answered within (MediaServer:Relay).</summary>
+    public FeedbackPolicy Feedback { get; init; } = FeedbackPolicy.Default;
 
     /// <summary>NACKed packets no longer (or never) in the cache.</summary>
     public long NacksUnanswered => Volatile.Read(ref _nacksUnanswered);
+
+    /// <summary>NACKed packets not resent because they were resent to this receiver less than a round trip ago.</summary>
+    public long NackRepeats => Volatile.Read(ref _nackRepeats);
+
+    /// <summary>Packets its NACKs named beyond <see cref="FeedbackPolicy.MaxNackPackets"/> per message.</summary>
+    public long NackOverLimit => Volatile.Read(ref _nackOverLimit);
+
+    /// <summary>Retransmissions refused because its retransmission byte budget was spent.</summary>
+    public long RetransmitBudgetRefused => Volatile.Read(ref _budgetRefused);
+
+    // Feedback state below is touched only by this receiver's RTCP loop (OnRtcp and what it calls), except where noted.
+
+    // When each receiver sequence number was last resent (ticks; by sequence modulo the cache size), so that a packet goes to
+    // this receiver at most once per round trip however often, or in however many entries, it is asked for.
+    private readonly long[]? _resentAt;
+    private readonly int[]? _resentSequence;
+
+    // Retransmission byte budget: a token bucket that fills with a share of what this receiver is sent plus a floor rate.
+    private double _budgetTokens;
+    private long _budgetRefilledAt;
+    private long _budgetDeliveredMark;
+
+    // The NTP times (middle 32 bits) of the last sender reports sent on this slot, written by the reporter (control path):
+    // a receiver report's LSR must name one of them to be believed (RFC 3550 §6.4.1).
+    private readonly uint[] _reportsSent = new uint[4];
+    private int _reportsSentNext;
+    private long _rttTicks;
+
+    /// <summary>The round trip to this receiver from its last receiver report about this slot (RFC 3550 §6.4.1); null until one.</summary>
+    public TimeSpan? RoundTrip
+    {
+        get
+        {
+            var ticks = Volatile.Read(ref _rttTicks);
+            return ticks == 0 ? null : Stopwatch.GetElapsedTime(0, ticks);
+        }
+    }
+
+    /// <summary>Remembers a sender report sent on this slot (its 64-bit NTP time), for the round trip its answer gives.</summary>
+    internal void NoteSenderReport(ulong ntpTimestamp)
+    {
+        var index = Interlocked.Increment(ref _reportsSentNext) & (_reportsSent.Length - 1);
+        Volatile.Write(ref _reportsSent[index], (uint)(ntpTimestamp >> 16));
+    }
+
+    /// <summary>How long a packet resent to this receiver is not resent again: its round trip, else the configured default.</summary>
+    private long ResendIntervalTicks
+    {
+        get
+        {
+            var rtt = Volatile.Read(ref _rttTicks);
+            return rtt != 0 ? rtt : Feedback.DefaultRttTicks;
+        }
+    }
 
     internal void SetSource(Track? track)
     {
@@ -144,11 +219,23 @@ public sealed class ReceiverSlot : IRtcpSink
             {
                 if (!AnswersNacks)
                 {
+                    _metrics.CountDrop(DropReason.NackNotNegotiated);
                     continue;
                 }
-                foreach (var lost in nack.GetLostSequenceNumbers())
+                AnswerNack(source, nack);
+            }
+            else if (packet.PacketType == RtcpPacketType.ReceiverReport && RtcpReceiverReport.TryParse(packet.Span, out var rr))
+            {
+                for (var i = 0; i < rr.ReportCount; i++)
                 {
-                    Retransmit(source, lost);
+                    NoteReceptionReport(rr.GetReportBlock(i));
+                }
+            }
+            else if (packet.PacketType == RtcpPacketType.SenderReport && RtcpSenderReport.TryParse(packet.Span, out var sr))
+            {
+                for (var i = 0; i < sr.ReportCount; i++)
+                {
+                    NoteReceptionReport(sr.GetReportBlock(i));
                 }
             }
             else if (packet.PacketType == RtcpPacketType.PayloadFeedback && packet.Format == RtcpFeedbackFormat.PictureLossIndication
@@ -211,7 +298,8 @@ public sealed class ReceiverSlot : IRtcpSink
     /// <summary>
     /// A receiver that asks for a keyframe gets the cached one at once, as retransmissions (the same sequence numbers it was
     /// sent with, from the keyframe's first packet to the newest), whether or not the sender answers the request: a browser
-    /// drops what arrives before its DTLS is done, and FFmpeg ignores PLI. At most once per 500 ms.
+    /// drops what arrives before its DTLS is done, and FFmpeg ignores PLI. At most once per 500 ms, and from the same
+    /// retransmission budget as NACK answers.
     /// </summary>
     private void ResendCachedKeyframe(Track source)
     {
@@ -225,20 +313,153 @@ public sealed class ReceiverSlot : IRtcpSink
         {
             return;
         }
-        Volatile.Write(ref _lastKeyframeResend, now);
         var newest = (ushort)(Volatile.Read(ref _highestSequence) - _sequenceOffset);
         if (!source.TryGetKeyframeStart(_lastSourceSsrc, (ushort)(newest + 1), out var start))
         {
             return;
         }
+        // The keyframe goes whole or not at all (half a keyframe decodes nothing): it needs budget left to start, and may
+        // overdraw it; the debt is repaid before this receiver's NACKs are answered again, so PLI every 500 ms still gets no
+        // more than the budget over time.
+        RefillBudget(now);
+        if (_budgetTokens <= 0)
+        {
+            Interlocked.Increment(ref _budgetRefused);
+            _metrics.CountDrop(DropReason.RetransmitBudget);
+            return;
+        }
+        Volatile.Write(ref _lastKeyframeResend, now);
         for (var sequence = start; sequence != (ushort)(newest + 1); sequence++)
         {
-            Retransmit(source, (ushort)(sequence + _sequenceOffset));
+            Retransmit(source, (ushort)(sequence + _sequenceOffset), now, overdraw: true);
         }
     }
 
-    /// <summary>Resends one packet, rewritten exactly as it was first forwarded to this receiver (same sequence number).</summary>
-    private void Retransmit(Track source, ushort receiverSequence)
+    /// <summary>
+    /// Answers a generic NACK (RFC 4585 §6.2.1) within bounds: at most <see cref="FeedbackPolicy.MaxNackPackets"/> of the packets
+    /// it names (PID, then each BLP bit i naming PID+i+1; the rest counted as nack_over_limit); none resent to this receiver
+    /// less than a round trip ago (nack_repeat), so one packet named in many entries goes once; each paid from the
+    /// retransmission budget (retransmit_budget). The FCI is walked entry by entry; nothing allocates.
+    /// </summary>
+    private void AnswerNack(Track source, in RtcpGenericNack nack)
+    {
+        var now = Stopwatch.GetTimestamp();
+        var interval = ResendIntervalTicks;
+        var left = Feedback.MaxNackPackets;
+        long excess = 0;
+        long repeats = 0;
+        var entries = nack.EntryCount;
+        for (var i = 0; i < entries; i++)
+        {
+            var (pid, blp) = nack.GetEntry(i);
+            if (left == 0)
+            {
+                excess += 1 + BitOperations.PopCount(blp);
+                continue;
+            }
+            for (var bit = -1; bit < 16; bit++)
+            {
+                if (bit >= 0 && (blp & (1 << bit)) == 0)
+                {
+                    continue;
+                }
+                if (left == 0)
+                {
+                    excess++;
+                    continue;
+                }
+                left--;
+                var sequence = (ushort)(pid + bit + 1);
+                if (ResentWithin(sequence, now, interval))
+                {
+                    repeats++;
+                    continue;
+                }
+                Retransmit(source, sequence, now, overdraw: false);
+            }
+        }
+        if (repeats > 0)
+        {
+            Interlocked.Add(ref _nackRepeats, repeats);
+            _metrics.CountDrops(DropReason.NackRepeat, repeats);
+        }
+        if (excess > 0)
+        {
+            Interlocked.Add(ref _nackOverLimit, excess);
+            _metrics.CountDrops(DropReason.NackOverLimit, excess);
+        }
+    }
+
+    private bool ResentWithin(ushort receiverSequence, long now, long interval)
+    {
+        if (_resentAt is null || _resentSequence is null)
+        {
+            return false;
+        }
+        var index = receiverSequence & (_resentAt.Length - 1);
+        return _resentSequence[index] == receiverSequence && now - _resentAt[index] < interval;
+    }
+
+    /// <summary>
+    /// A reception report block about this slot's stream gives the round trip (RFC 3550 §6.4.1): arrival − LSR − DLSR, in
+    /// 1/65536 s. Believed only when its LSR is one of our own recent sender reports (a made-up LSR is ignored), and held
+    /// within [<see cref="FeedbackPolicy.MinRtt"/>, <see cref="FeedbackPolicy.MaxRtt"/>].
+    /// </summary>
+    private void NoteReceptionReport(in RtcpReportBlock block)
+    {
+        if (block.Ssrc != Ssrc || block.LastSenderReport == 0 || !SentReport(block.LastSenderReport))
+        {
+            return;
+        }
+        var arrival = (uint)(RtcpReporter.NtpTimestamp(DateTimeOffset.UtcNow) >> 16);
+        var rtt = (int)(arrival - block.LastSenderReport - block.DelaySinceLastSenderReport);
+        if (rtt < 0)
+        {
+            return;
+        }
+        var seconds = Math.Clamp(rtt / 65536.0, FeedbackPolicy.MinRtt.TotalSeconds, FeedbackPolicy.MaxRtt.TotalSeconds);
+        Volatile.Write(ref _rttTicks, (long)(seconds * Stopwatch.Frequency));
+    }
+
+    private bool SentReport(uint lastSenderReport)
+    {
+        for (var i = 0; i < _reportsSent.Length; i++)
+        {
+            if (Volatile.Read(ref _reportsSent[i]) == lastSenderReport)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Adds what the budget earned since it was last looked at: <see cref="FeedbackPolicy.RetransmitShare"/> of the payload
+    /// bytes sent to this receiver since (read across threads: the sender's loop counts them) plus the floor rate, up to the
+    /// burst. A new slot starts with a full burst.
+    /// </summary>
+    private void RefillBudget(long now)
+    {
+        var delivered = Volatile.Read(ref _octetsSent);
+        if (_budgetRefilledAt == 0)
+        {
+            _budgetTokens = Feedback.RetransmitBurstBytes;
+        }
+        else
+        {
+            var seconds = (now - _budgetRefilledAt) / (double)Stopwatch.Frequency;
+            var earned = seconds * Feedback.RetransmitFloorBytesPerSecond + (delivered - _budgetDeliveredMark) * Feedback.RetransmitShare;
+            _budgetTokens = Math.Min(Feedback.RetransmitBurstBytes, _budgetTokens + earned);
+        }
+        _budgetRefilledAt = now;
+        _budgetDeliveredMark = delivered;
+    }
+
+    /// <summary>
+    /// Resends one packet, rewritten exactly as it was first forwarded to this receiver (same sequence number), if the budget
+    /// allows (<paramref name="overdraw"/>: the packet is part of a keyframe already paid for, see ResendCachedKeyframe).
+    /// </summary>
+    private void Retransmit(Track source, ushort receiverSequence, long now, bool overdraw)
     {
         if (source.Cache is not { } cache || !ReferenceEquals(source, _lastSource))
         {
@@ -259,6 +480,14 @@ public sealed class ReceiverSlot : IRtcpSink
             Interlocked.Increment(ref _nacksUnanswered);
             return;
         }
+        RefillBudget(now);
+        if (!overdraw && _budgetTokens < length)
+        {
+            Interlocked.Increment(ref _budgetRefused);
+            _metrics.CountDrop(DropReason.RetransmitBudget);
+            return;
+        }
+        _budgetTokens -= length;
         packet = packet[..length];
         RtpHeader.SetPayloadType(packet, payloadType);
         RtpHeader.SetSequenceNumber(packet, receiverSequence);
@@ -266,9 +495,21 @@ public sealed class ReceiverSlot : IRtcpSink
         RtpHeader.SetSsrc(packet, Ssrc);
         if (_sender.TrySend(packet, _destination))
         {
+            if (_resentAt is not null && _resentSequence is not null)
+            {
+                var index = receiverSequence & (_resentAt.Length - 1);
+                _resentAt[index] = now;
+                _resentSequence[index] = receiverSequence;
+            }
             Interlocked.Increment(ref _retransmitted);
+            Interlocked.Add(ref _retransmittedBytes, length);
             _counters.CountOut(length);
             _metrics.CountOut(length);
+            _metrics.CountRetransmission(length);
+        }
+        else
+        {
+            _metrics.CountDrop(DropReason.SendError);
         }
     }
 

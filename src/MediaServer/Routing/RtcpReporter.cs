@@ -51,10 +51,12 @@ public static class RtcpReporter
             ];
             var length = RtcpReceiverReport.Write(buffer, channel.RtcpSsrc, blocks);
             length += RtcpSdes.WriteCname(buffer[length..], channel.RtcpSsrc, Cname);
-            // The sender may send no faster than its slowest receiver can take (draft-alvestrand-rmcat-remb): pass on the
-            // lowest estimate among the receivers that gave one.
-            if (LowestEstimate(track, now) is { } bitrate)
+            // The sender may send no faster than its slowest receiver can take (draft-alvestrand-rmcat-remb §2): pass on the
+            // lowest estimate among the receivers that gave one, held at the floors (FeedbackPolicy.RembFor) so that no one
+            // receiver starves the others, the taps or the recording.
+            if (LowestEstimate(track, now) is { } lowest)
             {
+                var bitrate = track.Feedback.RembFor(lowest, recorded: track.Journal is not null);
                 length += RtcpRemb.Write(buffer[length..], channel.RtcpSsrc, (ulong)bitrate, [reception.Ssrc]);
             }
             channel.SendRtcp(buffer[..length]);
@@ -93,8 +95,11 @@ public static class RtcpReporter
     /// <summary>An SR for the slot's stream followed by its SDES CNAME: the start every compound packet needs (RFC 3550 §6.1).</summary>
     private static int WriteSenderReport(Span<byte> buffer, ReceiverSlot slot, long nowTicks, DateTimeOffset wallNow)
     {
-        var length = RtcpSenderReport.Write(buffer, slot.Ssrc, NtpTimestamp(wallNow), slot.CurrentTimestamp(nowTicks),
+        var ntp = NtpTimestamp(wallNow);
+        var length = RtcpSenderReport.Write(buffer, slot.Ssrc, ntp, slot.CurrentTimestamp(nowTicks),
             (uint)slot.PacketsSent, (uint)slot.OctetsSent, []);
+        // The receiver's next report names this SR (LSR), which gives the slot its round trip (RFC 3550 §6.4.1).
+        slot.NoteSenderReport(ntp);
         return length + RtcpSdes.WriteCname(buffer[length..], slot.Ssrc, Cname);
     }
 

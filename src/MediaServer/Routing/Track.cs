@@ -105,6 +105,9 @@ public sealed class Track : IRtpSink
         }
     }
 
+    /// <summary>The floors of the bandwidth estimates passed to this track's sender (MediaServer:Relay).</summary>
+    public FeedbackPolicy Feedback { get; init; } = FeedbackPolicy.Default;
+
     /// <summary>Where receiver reports about this track go (the sender's transport); null where none are sent.</summary>
     public IRtcpChannel? Rtcp { get; set; }
 

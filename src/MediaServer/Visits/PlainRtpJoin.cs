@@ -19,8 +19,11 @@ namespace MediaServer.Visits;
 /// (0.0.0.0, another host) is overridden by the join address, never used: the server is not a reflector towards a third host.
 /// </para>
 /// </summary>
-public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks allowed, RelayMetrics metrics, ILogger<PlainRtpJoin> logger)
+public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks allowed, RelayMetrics metrics, ILogger<PlainRtpJoin> logger,
+    FeedbackPolicy? feedback = null)
 {
+    private readonly FeedbackPolicy _feedback = feedback ?? FeedbackPolicy.Default;
+
     public (Leg? Leg, IReadOnlyList<AnsweredMedia>? Answer, JoinRefusal? Refusal) Plan(
         Visit visit, Participant participant, MediaOffer offer, IPAddress clientAddress, DateTimeOffset now)
     {
@@ -101,7 +104,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
                 {
                     map[format.PayloadType] = format.Codec;
                 }
-                track = new Track(ownerId, kind, map, counters, metrics);
+                track = new Track(ownerId, kind, map, counters, metrics) { Feedback = _feedback };
                 track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
                 tracks[kind] = track;
             }
@@ -134,6 +137,9 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
                 {
                     Rtcp = endpoint,
                     Hidden = hidden,
+                    // RFC 4585 §4.2: NACKs are answered only where the offer asked for generic NACK (and the answer says so).
+                    AnswersNacks = OffersNack(answer.Formats),
+                    Feedback = _feedback,
                 };
                 endpoint.RtcpSink = slot;
                 slots.Add(slot);
@@ -181,6 +187,19 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
 
     /// <summary>Raised (off the packet path) when a leg's first media packet arrives.</summary>
     public event Action<Visit>? FirstMedia;
+
+    /// <summary>Whether any answered format carries <c>a=rtcp-fb:&lt;pt&gt; nack</c> or <c>a=rtcp-fb:* nack</c> (generic NACK).</summary>
+    internal static bool OffersNack(IReadOnlyList<OfferedFormat> formats)
+    {
+        foreach (var format in formats)
+        {
+            if (format.Feedback.Contains("nack"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
 

@@ -271,6 +271,11 @@ public static class SdpOffers
                 {
                     description.AddFmtp(format.PayloadType, fmtp);
                 }
+                // RFC 4585 §4.2: generic NACK is answered (and resent from the cache) only where the offer asked for it.
+                if (format.Feedback.Contains("nack"))
+                {
+                    description.AddRtcpFeedback(format.PayloadType, "nack", null);
+                }
             }
             description.AddAttribute(SdpRtcp.AttributeName, (media.Port + 1).ToString(CultureInfo.InvariantCulture));
             description.AddAttribute(media.Direction.ToAttributeName());

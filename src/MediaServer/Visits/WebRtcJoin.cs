@@ -13,7 +13,8 @@ namespace MediaServer.Visits;
 /// (every m-line is BUNDLEd onto it), a track per publishing m-line — routed by payload type, since audio and video arrive on
 /// one transport — and a receiver slot per m-line on which the browser receives, each with an SSRC the answer announces.
 /// </summary>
-public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetrics metrics, ILogger<WebRtcJoin> logger)
+public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetrics metrics, ILogger<WebRtcJoin> logger,
+    FeedbackPolicy? feedback = null)
 {
     /// <summary>Raised (off the packet path) when a leg's first media packet arrives.</summary>
     public event Action<Visit>? FirstMedia;
@@ -91,7 +92,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 {
                     map[format.PayloadType] = format.Codec;
                 }
-                var track = new Track(ownerId, kind, map, counters, metrics);
+                var track = new Track(ownerId, kind, map, counters, metrics) { Feedback = feedback ?? FeedbackPolicy.Default };
                 track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
                 track.SetKeyframeSource(session);
                 track.Rtcp = session;
@@ -118,7 +119,8 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 {
                     Rtcp = session,
                     Hidden = hidden,
-                    AnswersNacks = port.Options.Nack,
+                    AnswersNacks = port.Options.Nack && PlainRtpJoin.OffersNack(answer.Formats),
+                    Feedback = feedback ?? FeedbackPolicy.Default,
                 });
                 // Audio and video of the same slot index share a stream, so the browser plays them as one party.
                 var index = slots.Count - 1;

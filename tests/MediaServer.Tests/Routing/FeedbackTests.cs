@@ -32,7 +32,8 @@ public sealed class FeedbackTests
         var track = new Track("kiosk", MediaKind.Video, map, counters, _metrics, keyframeInterval);
         track.SetKeyframeSource(_keyframes);
         var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 100, 255, 255], 0xABCD, _sender,
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics);
+            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics)
+        { AnswersNacks = true }; // as for a leg that negotiated a=rtcp-fb nack
         var router = new VisitRouter("v");
         router.Attach(new RouterParty("kiosk", true, track, null, [], [], counters));
         router.Attach(new RouterParty("mum", false, null, null, [slot], [], new PartyCounters(0)));

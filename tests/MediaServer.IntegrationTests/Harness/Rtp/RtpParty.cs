@@ -15,12 +15,14 @@ public sealed class RtpParty : IAsyncDisposable
     private readonly int _seed;
 
     /// <param name="offerAddress">The c= address the offer names (default 127.0.0.1, where the party's sockets are).</param>
-    public RtpParty(string name, int partyNumber, string offerAddress = "127.0.0.1")
+    /// <param name="videoFeedback">rtcp-fb values the video m-line asks for (e.g. "nack"); none by default, as FFmpeg.</param>
+    public RtpParty(string name, int partyNumber, string offerAddress = "127.0.0.1", string[]? videoFeedback = null)
     {
         Name = name;
         _seed = partyNumber;
         Offer = new PlainRtpOffer(offerAddress)
             .AddVideo(PortAllocator.FreeClientRtpPair(), MediaDirection.SendRecv, VideoCodec.Vp8)
+            .WithFeedback(videoFeedback ?? [])
             .AddAudio(PortAllocator.FreeClientRtpPair());
         OfferSdp = Offer.Build();
         VideoIn = new RtpReceiver(Offer.Media[0].Port);

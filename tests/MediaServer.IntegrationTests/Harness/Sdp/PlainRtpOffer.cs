@@ -18,7 +18,11 @@ public enum MediaDirection
 }
 
 /// <summary>One m-line the client offers: where it receives, what it can decode, which way media flows.</summary>
-public sealed record OfferedMedia(string Kind, int Port, MediaDirection Direction, IReadOnlyList<(int PayloadType, string RtpMap, string? Fmtp)> Formats);
+public sealed record OfferedMedia(string Kind, int Port, MediaDirection Direction, IReadOnlyList<(int PayloadType, string RtpMap, string? Fmtp)> Formats)
+{
+    /// <summary>rtcp-fb values for every format of the m-line (RFC 4585 §4.2), e.g. "nack": written as a=rtcp-fb:&lt;pt&gt; nack.</summary>
+    public IReadOnlyList<string> Feedback { get; init; } = [];
+}
 
 /// <summary>
 /// Builds the plain-RTP offer an FFmpeg kiosk or family device sends (RFC 4566 SDP, RTP/AVP profile of RFC 3551):
@@ -58,6 +62,13 @@ public sealed class PlainRtpOffer
         return this;
     }
 
+    /// <summary>Asks for RTCP feedback (RFC 4585 §4.2) on every format of the last m-line added, e.g. "nack".</summary>
+    public PlainRtpOffer WithFeedback(params string[] feedback)
+    {
+        _media[^1] = _media[^1] with { Feedback = feedback };
+        return this;
+    }
+
     /// <summary>An Opus m-line (RFC 7587 §7: always opus/48000/2 in SDP, whatever the channel count sent).</summary>
     public PlainRtpOffer AddAudio(int port, MediaDirection direction = MediaDirection.SendRecv)
     {
@@ -88,6 +99,11 @@ public sealed class PlainRtpOffer
                 if (fmtp is not null)
                 {
                     Line(sdp, $"a=fmtp:{pt} {fmtp}");
+                }
+
+                foreach (var feedback in m.Feedback)
+                {
+                    Line(sdp, $"a=rtcp-fb:{pt} {feedback}");
                 }
             }
 
