@@ -124,7 +124,7 @@ public static class RecordingEndpoints
             return NotFound(id);
         }
         using var key = recordings.Signer.PublicKey();
-        var report = RecordingVerifier.Verify(row.Directory, key);
+        var report = RecordingVerifier.Verify(row.Directory, key, row.VisitId);
         audit.Append(user.Subject(), user.Role(), "recording.verify", "recording/" + id,
             report.Ok ? "ok" : "failed: " + string.Join("; ", report.Problems));
         return Results.Ok(report);
@@ -148,7 +148,7 @@ public static class RecordingEndpoints
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
             foreach (var name in new[] { VisitRecorder.JournalFileName, RecordingManifest.ReviewCopyFileName, RecordingManifest.FileName,
-                         RecordingManifest.SignatureFileName, RecordingManifest.PublicKeyFileName, "journal.tail" })
+                         RecordingManifest.SignatureFileName, RecordingManifest.PublicKeyFileName, RecordingManifest.JournalTailFileName })
             {
                 var path = Path.Combine(row.Directory, name);
                 if (!File.Exists(path))
@@ -173,8 +173,19 @@ public static class RecordingEndpoints
         return Results.Ok(new { visit = row.VisitId, hold });
     }
 
-    private static IResult PublicKey(RecordingService recordings) =>
-        Results.Text(recordings.Signer.PublicKeyPem, "application/x-pem-file");
+    /// <summary>
+    /// The manifest-signing public key (PEM), its id (SHA-256 of the SubjectPublicKeyInfo) in the <c>Key-Id</c> header; with
+    /// <c>?format=json</c>, both as JSON. The id is what <c>verify --key-id</c> pins.
+    /// </summary>
+    private static IResult PublicKey(string? format, RecordingService recordings, HttpContext http)
+    {
+        if (string.Equals(format, "json", StringComparison.Ordinal))
+        {
+            return Results.Ok(new { keyId = recordings.Signer.KeyId, algorithm = "ECDSA P-256 SHA-256", pem = recordings.Signer.PublicKeyPem });
+        }
+        http.Response.Headers["Key-Id"] = recordings.Signer.KeyId;
+        return Results.Text(recordings.Signer.PublicKeyPem, "application/x-pem-file");
+    }
 
     /// <summary>Looks the recording up and audits the access (also when it is not found: a probe is an access too).</summary>
     private static RecordingRow? Find(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit, string action)

@@ -128,6 +128,18 @@ public sealed class RecordingOptions
     /// <summary>The ffmpeg binary the renderer runs.</summary>
     public string FfmpegPath { get; set; } = "ffmpeg";
 
+    /// <summary>FFmpeg's threads per decoder, filter graph and encoder: a render takes at most about this many cores.</summary>
+    [Range(1, 64)]
+    public int RenderThreads { get; set; } = 2;
+
+    /// <summary>FFmpeg is stopped (the attempt fails) after this many times the visit's media length ...</summary>
+    [Range(1.0, 100.0)]
+    public double RenderTimeLimitFactor { get; set; } = 2.0;
+
+    /// <summary>... or after this long, whichever is later.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan RenderTimeLimitMinimum { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Recordings whose visit ended longer ago than this are purged, unless under legal hold.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
 

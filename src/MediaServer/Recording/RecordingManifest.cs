@@ -25,6 +25,13 @@ public sealed record RecordingManifest(
     public const string SignatureFileName = "manifest.sig";
     public const string ReviewCopyFileName = "review.mp4";
     public const string PublicKeyFileName = "public-key.pem";
+    public const string JournalTailFileName = "journal.tail";
+
+    /// <summary>
+    /// The bytes recovery cut off the journal's torn or damaged end (<see cref="JournalTailFileName"/>), hashed so that the
+    /// kept tail cannot be replaced or removed unnoticed; null when nothing was cut.
+    /// </summary>
+    public ManifestFile? JournalTail { get; init; }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -33,11 +40,22 @@ public sealed record RecordingManifest(
     };
 }
 
+/// <summary><c>flagged</c> is the schedule's flag or any officer's flag; <c>flags</c> says who flagged, when and why.</summary>
 public sealed record ManifestVisit(string Id, Person Inmate, IReadOnlyList<Person> Visitors, DateTimeOffset ScheduledStart,
-    DateTimeOffset ScheduledEnd, bool Flagged);
+    DateTimeOffset ScheduledEnd, bool Flagged)
+{
+    public IReadOnlyList<ManifestBookmark> Flags { get; init; } = [];
+}
 
 /// <summary>One sender's stream; <c>alignment</c> is <c>rtcp-sr</c> (sender-report clock) or <c>arrival</c> (no sender reports).</summary>
-public sealed record ManifestTrack(int Id, string Participant, string Role, string Kind, string Codec, string Alignment);
+public sealed record ManifestTrack(int Id, string Participant, string Role, string Kind, string Codec, string Alignment)
+{
+    /// <summary>
+    /// Whether the track's packets were authenticated on arrival (SRTP, RFC 3711 §3.4: WebRTC legs) or not (plain RTP, which
+    /// anyone who can reach the port could have sent); null for journals that do not say.
+    /// </summary>
+    public bool? Authenticated { get; init; }
+}
 
 public sealed record ManifestJournal(string File, string Sha256, long Bytes, long Records, string ChainHash, bool Recovered,
     long CutBytes, long DroppedPackets);

@@ -58,7 +58,8 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     /// <summary>Render progress (0..1) of recordings being rendered now.</summary>
     public double? RenderProgress(string visitId) => _renderProgress.TryGetValue(visitId, out var p) ? p : null;
 
-    public string DirectoryOf(string visitId) => Path.Combine(RootDirectory, visitId);
+    public string DirectoryOf(string visitId) =>
+        RecordingPaths.FolderOf(RootDirectory, visitId) ?? throw new ArgumentException("The visit id is unfit for a folder name.", nameof(visitId));
 
     // ---- Visit lifecycle hooks (control path, under the visit's membership lock) ----
 
@@ -104,12 +105,14 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
             }
             var id = recorder.AddTrack(new
             {
+                visitId = visit.Id,
                 participant = leg.Participant.Id,
                 role = leg.Participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor",
                 leg = leg.Id,
                 kind = track.Kind == MediaKind.Video ? "video" : "audio",
                 clockRate = track.Kind == MediaKind.Video ? 90000 : 48000,
                 payloadTypes,
+                authenticated = leg.Authenticated,
             });
             track.Journal = new TrackJournal(recorder, id);
         }
@@ -125,7 +128,12 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     }
 
     /// <summary>An officer's flag (<see cref="VisitFlags"/>), kept in the visit's journal as a bookmark.</summary>
-    public void OnFlag(Visit visit, VisitFlag flag) => OnBookmark(visit, flag.At, flag.By, flag.Note);
+    /// The recording is flagged from then on (a recording that does not exist yet takes the flag when it starts).
+    public void OnFlag(Visit visit, VisitFlag flag)
+    {
+        OnBookmark(visit, flag.At, flag.By, flag.Note);
+        _store.SetFlagged(visit.Id);
+    }
 
     /// <summary>An officer's flag, kept in the journal as a bookmark.</summary>
     public void OnBookmark(Visit visit, DateTimeOffset at, string by, string note)
@@ -313,7 +321,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 if (scan.FirstBadOffset is { } bad)
                 {
                     cut = stream.Length - bad;
-                    using (var tail = new FileStream(Path.Combine(row.Directory, "journal.tail"), FileMode.Create, FileAccess.Write))
+                    using (var tail = new FileStream(Path.Combine(row.Directory, RecordingManifest.JournalTailFileName), RecordingPaths.NewFile()))
                     {
                         stream.Position = bad;
                         stream.CopyTo(tail);
@@ -444,13 +452,21 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     {
         var facts = JournalFacts.Read(journal);
         var begin = facts.Begin;
+        var officerFlags = new List<ManifestBookmark>();
+        foreach (var flag in _store.FlagsOf(row.VisitId))
+        {
+            officerFlags.Add(new ManifestBookmark(flag.At, flag.By, flag.Note));
+        }
         var visit = new ManifestVisit(row.VisitId, row.Inmate, row.Visitors,
             begin?.TryGetProperty("scheduledStart", out var ss) == true && ss.TryGetDateTimeOffset(out var s) ? s : row.StartedAt,
             begin?.TryGetProperty("scheduledEnd", out var se) == true && se.TryGetDateTimeOffset(out var e) ? e : row.StartedAt,
-            row.Flagged);
+            row.Flagged || officerFlags.Count > 0)
+        {
+            Flags = officerFlags,
+        };
         var start = timeline?.Start ?? facts.FirstMedia ?? row.StartedAt;
         var end = timeline?.End ?? facts.EndAt ?? facts.LastRecord ?? start;
-        var tracks = timeline?.Tracks ?? TracksOf(facts);
+        var tracks = WithAuthentication(timeline?.Tracks ?? TracksOf(facts), facts);
         var end0 = facts.End;
         var recovered = end0?.TryGetProperty("recovered", out var r) == true && r.ValueKind == JsonValueKind.True;
         var cut = end0?.TryGetProperty("cutBytes", out var c) == true && c.TryGetInt64(out var cutBytes) ? cutBytes : 0;
@@ -464,13 +480,44 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 new FileInfo(reviewCopy).Length);
         }
         var manifest = new RecordingManifest(RecordingManifest.FormatName, visit, start, end, Math.Max(0, (end - start).TotalSeconds),
-            tracks, journalInfo, media, error, timeline?.Gaps ?? [], facts.Bookmarks, _time.GetUtcNow(), _signer.KeyId);
+            tracks, journalInfo, media, error, timeline?.Gaps ?? [], facts.Bookmarks, _time.GetUtcNow(), _signer.KeyId)
+        {
+            JournalTail = TailOf(row.Directory),
+        };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, RecordingManifest.Json);
         var signature = _signer.Sign(bytes);
         WriteAtomically(Path.Combine(row.Directory, RecordingManifest.FileName), bytes);
         WriteAtomically(Path.Combine(row.Directory, RecordingManifest.SignatureFileName), signature);
         WriteAtomically(Path.Combine(row.Directory, RecordingManifest.PublicKeyFileName), System.Text.Encoding.ASCII.GetBytes(_signer.PublicKeyPem));
         return manifest;
+    }
+
+    /// <summary>journal.tail (what recovery cut off), hashed for the manifest; null when there is none.</summary>
+    private static ManifestFile? TailOf(string folder)
+    {
+        var path = Path.Combine(folder, RecordingManifest.JournalTailFileName);
+        return File.Exists(path)
+            ? new ManifestFile(RecordingManifest.JournalTailFileName, JournalScanner.Sha256OfFile(path), new FileInfo(path).Length)
+            : null;
+    }
+
+    /// <summary>Each track as its journal Track record declared it: authenticated (SRTP) or not; null when the record does not say.</summary>
+    private static List<ManifestTrack> WithAuthentication(IReadOnlyList<ManifestTrack> tracks, JournalFacts facts)
+    {
+        var result = new List<ManifestTrack>(tracks.Count);
+        foreach (var track in tracks)
+        {
+            bool? authenticated = null;
+            foreach (var (id, description) in facts.Tracks)
+            {
+                if (id == track.Id && description.TryGetProperty("authenticated", out var a) && a.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    authenticated = a.GetBoolean();
+                }
+            }
+            result.Add(track with { Authenticated = authenticated });
+        }
+        return result;
     }
 
     private static List<ManifestTrack> TracksOf(JournalFacts facts)
@@ -496,7 +543,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     private static void WriteAtomically(string path, byte[] bytes)
     {
         var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        using (var stream = new FileStream(temp, RecordingPaths.NewFile()))
         {
             stream.Write(bytes);
             stream.Flush(flushToDisk: true);
@@ -542,9 +589,14 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
             {
                 continue;
             }
-            if (Directory.Exists(row.Directory))
+            // The folder is {root}/{id}, derived here from a validated id, never a path the database holds.
+            if (RecordingPaths.FolderOf(RootDirectory, row.VisitId) is not { } folder)
             {
-                Directory.Delete(row.Directory, recursive: true);
+                continue;
+            }
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
             }
             _store.SetState(row.VisitId, RecordingState.Purged);
             _audit.Append("system", "system", "recording.purge", "recording/" + row.VisitId,
@@ -559,7 +611,8 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(RootDirectory);
+        RecordingPaths.CreateFolder(RootDirectory);
+        LogSigningKey(_logger, _signer.KeyId);
         foreach (var row in _store.LoadByState(RecordingState.Recording))
         {
             SealLeftover(row, "recovered after the server stopped unexpectedly", recovered: true);
@@ -644,4 +697,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
 
     [LoggerMessage(EventId = 509, Level = LogLevel.Error, Message = "Retention job failed: {Message}")]
     private static partial void LogRetentionFailed(ILogger logger, string message, Exception exception);
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "Recording manifests are signed with key {KeyId} (SHA-256 of its SubjectPublicKeyInfo; pin it with verify --key-id)")]
+    private static partial void LogSigningKey(ILogger logger, string keyId);
 }

@@ -15,15 +15,23 @@ public sealed record VerificationReport(
     IReadOnlyList<string> Problems);
 
 /// <summary>
-/// Checks a recording folder (journal.msj, review.mp4, manifest.json, manifest.sig) against a public key: the manifest's
-/// signature, every journal record's CRC, the chain and its checkpoints, the journal's and the review copy's SHA-256.
-/// Each failure is named: which file, and where.
+/// Checks a recording folder (journal.msj, review.mp4, manifest.json, manifest.sig, journal.tail) against a public key: the
+/// manifest's signature, every journal record's CRC, the chain and its checkpoints, the SHA-256 of the journal, the review copy
+/// and the cut-off tail, and that the folder, the manifest and the journal (its Begin and Track records) all name the same
+/// recording, so one recording's files swapped into another's folder are caught. Each failure is named: which file, and where.
 /// </summary>
 public static class RecordingVerifier
 {
-    public static VerificationReport Verify(string folder, ECDsa publicKey)
+    /// <param name="expectedId">The recording the caller means (the API's id); null takes the folder's name.</param>
+    public static VerificationReport Verify(string folder, ECDsa publicKey, string? expectedId = null)
     {
         var problems = new List<string>();
+        var folderName = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)));
+        var id = expectedId ?? folderName;
+        if (!string.Equals(folderName, id, StringComparison.Ordinal))
+        {
+            problems.Add($"id: the folder is named '{folderName}', not after recording {id}");
+        }
         var keyId = RecordingSigner.KeyIdOf(publicKey);
         var manifestPath = Path.Combine(folder, RecordingManifest.FileName);
         var signaturePath = Path.Combine(folder, RecordingManifest.SignatureFileName);
@@ -49,6 +57,10 @@ public static class RecordingVerifier
             {
                 problems.Add("manifest: not readable JSON: " + ex.Message);
             }
+            if (manifest is not null && !string.Equals(manifest.Visit?.Id, id, StringComparison.Ordinal))
+            {
+                problems.Add($"id: the manifest is of recording {manifest.Visit?.Id}, not {id} (another recording's manifest)");
+            }
         }
 
         var journalPath = Path.Combine(folder, VisitRecorder.JournalFileName);
@@ -60,7 +72,33 @@ public static class RecordingVerifier
         }
         else
         {
-            var scan = JournalScanner.Scan(journalPath);
+            string? beginId = null;
+            var trackIds = new List<(int Track, string? Visit)>();
+            var scan = JournalScanner.Scan(journalPath, (in Codecs.Recording.JournalRecord record, long offset) =>
+            {
+                if (record.Type == Codecs.Recording.JournalRecordType.Begin)
+                {
+                    beginId = VisitIdOf(record.JsonBody) ?? "";
+                }
+                else if (record.Type == Codecs.Recording.JournalRecordType.Track && record.TryGetTrack(out var track, out _))
+                {
+                    trackIds.Add((track, VisitIdOf(record.JsonBody)));
+                }
+            });
+            if (scan.PreambleValid && !string.Equals(beginId, id, StringComparison.Ordinal))
+            {
+                problems.Add(beginId is null
+                    ? "id: the journal has no Begin record naming its recording"
+                    : $"id: the journal is of recording {(beginId.Length == 0 ? "(unnamed)" : beginId)}, not {id} (another recording's journal)");
+            }
+            foreach (var (track, visit) in trackIds)
+            {
+                // Journals written before Track records named their visit have none; a named one must be this recording.
+                if (visit is not null && !string.Equals(visit, id, StringComparison.Ordinal))
+                {
+                    problems.Add($"id: the journal's track {track} is of recording {visit}, not {id}");
+                }
+            }
             journalSha = scan.Sha256;
             chainValid = scan.Intact && scan.HasEnd;
             if (!scan.PreambleValid)
@@ -116,7 +154,42 @@ public static class RecordingVerifier
             problems.Add("media: review.mp4 is present but the manifest names no review copy");
         }
 
+        var tailPath = Path.Combine(folder, RecordingManifest.JournalTailFileName);
+        if (manifest?.JournalTail is { } tail)
+        {
+            if (!File.Exists(tailPath))
+            {
+                problems.Add("tail: journal.tail is missing (the manifest names the bytes recovery cut off)");
+            }
+            else if (!string.Equals(JournalScanner.Sha256OfFile(tailPath), tail.Sha256, StringComparison.Ordinal))
+            {
+                problems.Add("tail: journal.tail's SHA-256 differs from the manifest's");
+            }
+        }
+        else if (manifest is not null && File.Exists(tailPath))
+        {
+            problems.Add("tail: journal.tail is present but the manifest does not cover it");
+        }
+
         return new VerificationReport(problems.Count == 0, journalSha, mediaSha, signatureValid, chainValid, manifest?.Gaps ?? [],
             keyId, problems);
+    }
+
+    /// <summary>The <c>visitId</c> of a Begin or Track record's JSON, or null when it has none (or is not JSON).</summary>
+    private static string? VisitIdOf(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("visitId", out var v) && v.ValueKind == JsonValueKind.String
+                ? v.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

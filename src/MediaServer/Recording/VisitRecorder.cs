@@ -52,17 +52,12 @@ public sealed class VisitRecorder : IDisposable
         _chain = new JournalChain(preamble);
     }
 
-    /// <summary>Creates the visit's folder and journal (preamble only). Throws IOException when the disk refuses.</summary>
+    /// <summary>Creates the visit's folder (0700) and journal (0600, preamble only). Throws IOException when the disk refuses.</summary>
     public static VisitRecorder Create(string visitId, string directory, int bufferBytes, TimeSpan fsyncInterval)
     {
-        System.IO.Directory.CreateDirectory(directory);
-        var file = new FileStream(Path.Combine(directory, JournalFileName), new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            Share = FileShare.Read,
-            BufferSize = 0,
-        });
+        RecordingPaths.CreateFolder(directory);
+        var file = new FileStream(Path.Combine(directory, JournalFileName),
+            RecordingPaths.NewFile(FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0));
         try
         {
             Span<byte> preamble = stackalloc byte[JournalFormat.PreambleLength];

@@ -1,8 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MediaServer.Hosting;
+using MediaServer.Recording;
 using MediaServer.Visits;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace MediaServer.Storage;
 
@@ -23,6 +26,8 @@ public enum RecordingState
     [JsonStringEnumMemberName("purged")] Purged,
 }
 
+/// <param name="Directory">{recordings root}/{VisitId}, derived from the root and the validated id (the table's directory column
+/// is informational and never used as a path).</param>
 public sealed record RecordingRow(
     string VisitId,
     RecordingState State,
@@ -39,10 +44,29 @@ public sealed record RecordingRow(
     DateTimeOffset? NextRenderAt,
     bool Recovered);
 
-/// <summary>The recordings table: one row per recorded visit, the index investigators search.</summary>
-public sealed class RecordingStore(Database database)
+/// <summary>
+/// The recordings table: one row per recorded visit, the index investigators search. A row whose visit id is unfit for a
+/// folder name (only a tampered database has one) is not returned at all: nothing acts on it, retention least of all.
+/// </summary>
+public sealed class RecordingStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly Database database;
+
+    public RecordingStore(Database database, IOptions<MediaServerOptions> options)
+        : this(database, RecordingPaths.RootOf(options.Value))
+    {
+    }
+
+    public RecordingStore(Database database, string recordingsRoot)
+    {
+        this.database = database;
+        Root = Path.GetFullPath(recordingsRoot);
+    }
+
+    /// <summary>The recordings root every row's folder is derived from.</summary>
+    public string Root { get; }
 
     public void Insert(Visit visit, string directory, DateTimeOffset startedAt)
     {
@@ -50,7 +74,8 @@ public sealed class RecordingStore(Database database)
         using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT OR IGNORE INTO recordings (visit_id, state, directory, inmate_id, inmate_name, visitors, flagged, started_at)
-            VALUES ($id, 'recording', $dir, $inmate, $inmateName, $visitors, $flagged, $started)
+            VALUES ($id, 'recording', $dir, $inmate, $inmateName, $visitors,
+                    $flagged OR EXISTS (SELECT 1 FROM visit_flags WHERE visit_id = $id), $started)
             """;
         command.Parameters.AddWithValue("$id", visit.Id);
         command.Parameters.AddWithValue("$dir", directory);
@@ -95,6 +120,32 @@ public sealed class RecordingStore(Database database)
         command.Parameters.AddWithValue("$error", error);
         command.Parameters.AddWithValue("$next", Format(nextAttempt));
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>An officer flagged the visit: its recording is flagged (the investigators' "flagged only" search finds it).</summary>
+    public void SetFlagged(string visitId)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE recordings SET flagged = 1 WHERE visit_id = $id";
+        command.Parameters.AddWithValue("$id", visitId);
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Every officer's flag of the visit (who, when, why), oldest first: the manifest lists them.</summary>
+    public IReadOnlyList<VisitFlag> FlagsOf(string visitId)
+    {
+        using var connection = database.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT at, by, note FROM visit_flags WHERE visit_id = $id ORDER BY id";
+        command.Parameters.AddWithValue("$id", visitId);
+        using var reader = command.ExecuteReader();
+        var flags = new List<VisitFlag>();
+        while (reader.Read())
+        {
+            flags.Add(new VisitFlag(ParseTime(reader.GetString(0)), reader.GetString(1), reader.GetString(2)));
+        }
+        return flags;
     }
 
     public void SetHold(string visitId, bool hold)
@@ -174,21 +225,25 @@ public sealed class RecordingStore(Database database)
                error, render_attempts, next_render_at, recovered FROM recordings
         """;
 
-    private static List<RecordingRow> ReadAll(SqliteCommand command)
+    private List<RecordingRow> ReadAll(SqliteCommand command)
     {
         using var reader = command.ExecuteReader();
         var rows = new List<RecordingRow>();
         while (reader.Read())
         {
-            rows.Add(Read(reader));
+            if (Read(reader) is { } row)
+            {
+                rows.Add(row);
+            }
         }
         return rows;
     }
 
-    private static RecordingRow Read(SqliteDataReader reader) => new(
+    private RecordingRow? Read(SqliteDataReader reader) =>
+        RecordingPaths.FolderOf(Root, reader.GetString(0)) is not { } folder ? null : new(
         reader.GetString(0),
         Parse(reader.GetString(1)),
-        reader.GetString(2),
+        folder,
         new Person(reader.GetString(3), reader.GetString(4)),
         JsonSerializer.Deserialize<List<Person>>(reader.GetString(5), Json) ?? [],
         reader.GetInt64(6) != 0,

@@ -33,7 +33,19 @@ public sealed class Leg : IDisposable
         Party = party;
         _transports = transports;
         CreatedAt = createdAt;
+        var authenticated = transports.Count > 0;
+        foreach (var transport in transports)
+        {
+            authenticated &= transport is Transport.WebRtc.WebRtcSession;
+        }
+        Authenticated = authenticated;
     }
+
+    /// <summary>
+    /// Whether every packet this leg sends us is authenticated: SRTP (RFC 3711 §3.4) on a WebRTC leg, true; plain RTP, false
+    /// (anyone who reaches the port could have sent it). The recording says so for each track.
+    /// </summary>
+    public bool Authenticated { get; }
 
     public string Id { get; }
     public string VisitId { get; }

@@ -11,10 +11,17 @@ public sealed class ReviewCopyRenderer : IReviewCopyRenderer
 
     public ReviewCopyRenderer(IOptions<MediaServerOptions> options, ILogger<ReviewRenderer> logger)
     {
-        // RecordingOptions.FfmpegPath names the binary; FFMpegCore runs "ffmpeg" from a folder (or from PATH).
-        string path = options.Value.Recording.FfmpegPath;
+        // RecordingOptions.FfmpegPath names the binary; the renderer runs "ffmpeg" from a folder (or from PATH).
+        var recording = options.Value.Recording;
+        string path = recording.FfmpegPath;
         string folder = path.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal) ? Path.GetDirectoryName(path) ?? "" : "";
-        _renderer = new ReviewRenderer(logger, new ReviewRenderOptions { FfmpegFolder = folder });
+        _renderer = new ReviewRenderer(logger, new ReviewRenderOptions
+        {
+            FfmpegFolder = folder,
+            Threads = recording.RenderThreads,
+            TimeLimitFactor = recording.RenderTimeLimitFactor,
+            TimeLimitMinimum = recording.RenderTimeLimitMinimum,
+        });
     }
 
     public ReviewTimeline Analyze(string journalPath) => ToManifest(JournalTimelineAnalyzer.Analyze(journalPath));

@@ -21,6 +21,15 @@ public sealed class ReviewRenderOptions
 
     public int X264Crf { get; set; } = 23;
 
-    /// <summary>FFmpeg's encoder threads; 0 lets FFmpeg choose (all cores).</summary>
-    public int Threads { get; set; }
+    /// <summary>FFmpeg's threads for each decoder, the filter graph and the encoder (at least 1): a render never takes every core.</summary>
+    public int Threads { get; set; } = 2;
+
+    /// <summary>Run FFmpeg at the lowest CPU and I/O priority (nice 19, idle I/O class), behind the live relay.</summary>
+    public bool LowPriority { get; set; } = true;
+
+    /// <summary>FFmpeg's wall-clock limit is this many times the media's length ...</summary>
+    public double TimeLimitFactor { get; set; } = 2.0;
+
+    /// <summary>... but at least this long; past the limit FFmpeg is killed and the attempt fails.</summary>
+    public TimeSpan TimeLimitMinimum { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using FFMpegCore;
 using MediaServer.Codecs.Recording;
 using Microsoft.Extensions.Logging;
 
@@ -11,6 +10,8 @@ namespace MediaServer.Recording.Rendering;
 /// at their sender-report times, each Opus track decoded to a WAV laid on the same timeline, then one FFmpeg run (through
 /// FFMpegCore) composes every party side by side, mixes the audio, burns in the visit id and the wall-clock time, and
 /// writes an H.264 + AAC MP4 ready for seeking over HTTP. The output appears whole or not at all.
+/// FFmpeg decodes what visitors sent, so it runs as a low-priority child (nice 19 and the idle I/O class where the system has
+/// nice and ionice), with bounded threads and a wall-clock limit after which its whole process tree is killed.
 /// </summary>
 public sealed partial class ReviewRenderer
 {
@@ -45,7 +46,7 @@ public sealed partial class ReviewRenderer
         string outputDirectory = Path.GetDirectoryName(output)!;
         Directory.CreateDirectory(outputDirectory);
         string work = Path.Combine(outputDirectory, $".render-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(work);
+        RecordingPaths.CreateFolder(work);
         try
         {
             var timeline = await Task.Run(() => JournalTimelineAnalyzer.Analyze(journalPath), cancellationToken);
@@ -56,7 +57,8 @@ public sealed partial class ReviewRenderer
             string script = ReviewFilterGraph.Build(timeline, inputs, visitId, _options, work);
             await File.WriteAllTextAsync(Path.Combine(work, "graph.txt"), script, cancellationToken);
             string temporary = Path.Combine(work, "review.mp4");
-            await RunFfmpegAsync(timeline, inputs, work, Path.GetDirectoryName(ffmpeg)!, progress, cancellationToken);
+            await RunFfmpegAsync(timeline, inputs, work, ffmpeg, progress, cancellationToken);
+            RecordingPaths.RestrictFile(temporary);
             File.Move(temporary, output, overwrite: true);
             progress?.Report(1.0);
             LogRendered(visitId, timeline.Duration.TotalSeconds, clock.Elapsed.TotalSeconds, output);
@@ -156,28 +158,43 @@ public sealed partial class ReviewRenderer
         JournalTimeline timeline,
         List<RenderInput> inputs,
         string work,
-        string ffmpegFolder,
+        string ffmpeg,
         IProgress<double>? progress,
         CancellationToken cancellationToken)
     {
         var inv = CultureInfo.InvariantCulture;
         var duration = timeline.Duration;
+        string threads = Math.Max(1, _options.Threads).ToString(inv);
 
+        // The arguments, in order: global options, each input (its decoder threads bounded too), the encode.
         // -copyts keeps each input's timestamps as written (a party that joined late starts late) instead of moving every
         // file to zero; all of them count from the timeline's start.
-        var arguments = FFMpegArguments.FromFileInput(inputs[0].FileName, verifyExists: false, o => o.WithCustomArgument("-copyts"));
-        foreach (var input in inputs.Skip(1))
+        var arguments = new List<string> { "-hide_banner", "-nostdin", "-nostats", "-y", "-progress", "pipe:1", "-filter_complex_threads", threads, "-copyts" };
+        foreach (var input in inputs)
         {
-            arguments = arguments.AddFileInput(input.FileName, verifyExists: false);
+            arguments.AddRange(["-threads", threads, "-i", input.FileName]);
+        }
+        arguments.AddRange([
+            "-filter_complex_script", "graph.txt", "-map", "[vout]", "-map", "[aout]",
+            "-c:v", "libx264", "-preset", _options.X264Preset, "-crf", _options.X264Crf.ToString(inv), "-pix_fmt", "yuv420p",
+            "-r", _options.FramesPerSecond.ToString(inv), "-threads", threads,
+            "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-t", duration.TotalSeconds.ToString("0.000", inv), "-movflags", "+faststart",
+            "review.mp4"]);
+
+        var limit = TimeLimitFor(duration);
+        var stderrTail = new Queue<string>();
+        string Tail()
+        {
+            lock (stderrTail)
+            {
+                return string.Join('\n', stderrTail);
+            }
         }
 
-        string threads = _options.Threads > 0 ? string.Create(inv, $" -threads {_options.Threads}") : "";
-        var stderrTail = new Queue<string>();
-        var processor = arguments
-            .OutputToFile("review.mp4", overwrite: true, o => o.WithCustomArgument(string.Create(inv,
-                $"-filter_complex_script graph.txt -map [vout] -map [aout] -c:v libx264 -preset {_options.X264Preset} -crf {_options.X264Crf} -pix_fmt yuv420p -r {_options.FramesPerSecond}{threads} -c:a aac -b:a 128k -ar 48000 -t {duration.TotalSeconds:0.000} -movflags +faststart")))
-            .NotifyOnProgress(percent => progress?.Report(0.1 + (0.9 * Math.Clamp(percent, 0, 100) / 100)), duration)
-            .NotifyOnError(line =>
+        using var run = FfmpegProcess.Start(ffmpeg, arguments, work, _options.LowPriority);
+        var stderr = Task.Run(async () =>
+        {
+            while (await run.Process.StandardError.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
             {
                 lock (stderrTail)
                 {
@@ -187,36 +204,52 @@ public sealed partial class ReviewRenderer
                         stderrTail.Dequeue();
                     }
                 }
-            })
-            .CancellableThrough(cancellationToken);
-
-        var ffOptions = new FFOptions { BinaryFolder = ffmpegFolder, WorkingDirectory = work };
-        string Tail()
-        {
-            lock (stderrTail)
-            {
-                return string.Join('\n', stderrTail);
             }
-        }
+        }, CancellationToken.None);
+        var stdout = Task.Run(async () =>
+        {
+            // -progress writes key=value lines; out_time_us is how far the output has got.
+            while (await run.Process.StandardOutput.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
+            {
+                if (line.StartsWith("out_time_us=", StringComparison.Ordinal)
+                    && long.TryParse(line.AsSpan("out_time_us=".Length), NumberStyles.Integer, inv, out var microseconds)
+                    && duration > TimeSpan.Zero)
+                {
+                    progress?.Report(0.1 + (0.9 * Math.Clamp(microseconds / (duration.TotalMilliseconds * 1000), 0, 1)));
+                }
+            }
+        }, CancellationToken.None);
 
-        bool succeeded;
+        using var timeout = new CancellationTokenSource(limit);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            succeeded = await processor.ProcessAsynchronously(throwOnError: false, ffOptions);
+            await run.Process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (OperationCanceledException)
         {
+            run.KillTree();
+            await run.Process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            LogFfmpegFailed(e.Message, Tail());
-            throw new ReviewRenderException($"FFmpeg could not render the review copy: {e.Message}\n{Tail()}", e);
+            var message = string.Create(inv,
+                $"FFmpeg did not finish the review copy within its limit of {limit.TotalSeconds:0} s ({_options.TimeLimitFactor:0.#} times the visit's {duration.TotalSeconds:0.0} s of media, at least {_options.TimeLimitMinimum.TotalSeconds:0} s) and was stopped");
+            LogFfmpegTimedOut(limit.TotalSeconds, duration.TotalSeconds);
+            throw new ReviewRenderException(message);
         }
+        await Task.WhenAll(stderr, stdout).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
 
-        cancellationToken.ThrowIfCancellationRequested();
-        if (!succeeded || !File.Exists(Path.Combine(work, "review.mp4")))
+        if (run.Process.ExitCode != 0 || !File.Exists(Path.Combine(work, "review.mp4")))
         {
-            LogFfmpegFailed("non-zero exit", Tail());
+            LogFfmpegFailed(string.Create(inv, $"exit code {run.Process.ExitCode}"), Tail());
             throw new ReviewRenderException($"FFmpeg failed to render the review copy:\n{Tail()}");
         }
+    }
+
+    /// <summary>The wall-clock limit of one FFmpeg run: <see cref="ReviewRenderOptions.TimeLimitFactor"/> times the media's length, at least the minimum.</summary>
+    public TimeSpan TimeLimitFor(TimeSpan mediaLength)
+    {
+        var scaled = TimeSpan.FromSeconds(Math.Max(0, mediaLength.TotalSeconds) * _options.TimeLimitFactor);
+        return scaled > _options.TimeLimitMinimum ? scaled : _options.TimeLimitMinimum;
     }
 
     /// <summary>The ffmpeg binary in the configured folder, or on PATH; a missing one fails the render before any work.</summary>
@@ -253,6 +286,9 @@ public sealed partial class ReviewRenderer
 
     [LoggerMessage(EventId = 784, Level = LogLevel.Error, Message = "FFmpeg failed to render a review copy ({Reason}):\n{StderrTail}")]
     private partial void LogFfmpegFailed(string reason, string stderrTail);
+
+    [LoggerMessage(EventId = 786, Level = LogLevel.Error, Message = "FFmpeg ran past its limit of {LimitSeconds:0} s for {MediaSeconds:0.0} s of media and was stopped")]
+    private partial void LogFfmpegTimedOut(double limitSeconds, double mediaSeconds);
 
     [LoggerMessage(EventId = 785, Level = LogLevel.Warning, Message = "Could not remove the render work directory {Path}: {Reason}")]
     private partial void LogCleanupFailed(string path, string reason);
