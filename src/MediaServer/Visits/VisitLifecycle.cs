@@ -27,6 +27,7 @@ public sealed partial class VisitLifecycle
     private readonly AuthOptions _auth;
     private readonly ILogger<VisitLifecycle> _logger;
     private readonly RecordingService _recordings;
+    private readonly VisitBudgets _budgets;
 
     public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, AuditLog audit, TimeProvider time,
         IOptions<MediaServerOptions> options, RecordingService recordings, ILogger<VisitLifecycle> logger)
@@ -37,6 +38,7 @@ public sealed partial class VisitLifecycle
         _audit = audit;
         _time = time;
         _auth = options.Value.Auth;
+        _budgets = new VisitBudgets(options.Value.Visits.MaxVisitors, options.Value.Limits);
         _logger = logger;
         _webRtcJoiner = webRtcJoiner;
         _joiner.FirstMedia += OnFirstMedia;
@@ -60,6 +62,10 @@ public sealed partial class VisitLifecycle
                 return new JoinOutcome(null, null, null, new JoinRefusal(403, "Too early",
                     $"This visit opens at {(visit.Start - _auth.JoinGrace):O}."));
             }
+            if (_budgets.CheckJoin(visit, participant, offer) is { } overBudget)
+            {
+                return new JoinOutcome(null, null, null, overBudget);
+            }
             Leg? leg;
             IReadOnlyList<AnsweredMedia>? answer = null;
             string? answerSdp = null;
@@ -76,6 +82,7 @@ public sealed partial class VisitLifecycle
             {
                 return new JoinOutcome(null, null, null, refusal);
             }
+            leg.PortPairs = VisitBudgets.PortPairsOf(answer);
             var replaced = visit.AddLeg(leg);
             replaced?.Close(LegState.Closed, now);
             visit.Router.Attach(leg.Party);
@@ -109,6 +116,15 @@ public sealed partial class VisitLifecycle
                 return new TapOutcome(null, null, null, new JoinRefusal(410, "Visit is over",
                     visit.State == VisitState.Terminated ? "The facility ended this visit." : "This visit has ended."));
             }
+            if (_budgets.CheckTap(visit, offer) is { } overBudget)
+            {
+                return new TapOutcome(null, null, null, overBudget);
+            }
+            // The officer's allowance is taken before any port is bound and given back if the tap does not open.
+            if (!_budgets.TryReserveTap(officerId))
+            {
+                return new TapOutcome(null, null, null, _budgets.OfficerTapRefusal);
+            }
             Tap? tap;
             IReadOnlyList<AnsweredMedia>? answer = null;
             string? answerSdp = null;
@@ -123,11 +139,14 @@ public sealed partial class VisitLifecycle
             }
             if (tap is null)
             {
+                _budgets.ReleaseTap(officerId);
                 return new TapOutcome(null, null, null, refusal);
             }
+            tap.PortPairs = VisitBudgets.PortPairsOf(answer);
             if (prepare?.Invoke(tap) is { } prepared)
             {
                 tap.Close(now);
+                _budgets.ReleaseTap(officerId);
                 return new TapOutcome(null, null, null, prepared);
             }
             visit.AddTap(tap);
@@ -155,6 +174,7 @@ public sealed partial class VisitLifecycle
         {
             return false;
         }
+        _budgets.ReleaseTap(tap.OfficerId);
         visit.Router.DetachTap(tap.Party);
         visit.RemoveTap(tap);
         LogTapClosed(_logger, visit.Id, tap.Id, why);
