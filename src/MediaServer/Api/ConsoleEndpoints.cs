@@ -1,7 +1,11 @@
+using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
+using MediaServer.Auth;
+using MediaServer.Hosting;
 using MediaServer.Storage;
 using MediaServer.Visits;
+using Microsoft.Extensions.Options;
 
 namespace MediaServer.Api;
 
@@ -47,9 +51,53 @@ public static class ConsoleEndpoints
         app.MapGet("/api/officer/visits", (ConsoleFeed feed) => Results.Ok(feed.Snapshot())).RequireAuthorization(Policies.Staff);
     }
 
-    private static async Task Stream(HttpContext http, ConsoleFeed feed, IHostApplicationLifetime lifetime)
+    /// <summary>
+    /// The stream lasts while the token does: it ends at the token's <c>exp</c> (RFC 7519 §4.1.4), so a page holding an
+    /// expired token gets nothing more and must authenticate again. One principal holds at most
+    /// <see cref="LimitOptions.MaxEventStreamsPerPrincipal"/> streams; more are 429.
+    /// </summary>
+    private static async Task Stream(HttpContext http, ClaimsPrincipal user, ConsoleFeed feed, IHostApplicationLifetime lifetime,
+        IOptions<MediaServerOptions> options, TimeProvider time)
+    {
+        var remaining = TokenRemaining(user, time.GetUtcNow());
+        if (remaining <= TimeSpan.Zero)
+        {
+            await ApiResults.Problem(401, "Token expired", "The token has expired; sign in again.").ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+        var principal = user.Subject();
+        var max = options.Value.Limits.MaxEventStreamsPerPrincipal;
+        if (!feed.TryOpenStream(principal, max))
+        {
+            http.Response.Headers.RetryAfter = "5";
+            await ApiResults.Problem(429, "Too many event streams",
+                $"At most {max} event streams may be open for one user; close another console first.").ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await StreamUntilAsync(http, feed, lifetime, remaining).ConfigureAwait(false);
+        }
+        finally
+        {
+            feed.CloseStream(principal);
+        }
+    }
+
+    /// <summary>How long the token has left (its exp claim); a token without one is treated as expired.</summary>
+    private static TimeSpan TokenRemaining(ClaimsPrincipal user, DateTimeOffset now)
+    {
+        var exp = user.FindFirst("exp")?.Value;
+        return long.TryParse(exp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            && seconds is > 0 and < 253402300799
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds) - now
+            : TimeSpan.Zero;
+    }
+
+    private static async Task StreamUntilAsync(HttpContext http, ConsoleFeed feed, IHostApplicationLifetime lifetime, TimeSpan remaining)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, lifetime.ApplicationStopping);
+        stop.CancelAfter(remaining);
         var token = stop.Token;
         var response = http.Response;
         response.ContentType = "text/event-stream; charset=utf-8";
@@ -96,6 +144,39 @@ public static class ConsoleEndpoints
 public sealed class ConsoleFeed(VisitRegistry registry, FlagStore flags, TimeProvider time) : IVisitFlagSink
 {
     private long _flagVersion;
+    private readonly Dictionary<string, int> _streams = new(StringComparer.Ordinal);
+    private readonly Lock _streamsLock = new();
+
+    /// <summary>Counts one more open event stream of <paramref name="principal"/>; false (nothing counted) when it has <paramref name="max"/>.</summary>
+    public bool TryOpenStream(string principal, int max)
+    {
+        lock (_streamsLock)
+        {
+            var open = _streams.GetValueOrDefault(principal);
+            if (open >= max)
+            {
+                return false;
+            }
+            _streams[principal] = open + 1;
+            return true;
+        }
+    }
+
+    public void CloseStream(string principal)
+    {
+        lock (_streamsLock)
+        {
+            var open = _streams.GetValueOrDefault(principal);
+            if (open <= 1)
+            {
+                _streams.Remove(principal);
+            }
+            else
+            {
+                _streams[principal] = open - 1;
+            }
+        }
+    }
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Completes at the next flag (the only change not visible in memory), then is replaced.</summary>

@@ -2,10 +2,6 @@ using MediaServer.Visits;
 
 namespace MediaServer.Api;
 
-public sealed record PersonDto(string? Id, string? Name);
-
-public sealed record CreateVisitRequest(PersonDto? Inmate, List<PersonDto>? Visitors, DateTimeOffset? Start, DateTimeOffset? End, bool Privileged, bool Flagged);
-
 public sealed record TokenRequest(string? Participant);
 
 public sealed record TokenResponse(string Token, DateTimeOffset ValidFrom, DateTimeOffset ValidUntil);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Claims;
 using System.Text;
+using System.Text.Json;
 using MediaServer.Auth;
 using MediaServer.Hosting;
 using MediaServer.Storage;
@@ -18,13 +19,16 @@ public static class VisitEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var visits = app.MapGroup("/api/visits");
+        // Ids in the path are checked before any handler, so a megabyte "id" never reaches the store or the audit log.
+        visits.AddEndpointFilter(RequestLimits.CheckRouteIds);
         visits.MapPost("", Create).RequireAuthorization(Policies.Scheduling);
         visits.MapGet("", List).RequireAuthorization(Policies.Staff);
         visits.MapGet("/{id}", Get).RequireAuthorization(Policies.Staff);
-        visits.MapPost("/{id}/tokens", MintToken).RequireAuthorization(Policies.Scheduling);
-        visits.MapPost("/{id}/join", Join).RequireAuthorization(Policies.Participant);
+        visits.MapPost("/{id}/tokens", MintToken).RequireAuthorization(Policies.Scheduling).RequireRateLimiting(RequestLimits.MintPolicy);
+        visits.MapPost("/{id}/join", Join).RequireAuthorization(Policies.Participant).RequireRateLimiting(RequestLimits.ParticipantPolicy);
         visits.MapGet("/{id}/roster", Roster).RequireAuthorization(Policies.Participant);
-        visits.MapDelete("/{id}/legs/{legId}", Leave).RequireAuthorization(Policies.Participant);
+        visits.MapDelete("/{id}/legs/{legId}", Leave).RequireAuthorization(Policies.Participant)
+            .RequireRateLimiting(RequestLimits.ParticipantPolicy);
         visits.MapPost("/{id}/terminate", Terminate).RequireAuthorization(Policies.Officer);
         visits.MapPost("/{id}/taps", OpenTap).RequireAuthorization(Policies.Officer);
         visits.MapDelete("/{id}/taps/{tapId}", CloseTap).RequireAuthorization(Policies.Officer);
@@ -34,56 +38,148 @@ public static class VisitEndpoints
     // Privileged status is fixed when a visit is scheduled: no endpoint changes it, so a live privileged visit can never be
     // made tappable (issue: "a live visit cannot be switched from privileged to not").
 
-    private static IResult Create(CreateVisitRequest? request, ClaimsPrincipal user, VisitRegistry registry, AuditLog audit,
+    private static async Task<IResult> Create(HttpContext http, ClaimsPrincipal user, VisitRegistry registry, AuditLog audit,
         TimeProvider time, IOptions<MediaServerOptions> options)
     {
         var now = time.GetUtcNow();
-        var error = Validate(request, options.Value.Visits.MaxVisitors, now);
+        var (request, error) = await ReadVisitRequestAsync(http).ConfigureAwait(false);
+        error ??= Validate(request!, options.Value.Visits.MaxVisitors, options.Value.Limits, now);
         if (error is not null)
         {
             audit.Append(user.Subject(), user.Role(), "visit.create", "visit/-", "refused: " + error);
             return ApiResults.BadRequest(error);
         }
-        var visitors = request!.Visitors!.Select(v => new Person(v.Id!, v.Name!)).ToList();
-        var visit = registry.Create(new Person(request.Inmate!.Id!, request.Inmate.Name!), visitors, request.Start!.Value, request.End!.Value,
-            request.Privileged, request.Flagged, now);
+        var visit = registry.Create(request!.Inmate, request.Visitors, request.Start, request.End, request.Privileged, request.Flagged, now);
         audit.Append(user.Subject(), user.Role(), "visit.create", "visit/" + visit.Id, "ok");
         return Results.Created($"/api/visits/{visit.Id}", VisitDto.From(visit, []));
     }
 
-    private static string? Validate(CreateVisitRequest? request, int maxVisitors, DateTimeOffset now)
+    private const string VisitShape = "The body must be a JSON visit: {inmate:{id,name}, visitors:[{id,name}], start, end, privileged, flagged}.";
+
+    /// <summary>
+    /// Reads the visit from the body by hand rather than through model binding, so that every malformed field gets its own
+    /// plain 400 (a timestamp without an offset, a number where a name goes) instead of a bare binding failure.
+    /// </summary>
+    private static async Task<(ParsedVisit? Visit, string? Error)> ReadVisitRequestAsync(HttpContext http)
     {
-        if (request is null)
+        if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
         {
-            return "The body must be a JSON visit: {inmate:{id,name}, visitors:[{id,name}], start, end, privileged, flagged}.";
+            return (null, "The body must be application/json. " + VisitShape);
         }
-        if (string.IsNullOrWhiteSpace(request.Inmate?.Id) || string.IsNullOrWhiteSpace(request.Inmate.Name))
+        JsonDocument document;
+        try
         {
-            return "inmate.id and inmate.name are required.";
+            document = await JsonDocument.ParseAsync(http.Request.Body, new JsonDocumentOptions { MaxDepth = 8 },
+                http.RequestAborted).ConfigureAwait(false);
         }
-        if (request.Visitors is null || request.Visitors.Count == 0 || request.Visitors.Count > maxVisitors)
+        catch (JsonException)
+        {
+            return (null, "The body is not valid JSON. " + VisitShape);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, VisitShape);
+            }
+            var inmate = ReadPerson(root, "inmate");
+            if (inmate is null)
+            {
+                return (null, $"inmate must be {{\"id\", \"name\"}}: an id of 1 to {InputRules.MaxIdLength} characters A-Z, a-z, 0-9, '.', '_', '-' and a name of 1 to {InputRules.MaxNameLength} characters without control characters.");
+            }
+            if (!root.TryGetProperty("visitors", out var list) || list.ValueKind != JsonValueKind.Array)
+            {
+                return (null, "visitors must be an array of {\"id\", \"name\"}.");
+            }
+            var visitors = new List<Person>();
+            foreach (var item in list.EnumerateArray())
+            {
+                if (visitors.Count > 64)
+                {
+                    break; // The count is refused below; no need to read a long list to say so.
+                }
+                var person = item.ValueKind == JsonValueKind.Object ? ReadPerson(item) : null;
+                if (person is null)
+                {
+                    return (null, $"Every visitor needs an id of 1 to {InputRules.MaxIdLength} characters A-Z, a-z, 0-9, '.', '_', '-' and a name of 1 to {InputRules.MaxNameLength} characters without control characters.");
+                }
+                visitors.Add(person);
+            }
+            var start = ReadTimestamp(root, "start");
+            var end = ReadTimestamp(root, "end");
+            if (start is null || end is null)
+            {
+                return (null, "start and end are required: RFC 3339 timestamps with an explicit offset, e.g. 2026-05-01T14:00:00+02:00 or 2026-05-01T12:00:00Z.");
+            }
+            if (!TryReadBool(root, "privileged", out var privileged) || !TryReadBool(root, "flagged", out var flagged))
+            {
+                return (null, "privileged and flagged, when given, must be true or false.");
+            }
+            return (new ParsedVisit(inmate, visitors, start.Value, end.Value, privileged, flagged), null);
+        }
+    }
+
+    private sealed record ParsedVisit(Person Inmate, List<Person> Visitors, DateTimeOffset Start, DateTimeOffset End, bool Privileged, bool Flagged);
+
+    private static Person? ReadPerson(JsonElement parent, string name) =>
+        parent.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.Object ? ReadPerson(element) : null;
+
+    private static Person? ReadPerson(JsonElement element)
+    {
+        var id = element.TryGetProperty("id", out var i) && i.ValueKind == JsonValueKind.String ? i.GetString() : null;
+        var name = element.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString() : null;
+        return InputRules.IsId(id) && InputRules.IsText(name, InputRules.MaxNameLength) ? new Person(id!, name!.Trim()) : null;
+    }
+
+    private static DateTimeOffset? ReadTimestamp(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String
+            && InputRules.TryParseTimestamp(element.GetString(), out var value) ? value : null;
+
+    private static bool TryReadBool(JsonElement root, string name, out bool value)
+    {
+        value = false;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return true;
+        }
+        if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
+        {
+            value = element.GetBoolean();
+            return true;
+        }
+        return false;
+    }
+
+    private static string? Validate(ParsedVisit request, int maxVisitors, LimitOptions limits, DateTimeOffset now)
+    {
+        if (request.Visitors.Count == 0 || request.Visitors.Count > maxVisitors)
         {
             return $"A visit has from 1 to {maxVisitors} visitors.";
         }
         var ids = new HashSet<string>(StringComparer.Ordinal) { request.Inmate.Id };
         foreach (var visitor in request.Visitors)
         {
-            if (string.IsNullOrWhiteSpace(visitor?.Id) || string.IsNullOrWhiteSpace(visitor.Name))
-            {
-                return "Every visitor needs an id and a name.";
-            }
             if (!ids.Add(visitor.Id))
             {
                 return $"Participant id '{visitor.Id}' appears twice; ids must be unique within a visit.";
             }
         }
-        if (request.Start is null || request.End is null)
-        {
-            return "start and end are required (ISO 8601 with offset).";
-        }
         if (request.End <= request.Start)
         {
             return "end must be after start.";
+        }
+        if (request.Start < InputRules.EarliestStart)
+        {
+            return $"start must be in the year 2000 or later; {request.Start:O} is not a plausible visit.";
+        }
+        if (request.Start > now + limits.MaxScheduleAhead)
+        {
+            return $"start may be at most {limits.MaxScheduleAhead.TotalDays:0} days ahead.";
+        }
+        if (request.End - request.Start > limits.MaxVisitDuration)
+        {
+            return $"A visit may last at most {limits.MaxVisitDuration.TotalHours:0.##} hours (end − start).";
         }
         if (request.End <= now)
         {
@@ -296,6 +392,10 @@ public static class VisitEndpoints
         if (visit is null)
         {
             return ApiResults.NotFound($"No visit '{id}'.");
+        }
+        if (!string.IsNullOrWhiteSpace(request?.Reason) && !InputRules.IsText(request.Reason, InputRules.MaxReasonLength))
+        {
+            return ApiResults.BadRequest($"reason may be at most {InputRules.MaxReasonLength} characters, without control characters.");
         }
         var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "terminated by an officer" : request.Reason.Trim();
         if (!lifecycle.Terminate(visit, reason))

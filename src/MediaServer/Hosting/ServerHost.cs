@@ -88,6 +88,7 @@ public static class ServerHost
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
         ConsoleEndpoints.AddServices(services);
+        RequestLimits.AddServices(services, options.Limits);
 
         services.AddProblemDetails();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
@@ -105,8 +106,11 @@ public static class ServerHost
         app.UseExceptionHandler();
         app.UseStaticFiles();
         app.UseStatusCodePages();
+        RequestLimits.UseBodyLimits(app);
         app.UseAuthentication();
         app.UseAuthorization();
+        // After authorisation: limits are partitioned by the token, and a request without a valid one never spends them.
+        app.UseRateLimiter();
 
         // The participant page: /visit?token=… (static, served from wwwroot beside the binary).
         // The pages: /visit (families, kiosks), /review (investigators), /officer (the officer console); tokens are pasted in.

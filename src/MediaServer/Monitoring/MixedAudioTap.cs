@@ -16,9 +16,9 @@ namespace MediaServer.Monitoring;
 /// on the tap's (first) audio m-line, for listen-only consoles and phones. Video is routed as for any tap.
 /// <para>
 /// How it fits the router: the tap's party is rebuilt with hidden audio slots, one per participant, whose "sender" is a
-/// <see cref="MixerInput"/> that copies each packet into the <see cref="OpusMixer"/>'s queue: the relay path only copies. A
-/// mixer thread wakes every 20 ms, mixes, and hands the frame to a track of its own whose one subscriber is the tap's real
-/// audio slot, so the packet leaves with that slot's SSRC, sequence numbers and timestamps like any other the tap receives.
+/// <see cref="MixerInput"/> that copies each packet into the <see cref="OpusMixer"/>'s queue: the relay path only copies. The
+/// one shared <see cref="MixerClock"/> thread wakes every 20 ms, mixes each tap's frame, and hands it to a track of the tap's
+/// own whose one subscriber is the tap's real audio slot, so the packet leaves with that slot's SSRC, sequence numbers and timestamps like any other the tap receives.
 /// </para>
 /// </summary>
 public sealed class MixedAudioTap : IDisposable
@@ -30,15 +30,16 @@ public sealed class MixedAudioTap : IDisposable
 
     private readonly OpusMixer _mixer;
     private readonly Track _track;
-    private readonly Thread _thread;
-    private readonly CancellationTokenSource _stop = new();
     private readonly uint _ssrc = BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
+    private readonly byte[] _packet = new byte[RtpPacket.FixedHeaderLength + OpusMixer.MaxPayload];
+    private ushort _sequence = (ushort)Random.Shared.Next(0, 1 << 16);
+    private uint _timestamp = (uint)Random.Shared.NextInt64(0, 1L << 32);
+    private int _disposed;
 
-    private MixedAudioTap(OpusMixer mixer, Track track, string tapId)
+    private MixedAudioTap(OpusMixer mixer, Track track)
     {
         _mixer = mixer;
         _track = track;
-        _thread = new Thread(Run) { IsBackground = true, Name = "tap-mix-" + tapId };
     }
 
     public OpusMixer Mixer => _mixer;
@@ -81,73 +82,55 @@ public sealed class MixedAudioTap : IDisposable
         var map = new MediaCodec[128];
         map[MixPayloadType] = MediaCodec.Opus;
         var track = new Track(party.ParticipantId + "/mix", MediaKind.Audio, map, new PartyCounters(Stopwatch.GetTimestamp()), metrics);
-        var mixed = new MixedAudioTap(mixer, track, tap.Id);
+        var mixed = new MixedAudioTap(mixer, track);
         output.SetSource(track);
         track.SetSubscribers([output]);
         tap.ProduceAudio(new RouterParty(party.ParticipantId, party.IsKiosk, null, null, party.VideoSlots, feeders, party.Counters), mixed);
-        mixed._thread.Start();
+        MixerClock.Shared.Add(mixed);
         return true;
     }
 
-    private void Run()
+    /// <summary>
+    /// One 20 ms frame: mixes, and sends the frame on the mix's track (run by <see cref="MixerClock"/>'s thread, never
+    /// concurrently with itself).
+    /// </summary>
+    internal void Tick()
     {
-        var token = _stop.Token;
-        var packet = new byte[RtpPacket.FixedHeaderLength + OpusMixer.MaxPayload];
-        var sequence = (ushort)Random.Shared.Next(0, 1 << 16);
-        var timestamp = (uint)Random.Shared.NextInt64(0, 1L << 32);
-        var clock = Stopwatch.StartNew();
-        var due = Frame;
-        while (!token.IsCancellationRequested)
+        var packet = _packet;
+        int length;
+        try
         {
-            var wait = due - clock.Elapsed;
-            if (wait > TimeSpan.Zero && token.WaitHandle.WaitOne(wait))
-            {
-                break;
-            }
-            if (clock.Elapsed - due > TimeSpan.FromMilliseconds(200))
-            {
-                // The thread was starved (a loaded machine): start the schedule afresh rather than produce a burst.
-                due = clock.Elapsed;
-            }
-            due += Frame;
-            int length;
-            try
-            {
-                length = _mixer.MixFrame(packet.AsSpan(RtpPacket.FixedHeaderLength));
-            }
-            catch (Exception e) when (e is Concentus.OpusException or ArgumentException)
-            {
-                length = 0;
-            }
-            if (length > 0)
-            {
-                // RFC 3550 §5.1 fixed header; RFC 7587 §4.1: the timestamp counts 48 kHz samples whatever Opus coded.
-                packet[0] = 0x80;
-                packet[1] = MixPayloadType;
-                BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), sequence);
-                BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(4), timestamp);
-                BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(8), _ssrc);
-                var header = new RtpHeaderInfo(sequence, timestamp, _ssrc, MixPayloadType, false, RtpPacket.FixedHeaderLength);
-                _track.OnRtp(packet.AsSpan(0, RtpPacket.FixedHeaderLength + length), header);
-                sequence++;
-            }
-            // Silence is not sent (RFC 3551 §4.1 allows gaps); the timestamp still moves, so playout keeps real time.
-            timestamp += OpusMixer.FrameSamples;
+            length = _mixer.MixFrame(packet.AsSpan(RtpPacket.FixedHeaderLength));
         }
+        catch (Exception e) when (e is Concentus.OpusException or ArgumentException)
+        {
+            length = 0;
+        }
+        if (length > 0)
+        {
+            // RFC 3550 §5.1 fixed header; RFC 7587 §4.1: the timestamp counts 48 kHz samples whatever Opus coded.
+            packet[0] = 0x80;
+            packet[1] = MixPayloadType;
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), _sequence);
+            BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(4), _timestamp);
+            BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(8), _ssrc);
+            var header = new RtpHeaderInfo(_sequence, _timestamp, _ssrc, MixPayloadType, false, RtpPacket.FixedHeaderLength);
+            _track.OnRtp(packet.AsSpan(0, RtpPacket.FixedHeaderLength + length), header);
+            _sequence++;
+        }
+        // Silence is not sent (RFC 3551 §4.1 allows gaps); the timestamp still moves, so playout keeps real time.
+        _timestamp += OpusMixer.FrameSamples;
     }
 
+    /// <summary>Called by the clock once this mix will never be ticked again.</summary>
+    internal void Retire() => _mixer.Dispose();
+
+    /// <summary>Stops the mix: the clock drops it before its next frame and then frees its codec state.</summary>
     public void Dispose()
     {
-        if (_stop.IsCancellationRequested)
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            return;
-        }
-        _stop.Cancel();
-        // A thread that does not stop in time keeps its mixer (it may be mid-frame); it ends at its next wait.
-        if (Thread.CurrentThread != _thread && _thread.Join(TimeSpan.FromSeconds(1)))
-        {
-            _mixer.Dispose();
-            _stop.Dispose();
+            MixerClock.Shared.Remove(this);
         }
     }
 

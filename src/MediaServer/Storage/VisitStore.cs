@@ -54,8 +54,16 @@ public sealed class VisitStore(Database database)
         return reader.Read() ? Read(reader) : null;
     }
 
-    /// <summary>Visits in the given states (all when empty), newest start first.</summary>
-    public IReadOnlyList<Visit> LoadByState(params VisitState[] states)
+    /// <summary>The newest finished visits listed by <c>GET /api/visits</c>; older ones are still found by id.</summary>
+    public const int FinishedListLimit = 1000;
+
+    /// <summary>Every scheduled and live visit, without a cap: each of them must be in memory to be joined and ended.</summary>
+    public IReadOnlyList<Visit> LoadOpen() => Query([VisitState.Scheduled, VisitState.Live], limit: null);
+
+    /// <summary>The newest <see cref="FinishedListLimit"/> visits in the given final states, newest start first.</summary>
+    public IReadOnlyList<Visit> LoadFinished(params VisitState[] states) => Query(states, FinishedListLimit);
+
+    private List<Visit> Query(VisitState[] states, int? limit)
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
@@ -70,7 +78,13 @@ public sealed class VisitStore(Database database)
             }
             sql += $" WHERE state IN ({string.Join(", ", names)})";
         }
-        command.CommandText = sql + " ORDER BY start DESC LIMIT 1000";
+        sql += " ORDER BY start DESC";
+        if (limit is { } max)
+        {
+            sql += " LIMIT $limit";
+            command.Parameters.AddWithValue("$limit", max);
+        }
+        command.CommandText = sql;
         var visits = new List<Visit>();
         using var reader = command.ExecuteReader();
         while (reader.Read())

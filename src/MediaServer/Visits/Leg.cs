@@ -53,6 +53,9 @@ public sealed class Leg : IDisposable
     public RouterParty Party { get; }
     public DateTimeOffset CreatedAt { get; }
 
+    /// <summary>Plain-RTP port pairs this leg holds (0 for WebRTC, which shares one port): the visit's port budget counts them.</summary>
+    public int PortPairs { get; internal set; }
+
     /// <summary>The H.264 profile of every H.264 format this leg's answer named (null: none); later joins must match it.</summary>
     public H264Profile? H264Profile { get; internal set; }
     public DateTimeOffset? ClosedAt { get; private set; }

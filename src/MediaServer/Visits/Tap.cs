@@ -36,6 +36,9 @@ public sealed class Tap
     public bool IsWebRtc { get; }
     public RouterParty Party { get; private set; }
     public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>Plain-RTP port pairs this tap holds (0 for WebRTC, which shares one port): the visit's port budget counts them.</summary>
+    public int PortPairs { get; internal set; }
     public DateTimeOffset? ClosedAt { get; private set; }
     public string Location => $"/api/visits/{VisitId}/taps/{Id}";
     public bool IsClosed => Volatile.Read(ref _closed) != 0;

@@ -33,6 +33,7 @@ public sealed partial class VisitLifecycle
     public const string TokenInUseTitle = "Join code in use";
     public const string AlreadyConnectedTitle = "Already connected";
     public const string PublishesNothingTitle = "Nothing to send";
+    private readonly VisitBudgets _budgets;
 
     public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, AuditLog audit, TimeProvider time,
         IOptions<MediaServerOptions> options, RecordingService recordings, JoinBindings bindings, ILogger<VisitLifecycle> logger)
@@ -44,6 +45,7 @@ public sealed partial class VisitLifecycle
         _audit = audit;
         _time = time;
         _auth = options.Value.Auth;
+        _budgets = new VisitBudgets(options.Value.Visits.MaxVisitors, options.Value.Limits);
         _logger = logger;
         _webRtcJoiner = webRtcJoiner;
         _joiner.FirstMedia += OnFirstMedia;
@@ -85,6 +87,9 @@ public sealed partial class VisitLifecycle
                 LogTokenInUse(_logger, visit.Id, participant.Id, client.TokenId, client.Address.ToString());
                 return new JoinOutcome(null, null, null, new JoinRefusal(409, AlreadyConnectedTitle,
                     $"{participant.Name} is already connected to this visit from another device. Leave the visit there first."));
+            if (_budgets.CheckJoin(visit, participant, offer) is { } overBudget)
+            {
+                return new JoinOutcome(null, null, null, overBudget);
             }
             Leg? leg;
             IReadOnlyList<AnsweredMedia>? answer = null;
@@ -110,6 +115,7 @@ public sealed partial class VisitLifecycle
             }
             leg.Client = client;
             _bindings.Bind(client, visit.Id, participant.Id, now);
+            leg.PortPairs = VisitBudgets.PortPairsOf(answer);
             var replaced = visit.AddLeg(leg);
             replaced?.Close(LegState.Closed, now);
             visit.Router.Attach(leg.Party);
@@ -143,6 +149,15 @@ public sealed partial class VisitLifecycle
                 return new TapOutcome(null, null, null, new JoinRefusal(410, "Visit is over",
                     visit.State == VisitState.Terminated ? "The facility ended this visit." : "This visit has ended."));
             }
+            if (_budgets.CheckTap(visit, offer) is { } overBudget)
+            {
+                return new TapOutcome(null, null, null, overBudget);
+            }
+            // The officer's allowance is taken before any port is bound and given back if the tap does not open.
+            if (!_budgets.TryReserveTap(officerId))
+            {
+                return new TapOutcome(null, null, null, _budgets.OfficerTapRefusal);
+            }
             Tap? tap;
             IReadOnlyList<AnsweredMedia>? answer = null;
             string? answerSdp = null;
@@ -157,11 +172,14 @@ public sealed partial class VisitLifecycle
             }
             if (tap is null)
             {
+                _budgets.ReleaseTap(officerId);
                 return new TapOutcome(null, null, null, refusal);
             }
+            tap.PortPairs = VisitBudgets.PortPairsOf(answer);
             if (prepare?.Invoke(tap) is { } prepared)
             {
                 tap.Close(now);
+                _budgets.ReleaseTap(officerId);
                 return new TapOutcome(null, null, null, prepared);
             }
             visit.AddTap(tap);
@@ -189,6 +207,7 @@ public sealed partial class VisitLifecycle
         {
             return false;
         }
+        _budgets.ReleaseTap(tap.OfficerId);
         visit.Router.DetachTap(tap.Party);
         visit.RemoveTap(tap);
         LogTapClosed(_logger, visit.Id, tap.Id, why);
