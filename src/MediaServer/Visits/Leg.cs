@@ -69,11 +69,6 @@ public sealed class Leg : IDisposable
     /// <summary>Whether the client receives media on this leg (an accepted sendrecv or recvonly m-line).</summary>
     public bool Receives => Party.VideoSlots.Count + Party.AudioSlots.Count > 0;
 
-    /// <summary>
-    /// Whether this leg's media is authenticated: true for WebRTC (SRTP keyed by DTLS, RFC 5764, so every packet is checked
-    /// against the key negotiated with this participant), false for plain RTP, which is bound only to the join request's address.
-    /// </summary>
-    public bool Authenticated { get; init; }
     public string Location => $"/api/visits/{VisitId}/legs/{Id}";
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 

@@ -42,7 +42,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
         {
             return (null, null, failure);
         }
-        return (new Leg(visit.Id, participant, party, endpoints!, now) { H264Profile = join.H264Profile, Authenticated = false }, final, null);
+        return (new Leg(visit.Id, participant, party, endpoints!, now) { H264Profile = join.H264Profile }, final, null);
     }
 
     /// <summary>A tap (receive-only, hidden from the participants) from a plain-RTP offer: one port pair per receiving m-line.</summary>

@@ -87,6 +87,7 @@ public sealed partial class VisitLifecycle
                 LogTokenInUse(_logger, visit.Id, participant.Id, client.TokenId, client.Address.ToString());
                 return new JoinOutcome(null, null, null, new JoinRefusal(409, AlreadyConnectedTitle,
                     $"{participant.Name} is already connected to this visit from another device. Leave the visit there first."));
+            }
             if (_budgets.CheckJoin(visit, participant, offer) is { } overBudget)
             {
                 return new JoinOutcome(null, null, null, overBudget);

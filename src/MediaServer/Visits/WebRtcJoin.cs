@@ -34,7 +34,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
             return (null, null, refusal);
         }
         var (session, party, text) = Build(visit, participant.Id, participant.Role == PartyRole.Kiosk, join, webRtc, hidden: false);
-        var leg = new Leg(visit.Id, participant, party, [session], now) { H264Profile = join.H264Profile, Authenticated = true };
+        var leg = new Leg(visit.Id, participant, party, [session], now) { H264Profile = join.H264Profile };
         session.Failed += (_, reason) => TransportFailed?.Invoke(visit, leg, reason);
         return (leg, text, null);
     }
