@@ -34,6 +34,8 @@ public static class ServerHost
             .Validate(o => string.IsNullOrWhiteSpace(o.Rtp.AnnouncedAddress) || IPAddress.TryParse(o.Rtp.AnnouncedAddress, out _),
                 "MediaServer:Rtp:AnnouncedAddress must be empty or an IP address.")
             .Validate(o => IPAddress.TryParse(o.WebRtc.ListenAddress, out _), "MediaServer:WebRtc:ListenAddress must be an IP address.")
+            .Validate(o => o.Visits.PrivilegedSilenceLimit >= TimeSpan.FromSeconds(1) && o.Visits.PrivilegedSilenceLimit <= TimeSpan.FromMinutes(5),
+                "MediaServer:Visits:PrivilegedSilenceLimit must be from 00:00:01 to 00:05:00.")
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
             .ValidateOnStart();
