@@ -5,7 +5,7 @@ namespace MediaServer;
 public static class Program
 {
     /// <summary>
-    /// <c>MediaServer [--urls URL]</c> runs the server; <c>MediaServer token --role ROLE --sub NAME [--visit ID] [--ttl DURATION]</c>
+    /// <c>MediaServer [--urls URL]</c> runs the server; <c>MediaServer token --role ROLE --sub NAME [--ttl DURATION]</c> (staff and scheduler roles only)
     /// prints a signed bearer token for operators and scripts; <c>MediaServer verify FOLDER [--key KEY.pem]</c> checks an exported
     /// recording offline; <c>MediaServer render JOURNAL OUT.mp4</c> renders a review copy from a journal.
     /// </summary>

@@ -118,6 +118,33 @@ public sealed class PrivilegedVisitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_privileged_leg_that_offers_to_send_but_sends_nothing_is_closed_and_stops_receiving()
+    {
+        await using var server = await ServerProcess.StartAsync(output, rootDirectory: null,
+            new Dictionary<string, string> { ["MediaServer__Visits__PrivilegedSilenceLimit"] = "00:00:03" });
+        var visit = await VisitScenario.CreateAsync(server, visitors: 2, start: DateTimeOffset.UtcNow, privileged: true);
+        await using var kiosk = new RtpParty("kiosk", 1);
+        await using var visitor = new RtpParty("visitor1", 2);
+        await visit.JoinAndRelayAsync(kiosk, visitor);
+
+        // The second visitor's token with a sendrecv offer, and then silence: a listener pretending to be a party.
+        await using var silent = new RtpParty("silent", 3);
+        var leg = await server.Api.JoinAsync(visit.VisitorToken(2), visit.Id, silent.OfferSdp);
+        await silent.VideoIn.WaitForRtpAsync(1, TimeSpan.FromSeconds(10), "kiosk video at the silent leg before the limit");
+        var roster = await Poll.UntilAsync(() => server.Api.RosterAsync(visit.KioskToken, visit.Id),
+            r => r.Parties.Single(p => p.Name == "Visitor 2").State == "closed", TimeSpan.FromSeconds(15), "the silent leg to be closed");
+        var closedAt = silent.VideoIn.RtpCount + silent.AudioIn.RtpCount;
+
+        // The parties that send go on; the silent leg gets nothing more (a packet or two in flight at the close at most).
+        await visitor.VideoIn.WaitForRtpAsync(visitor.VideoIn.RtpCount + 60, TimeSpan.FromSeconds(10), "the visit going on");
+        Assert.InRange(silent.VideoIn.RtpCount + silent.AudioIn.RtpCount - closedAt, 0, 5);
+        Assert.Equal("connected", roster.Parties.Single(p => p.Name == "Visitor 1").State);
+        var audit = await server.Api.GetAuditAsync(await server.MintTokenAsync("admin", "ops"));
+        Assert.Contains(audit, e => e.Action == "visit.leg.closed" && e.Actor == "system" && e.Target == $"visit/{visit.Id}/legs/{leg.Location.Split('/')[^1]}"
+            && e.Outcome == "closed: privileged visit: no media from the party for 3 s (v2)");
+    }
+
+    [Fact]
     public async Task Every_party_sees_the_roster_with_what_each_sends_and_receives_and_no_taps()
     {
         await using var server = await ServerProcess.StartAsync(output);

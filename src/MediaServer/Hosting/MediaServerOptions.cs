@@ -100,6 +100,12 @@ public sealed class VisitOptions
 
     /// <summary>How often the lifecycle service checks scheduled ends.</summary>
     public TimeSpan LifecycleTick { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// On a privileged visit, a leg from which no media has arrived for this long (never since it joined, or not any more) is
+    /// closed: a party that only listens is refused at the join, and one that offers to send but does not is closed here.
+    /// </summary>
+    public TimeSpan PrivilegedSilenceLimit { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public sealed class RecordingOptions

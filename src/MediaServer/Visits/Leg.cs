@@ -66,6 +66,24 @@ public sealed class Leg : IDisposable
     /// <summary>Whether the client publishes media on this leg (an accepted sendrecv or sendonly m-line).</summary>
     public bool Sends => Party.Video is not null || Party.Audio is not null;
 
+    private long _lastPacketsIn;
+    private DateTimeOffset? _lastProgressAt;
+
+    /// <summary>
+    /// Whether no media has arrived from the client for <paramref name="limit"/> (counting from the leg's creation when none
+    /// ever did). Called from the lifecycle tick only (one caller), which samples the packet counter; the packet path is untouched.
+    /// </summary>
+    public bool IsSilentFor(TimeSpan limit, DateTimeOffset now)
+    {
+        var packets = Party.Counters.PacketsIn;
+        if (_lastProgressAt is null || packets != _lastPacketsIn)
+        {
+            _lastPacketsIn = packets;
+            _lastProgressAt = packets == 0 ? CreatedAt : now;
+        }
+        return now - _lastProgressAt.Value >= limit;
+    }
+
     /// <summary>Whether the client receives media on this leg (an accepted sendrecv or recvonly m-line).</summary>
     public bool Receives => Party.VideoSlots.Count + Party.AudioSlots.Count > 0;
 

@@ -25,6 +25,7 @@ public sealed partial class VisitLifecycle
     private readonly AuditLog _audit;
     private readonly TimeProvider _time;
     private readonly AuthOptions _auth;
+    private readonly TimeSpan _privilegedSilenceLimit;
     private readonly ILogger<VisitLifecycle> _logger;
     private readonly RecordingService _recordings;
     private readonly JoinBindings _bindings;
@@ -46,6 +47,7 @@ public sealed partial class VisitLifecycle
         _time = time;
         _auth = options.Value.Auth;
         _budgets = new VisitBudgets(options.Value.Visits.MaxVisitors, options.Value.Limits);
+        _privilegedSilenceLimit = options.Value.Visits.PrivilegedSilenceLimit;
         _logger = logger;
         _webRtcJoiner = webRtcJoiner;
         _joiner.FirstMedia += OnFirstMedia;
@@ -260,7 +262,8 @@ public sealed partial class VisitLifecycle
         _audit.Append("system", "system", "visit.leg.lost", $"visit/{visit.Id}/legs/{leg.Id}", reason);
     }
 
-    private void Depart(Visit visit, Leg leg, LegState state, string why)
+    /// <summary>Closes the leg; false when it was closed already.</summary>
+    private bool Depart(Visit visit, Leg leg, LegState state, string why)
     {
         List<Tap> closedTaps;
         lock (visit.MembershipLock)
@@ -268,14 +271,14 @@ public sealed partial class VisitLifecycle
             var now = _time.GetUtcNow();
             if (!leg.Close(state, now))
             {
-                return;
+                return false;
             }
             var left = visit.Router.Detach(leg.Party);
             LogLeft(_logger, visit.Id, leg.Participant.Id, leg.Id, why);
             _recordings.OnLeft(visit, leg, why);
             if (left != 0 || visit.State != VisitState.Live || !visit.TryTransition(VisitState.Ended, now, "every party left"))
             {
-                return;
+                return true;
             }
             closedTaps = CloseTapsLocked(visit, now, "visit ended (every party left)");
             _registry.SaveState(visit);
@@ -283,6 +286,7 @@ public sealed partial class VisitLifecycle
             _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "every party left");
         }
         AuditTapsClosed(visit, closedTaps, "visit ended (every party left)");
+        return true;
     }
 
     /// <summary>An officer ended the visit: every leg is closed before this returns.</summary>
@@ -297,6 +301,35 @@ public sealed partial class VisitLifecycle
             if (!visit.IsFinal && now >= visit.End && Finish(visit, VisitState.Ended, "scheduled end"))
             {
                 _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "scheduled end");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Closes every leg of a privileged visit from which no media has arrived for the silence limit: nobody stays in a
+    /// privileged visit as a listener that is neither seen nor heard. Audited as the system, with the reason.
+    /// </summary>
+    public void CloseSilentPrivilegedLegs()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var visit in _registry.InMemory)
+        {
+            if (!visit.Privileged || visit.IsFinal)
+            {
+                continue;
+            }
+            foreach (var leg in visit.OpenLegs())
+            {
+                if (!leg.IsSilentFor(_privilegedSilenceLimit, now))
+                {
+                    continue;
+                }
+                var why = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"privileged visit: no media from the party for {_privilegedSilenceLimit.TotalSeconds:0.#} s");
+                if (Depart(visit, leg, LegState.Closed, why))
+                {
+                    _audit.Append("system", "system", "visit.leg.closed", $"visit/{visit.Id}/legs/{leg.Id}", $"closed: {why} ({leg.Participant.Id})");
+                }
             }
         }
     }

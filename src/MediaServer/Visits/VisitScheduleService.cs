@@ -18,6 +18,7 @@ public sealed partial class VisitScheduleService(VisitLifecycle lifecycle, IOpti
             try
             {
                 lifecycle.EndDueVisits();
+                lifecycle.CloseSilentPrivilegedLegs();
                 var now = time.GetUtcNow();
                 if (now >= nextReport)
                 {
