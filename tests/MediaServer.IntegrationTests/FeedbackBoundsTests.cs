@@ -100,6 +100,66 @@ public sealed class FeedbackBoundsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_stream_of_nacks_gets_no_more_retransmitted_bytes_than_the_receivers_budget()
+    {
+        await using var server = await ServerProcess.StartAsync(output);
+        var visit = await VisitScenario.CreateAsync(server, visitors: 1);
+        await using var kiosk = new RtpParty("kiosk", 1);
+        await using var attacker = new RtpParty("visitor1", 2, "nack");
+        await visit.JoinAndRelayAsync(kiosk, attacker);
+        await attacker.VideoIn.WaitForRtpAsync(120, TimeSpan.FromSeconds(20), "kiosk video at visitor1");
+        var seen = attacker.VideoIn.Packets;
+        var slotSsrc = seen[^1].Header.Ssrc;
+        var first = seen[0].Header.SequenceNumber;
+        var before = await server.Api.GetMetricsAsync();
+        var receivedBefore = attacker.VideoIn.RtpCount;
+
+        // Three seconds of NACKs, one every 20 ms, each naming 64 of the cached packets in turn (4 entries, all BLP bits): with
+        // the default 100 ms round trip each packet may go again every 100 ms, so only the byte budget holds this back.
+        using var rtcp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        rtcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var to = new IPEndPoint(attacker.ServerVideo!.Address, attacker.ServerVideo.Port + 1);
+        var started = Stopwatch.GetTimestamp();
+        var sent = 0;
+        using (var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20)))
+        {
+            while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(3) && await timer.WaitForNextTickAsync())
+            {
+                var packet = new byte[12 + 16];
+                packet[0] = 0x80 | 1;
+                packet[1] = 205;
+                BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), (ushort)(packet.Length / 4 - 1));
+                BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(4), 0x5555);
+                BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(8), slotSsrc);
+                for (var e = 0; e < 4; e++)
+                {
+                    var pid = (ushort)(first + ((sent * 4 + e) * 17 % 119));
+                    BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(12 + 4 * e), pid);
+                    BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(14 + 4 * e), 0xFFFF);
+                }
+                rtcp.SendTo(packet, to);
+                sent++;
+            }
+        }
+        var after = await Poll.UntilAsync(server.Api.GetMetricsAsync,
+            m => m.Counter("mediaserver_rtcp_in_total") - before.Counter("mediaserver_rtcp_in_total") >= sent,
+            TimeSpan.FromSeconds(10), "every NACK to be handled", TimeSpan.FromMilliseconds(100));
+        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var resentBytes = After(after, before, "mediaserver_retransmitted_bytes_total");
+        var resentPackets = After(after, before, "mediaserver_retransmissions_total");
+        // What the budget allows (MediaServer:Relay defaults): a 64 KiB burst, 128 kbit/s, and a quarter of the payload bytes
+        // the receiver was sent meanwhile (400-byte payloads; a few more counted for packets in flight).
+        var deliveredPayload = (attacker.VideoIn.RtpCount - receivedBefore - resentPackets + 30) * 400.0;
+        var allowed = 65_536 + elapsed * 128_000 / 8 + 0.25 * deliveredPayload + 1500;
+        output.WriteLine($"{sent} NACKs in {elapsed:0.00} s naming {sent * 68} packets: {resentPackets} retransmissions, {resentBytes} bytes "
+            + $"(budget {allowed:0} bytes); drops retransmit_budget +{Delta(after, before, "retransmit_budget")}, "
+            + $"nack_repeat +{Delta(after, before, "nack_repeat")}, nack_over_limit +{Delta(after, before, "nack_over_limit")}");
+
+        Assert.InRange(resentBytes, 1, (long)allowed);
+        Assert.True(Delta(after, before, "retransmit_budget") > 0, "the budget should have refused some of this stream of NACKs");
+    }
+
+    [Fact]
     public async Task A_one_kilobit_remb_from_a_visitor_reaches_the_kiosk_no_lower_than_the_floor()
     {
         await using var server = await ServerProcess.StartAsync(output);

@@ -19,13 +19,29 @@ public sealed class RetransmitBoundsTests
     private readonly RelayMetrics _metrics = new();
     private readonly RecordingSender _sender = new();
 
-    private (Track Track, ReceiverSlot Slot) Wire(FeedbackPolicy? policy = null, bool answersNacks = true)
+    private sealed class CountingSender : MediaServer.Transport.IDatagramSender
+    {
+        public long Sent;
+        public ushort? FirstSequence;
+
+        public bool IsReady => true;
+
+        public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
+        {
+            FirstSequence ??= MediaServer.Codecs.Rtp.RtpHeader.GetSequenceNumber(datagram);
+            Sent++;
+            return true;
+        }
+    }
+
+    private (Track Track, ReceiverSlot Slot) Wire(FeedbackPolicy? policy = null, bool answersNacks = true,
+        MediaServer.Transport.IDatagramSender? sender = null)
     {
         var map = new MediaCodec[128];
         map[96] = MediaCodec.Vp8;
         var counters = new PartyCounters(0);
         var track = new Track("kiosk", MediaKind.Video, map, counters, _metrics);
-        var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 100, 255, 255], 0xABCD, _sender,
+        var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 100, 255, 255], 0xABCD, sender ?? _sender,
             new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics)
         {
             AnswersNacks = answersNacks,
@@ -243,6 +259,32 @@ public sealed class RetransmitBoundsTests
         slot.OnRtcp(pli);
         Assert.Equal(resent, slot.Retransmitted);
         Assert.Equal(1, slot.RetransmitBudgetRefused);
+    }
+
+    [Fact]
+    public void Answering_nacks_allocates_nothing()
+    {
+        // A sender that keeps no copies (the recording one allocates), and a share that pays for every resend.
+        var sender = new CountingSender();
+        var (track, slot) = Wire(Policy(o => o.RetransmitShare = 10), sender: sender);
+        Send(track, 400);
+        var hostile = FloodNack(slot.Ssrc, sender.FirstSequence!.Value, span: 300, entries: 400);
+        var receiverReport = new byte[64];
+        var rrLength = RtcpReceiverReport.Write(receiverReport, 0x5555, [new RtcpReportBlock(slot.Ssrc, 0, 0, 0, 0, 1, 0)]);
+        for (var i = 0; i < 10; i++)
+        {
+            slot.OnRtcp(hostile);
+            slot.OnRtcp(receiverReport.AsSpan(0, rrLength));
+        }
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            slot.OnRtcp(hostile);
+            slot.OnRtcp(receiverReport.AsSpan(0, rrLength));
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(slot.Retransmitted >= 64);
+        Assert.True(slot.NackOverLimit > 0);
     }
 
     [Fact]
