@@ -33,6 +33,9 @@ public static class ServerHost
             .Validate(o => IPAddress.TryParse(o.Rtp.ListenAddress, out _), "MediaServer:Rtp:ListenAddress must be an IP address.")
             .Validate(o => string.IsNullOrWhiteSpace(o.Rtp.AnnouncedAddress) || IPAddress.TryParse(o.Rtp.AnnouncedAddress, out _),
                 "MediaServer:Rtp:AnnouncedAddress must be empty or an IP address.")
+            .Validate(o => !o.KeyDirectoryInsideData(), "MediaServer:KeyDirectory must not be the data directory or inside it.")
+            .Validate(o => o.Audit.CoalesceWindow >= TimeSpan.Zero && o.Audit.CoalesceWindow <= TimeSpan.FromMinutes(10),
+                "MediaServer:Audit:CoalesceWindow must be between 0 and 10 minutes.")
             .Validate(o => IPAddress.TryParse(o.WebRtc.ListenAddress, out _), "MediaServer:WebRtc:ListenAddress must be an IP address.")
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
@@ -44,18 +47,33 @@ public static class ServerHost
 
         var options = builder.Configuration.GetSection(MediaServerOptions.SectionName).Get<MediaServerOptions>() ?? new MediaServerOptions();
         var dataDirectory = options.ResolveDataDirectory();
-        Directory.CreateDirectory(dataDirectory);
+        if (options.KeyDirectoryInsideData())
+        {
+            throw new OptionsValidationException(MediaServerOptions.SectionName, typeof(MediaServerOptions),
+                [$"MediaServer:KeyDirectory ({options.ResolveKeyDirectory()}) must not be the data directory or inside it: a copy of the data would carry the keys."]);
+        }
+        var startupNotes = new List<string>();
+        KeyDirectory.CreateOwnerOnly(dataDirectory, startupNotes);
+        var keyDirectory = KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
+        foreach (var note in startupNotes)
+        {
+            keyDirectory.AddNote(note);
+        }
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(keyDirectory);
         services.AddSingleton(new Database(Path.Combine(dataDirectory, "mediaserver.db")));
-        services.AddSingleton<AuditLog>();
+        services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<Database>(), keyDirectory, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
+        // First hosted service: verifies the audit chain before anything else runs, and stops last (final checkpoint).
+        services.AddHostedService<AuditStartup>();
         services.AddSingleton<VisitStore>();
         services.AddSingleton<VisitRegistry>();
         services.AddSingleton<FlagStore>();
         // Flags go to every registered IVisitFlagSink (the recorder registers itself as one).
         services.AddSingleton<VisitFlags>();
-        services.AddSingleton(new SigningKeys(dataDirectory));
+        services.AddSingleton(new SigningKeys(keyDirectory));
         services.AddSingleton(sp => new TokenIssuer(sp.GetRequiredService<SigningKeys>(),
             sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Auth, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RelayMetrics>();
@@ -66,14 +84,14 @@ public static class ServerHost
             return new PortAllocator(IPAddress.Parse(rtp.ListenAddress), rtp.PortMin, rtp.PortMax);
         });
         services.AddSingleton<PlainRtpJoin>();
-        services.AddSingleton(sp => DtlsCertificate.LoadOrCreate(dataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => DtlsCertificate.LoadOrCreate(keyDirectory.Path, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DtlsSrtpServer(sp.GetRequiredService<DtlsCertificate>(), new DtlsOptions(),
             sp.GetRequiredService<ILogger<DtlsSrtpServer>>()));
         services.AddSingleton<WebRtcPort>();
         services.AddHostedService(sp => sp.GetRequiredService<WebRtcPort>());
         services.AddSingleton<WebRtcJoin>();
         services.AddSingleton<RecordingStore>();
-        services.AddSingleton(new RecordingSigner(dataDirectory));
+        services.AddSingleton(new RecordingSigner(keyDirectory.Path));
         services.AddSingleton<RecordingMetrics>();
         services.AddSingleton<IReviewCopyRenderer, MediaServer.Recording.Rendering.ReviewCopyRenderer>();
         services.AddSingleton<RecordingService>();
@@ -96,6 +114,7 @@ public static class ServerHost
         services.AddAuthorization(Policies.Add);
 
         var app = builder.Build();
+        app.Use(SecurityHeaders);
         app.UseExceptionHandler();
         app.UseStaticFiles();
         app.UseStatusCodePages();
@@ -118,6 +137,25 @@ public static class ServerHost
         RecordingEndpoints.Map(app);
         ConsoleEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// The pages load only their own script, style and media (no inline code, nothing from elsewhere) and may not be framed, so a
+    /// hostile site can neither inject script into them nor overlay them to steal a click (End visit, release hold). The same
+    /// headers go on every API answer: harmless there, and nothing is left out by a route that forgot them.
+    /// </summary>
+    internal const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
+        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private static Task SecurityHeaders(HttpContext context, Func<Task> next)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XFrameOptions = "DENY";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        return next();
     }
 
     /// <summary>

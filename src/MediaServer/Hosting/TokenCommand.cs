@@ -6,7 +6,7 @@ namespace MediaServer.Hosting;
 
 /// <summary>
 /// <c>token --role ROLE --sub NAME [--visit ID] [--ttl DURATION]</c>: prints a token signed with the server's key (the one in
-/// the configured data directory), alone on one line, so scripts can capture it.
+/// the configured key directory), alone on one line, so scripts can capture it.
 /// </summary>
 public static class TokenCommand
 {
@@ -50,8 +50,9 @@ public static class TokenCommand
             return 2;
         }
         var dataDirectory = options.ResolveDataDirectory();
-        Directory.CreateDirectory(dataDirectory);
-        var issuer = new TokenIssuer(new SigningKeys(dataDirectory), options.Auth, TimeProvider.System);
+        Storage.KeyDirectory.CreateOwnerOnly(dataDirectory);
+        var keys = Storage.KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
+        var issuer = new TokenIssuer(new SigningKeys(keys), options.Auth, TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
         output.WriteLine(issuer.Issue(role, subject, visit, now, now + ttl).Token);
         return 0;
