@@ -87,13 +87,17 @@ internal sealed class ApiClient(Uri baseUrl) : IDisposable
         using var response = await _http.SendAsync(request, cancellation).ConfigureAwait(false);
     }
 
-    /// <summary>The unlabelled and labelled samples of /metrics, keyed by their full name (labels included).</summary>
-    public async Task<Dictionary<string, double>> MetricsAsync(CancellationToken cancellation)
+    /// <summary>The unlabelled and labelled samples of /metrics (staff only: sent with the officer token), keyed by their full name (labels included).</summary>
+    public async Task<Dictionary<string, double>> MetricsAsync(string staffToken, CancellationToken cancellation)
     {
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
         try
         {
-            var text = await _http.GetStringAsync(new Uri("/metrics", UriKind.Relative), cancellation).ConfigureAwait(false);
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/metrics", UriKind.Relative));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", staffToken);
+            using var response = await _http.SendAsync(request, cancellation).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            var text = await response.Content.ReadAsStringAsync(cancellation).ConfigureAwait(false);
             foreach (var line in text.Split('\n'))
             {
                 if (line.Length == 0 || line[0] == '#')

@@ -171,7 +171,7 @@ namespace MediaServer.LoadGen
                 var cpuWindowStart = Stopwatch.GetTimestamp();
                 var udpBefore = ProcStat.UdpCounters();
                 var loadBefore = ProcStat.LoadAverage();
-                var metricsBefore = api is null ? [] : await api.MetricsAsync(cancellation).ConfigureAwait(false);
+                var metricsBefore = api is null ? [] : await api.MetricsAsync(officerToken!, cancellation).ConfigureAwait(false);
                 await ProgressUntilAsync(senderThread, counters, streams, options.Seconds, cancellation).ConfigureAwait(false);
                 var serverCpuAfter = serverPid is { } p2 ? ProcStat.CpuTime(p2) : null;
                 var ownCpuAfter = Process.GetCurrentProcess().TotalProcessorTime;
@@ -194,7 +194,7 @@ namespace MediaServer.LoadGen
                         quietSince = drain.Elapsed;
                     }
                 }
-                var metricsAfter = api is null ? [] : await api.MetricsAsync(cancellation).ConfigureAwait(false);
+                var metricsAfter = api is null ? [] : await api.MetricsAsync(officerToken!, cancellation).ConfigureAwait(false);
                 var udpAfter = ProcStat.UdpCounters();
 
                 var loadAfter = ProcStat.LoadAverage();

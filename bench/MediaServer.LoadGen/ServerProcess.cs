@@ -94,6 +94,7 @@ internal sealed class ServerProcess : IAsyncDisposable
     private static void SetEnvironment(ProcessStartInfo start, string dataDirectory, int portMin, int portMax)
     {
         start.Environment["MediaServer__DataDirectory"] = dataDirectory;
+        start.Environment["MediaServer__KeyDirectory"] = dataDirectory + "-keys"; // keys never inside the data directory
         start.Environment["MediaServer__Rtp__ListenAddress"] = "127.0.0.1";
         start.Environment["MediaServer__Rtp__PortMin"] = portMin.ToString(CultureInfo.InvariantCulture);
         start.Environment["MediaServer__Rtp__PortMax"] = portMax.ToString(CultureInfo.InvariantCulture);
@@ -131,7 +132,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         throw new TimeoutException($"The server did not answer /healthz within {timeout.TotalSeconds:0} s; see {LogPath}.");
     }
 
-    /// <summary>Mints a token with the server's own CLI (same data directory, hence the same signing key).</summary>
+    /// <summary>Mints a token with the server's own CLI (same key directory, hence the same signing key).</summary>
     public async Task<string> MintTokenAsync(string role, string subject, CancellationToken cancellation)
     {
         var start = new ProcessStartInfo("dotnet")
@@ -145,6 +146,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
         start.Environment["MediaServer__DataDirectory"] = DataDirectory;
+        start.Environment["MediaServer__KeyDirectory"] = DataDirectory + "-keys";
         using var cli = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         var output = cli.StandardOutput.ReadToEndAsync(cancellation);
         var error = cli.StandardError.ReadToEndAsync(cancellation);

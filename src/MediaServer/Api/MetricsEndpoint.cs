@@ -7,16 +7,19 @@ using MediaServer.Visits;
 
 namespace MediaServer.Api;
 
-/// <summary>/metrics in the Prometheus text exposition format (version 0.0.4), and /healthz.</summary>
-public static class MetricsEndpoint
+/// <summary>
+/// /metrics in the Prometheus text exposition format (version 0.0.4), for staff only (officer or admin bearer token): the gauges
+/// say when taps are open, which a visit's parties must not learn. /healthz is anonymous and answers fixed text only.
+/// </summary>
+public static partial class MetricsEndpoint
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", Render);
+        app.MapGet("/metrics", Render).RequireAuthorization(Policies.Staff);
         app.MapGet("/healthz", Health);
     }
 
-    private static IResult Health(Database database, PortAllocator ports)
+    private static IResult Health(Database database, PortAllocator ports, AuditLog audit, ILoggerFactory loggers)
     {
         try
         {
@@ -27,16 +30,28 @@ public static class MetricsEndpoint
         }
         catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {
-            return ApiResults.Problem(503, "Unhealthy", "The database cannot be opened: " + e.Message);
+            // The reason goes to the log, never to an anonymous caller (it names paths and the database's state).
+            LogUnhealthy(loggers.CreateLogger("MediaServer.Health"), e);
+            return ApiResults.Problem(503, "Unhealthy", "The database cannot be opened.");
         }
         if (ports.InUse >= ports.Capacity)
         {
             return ApiResults.Problem(503, "Unhealthy", "Every RTP port pair is in use; no visit can be joined.");
         }
-        return Results.Ok(new { status = "ok" });
+        // A broken audit chain does not stop visits; it is shown here and in /metrics until an admin has looked (docs/audit-log.md).
+        return audit.LastVerification switch
+        {
+            { Ok: false } => Results.Ok(new { status = "degraded", audit = "broken" }),
+            null => Results.Ok(new { status = "ok", audit = "unchecked" }),
+            _ => Results.Ok(new { status = "ok", audit = "intact" }),
+        };
     }
 
-    private static IResult Render(RelayMetrics relay, HttpMetrics http, VisitRegistry registry, PortAllocator ports, Recording.RecordingMetrics recording)
+    [LoggerMessage(EventId = 9020, Level = LogLevel.Error, Message = "/healthz: the database cannot be opened")]
+    private static partial void LogUnhealthy(ILogger logger, Exception exception);
+
+    private static IResult Render(RelayMetrics relay, HttpMetrics http, VisitRegistry registry, PortAllocator ports, Recording.RecordingMetrics recording,
+        AuditLog audit)
     {
         var text = new StringBuilder(2048);
         var byState = new Dictionary<VisitState, int>();
@@ -76,6 +91,9 @@ public static class MetricsEndpoint
         Counter(text, "mediaserver_recording_renders_total", "Review copies rendered.", recording.Rendered);
         Counter(text, "mediaserver_recording_render_failures_total", "Render attempts that failed.", recording.RenderFailures);
         Counter(text, "mediaserver_recording_purged_total", "Recordings removed by retention.", recording.Purged);
+        Gauge(text, "mediaserver_audit_chain_intact", "1 when the audit chain last verified against the key and the signed checkpoints, 0 when it did not.",
+            audit.LastVerification is { Ok: false } ? 0 : 1);
+        Counter(text, "mediaserver_audit_refusals_coalesced_total", "Identical refusals counted into an earlier audit entry instead of written as rows.", audit.Coalesced);
         Counter(text, "mediaserver_http_unauthorized_total", "API requests refused for a missing, invalid or expired token.", http.Unauthorized);
         return Results.Text(text.ToString(), "text/plain; version=0.0.4; charset=utf-8");
     }

@@ -21,7 +21,9 @@ public static class RecordingEndpoints
         group.MapGet("/{id}/verify", Verify);
         group.MapGet("/{id}/export", Export);
         group.MapPost("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, true, user, store, audit));
-        group.MapDelete("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, false, user, store, audit));
+        // Only an admin lifts a legal hold; an investigator's attempt is refused (403) and audited like any wrong-role request.
+        group.MapDelete("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, false, user, store, audit))
+            .RequireAuthorization(Policies.Admin);
     }
 
     private static IResult Search(string? inmate, string? visitor, DateTimeOffset? from, DateTimeOffset? to, bool? flagged,

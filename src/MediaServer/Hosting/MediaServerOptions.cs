@@ -7,9 +7,16 @@ public sealed class MediaServerOptions
 {
     public const string SectionName = "MediaServer";
 
-    /// <summary>Holds the SQLite database, the signing keys and the recordings. Relative paths resolve against the working directory.</summary>
+    /// <summary>Holds the SQLite database and the recordings. Relative paths resolve against the working directory.</summary>
     [Required]
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>
+    /// Holds every key (token, manifest, DTLS and audit keys) and the audit checkpoints, apart from the data so that a copy of the
+    /// data directory holds no key. Empty: a sibling of the data directory named "{DataDirectory}-keys". Must not lie inside the
+    /// data directory.
+    /// </summary>
+    public string KeyDirectory { get; set; } = "";
 
     public RtpOptions Rtp { get; set; } = new();
 
@@ -25,7 +32,31 @@ public sealed class MediaServerOptions
 
     public LimitOptions Limits { get; set; } = new();
 
+    public AuditOptions Audit { get; set; } = new();
+
     public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
+
+    public string ResolveKeyDirectory() => string.IsNullOrWhiteSpace(KeyDirectory)
+        ? Path.TrimEndingDirectorySeparator(ResolveDataDirectory()) + "-keys"
+        : Path.GetFullPath(KeyDirectory, Directory.GetCurrentDirectory());
+
+    /// <summary>True when the key directory is the data directory or lies inside it (refused at start).</summary>
+    public bool KeyDirectoryInsideData()
+    {
+        var data = Path.TrimEndingDirectorySeparator(ResolveDataDirectory()) + Path.DirectorySeparatorChar;
+        var keys = Path.TrimEndingDirectorySeparator(ResolveKeyDirectory()) + Path.DirectorySeparatorChar;
+        return keys.StartsWith(data, StringComparison.Ordinal);
+    }
+}
+
+public sealed class AuditOptions
+{
+    /// <summary>A signed checkpoint (sequence, head) is written to the key directory and the log after this many entries, and at shutdown.</summary>
+    [Range(1, 1_000_000)]
+    public int CheckpointEvery { get; set; } = 100;
+
+    /// <summary>Identical refusals (same actor, role, action, target, outcome) within this window become one entry with a count; 0 turns it off.</summary>
+    public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public sealed class RtpOptions

@@ -35,6 +35,9 @@ public static class ServerHost
                 "MediaServer:Rtp:AnnouncedAddress must be empty or an IP address.")
             .Validate(o => AllowedNetworks.TryParse(o.Rtp.AllowedNetworks, out _, out _),
                 "MediaServer:Rtp:AllowedNetworks must be a list of CIDR prefixes such as 10.20.0.0/16 or fd00::/8, with no bits set past the prefix length.")
+            .Validate(o => !o.KeyDirectoryInsideData(), "MediaServer:KeyDirectory must not be the data directory or inside it.")
+            .Validate(o => o.Audit.CoalesceWindow >= TimeSpan.Zero && o.Audit.CoalesceWindow <= TimeSpan.FromMinutes(10),
+                "MediaServer:Audit:CoalesceWindow must be between 0 and 10 minutes.")
             .Validate(o => IPAddress.TryParse(o.WebRtc.ListenAddress, out _), "MediaServer:WebRtc:ListenAddress must be an IP address.")
             .Validate(o => o.Visits.PrivilegedSilenceLimit >= TimeSpan.FromSeconds(1) && o.Visits.PrivilegedSilenceLimit <= TimeSpan.FromMinutes(5),
                 "MediaServer:Visits:PrivilegedSilenceLimit must be from 00:00:01 to 00:05:00.")
@@ -49,18 +52,33 @@ public static class ServerHost
 
         var options = builder.Configuration.GetSection(MediaServerOptions.SectionName).Get<MediaServerOptions>() ?? new MediaServerOptions();
         var dataDirectory = options.ResolveDataDirectory();
-        Directory.CreateDirectory(dataDirectory);
+        if (options.KeyDirectoryInsideData())
+        {
+            throw new OptionsValidationException(MediaServerOptions.SectionName, typeof(MediaServerOptions),
+                [$"MediaServer:KeyDirectory ({options.ResolveKeyDirectory()}) must not be the data directory or inside it: a copy of the data would carry the keys."]);
+        }
+        var startupNotes = new List<string>();
+        KeyDirectory.CreateOwnerOnly(dataDirectory, startupNotes);
+        var keyDirectory = KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
+        foreach (var note in startupNotes)
+        {
+            keyDirectory.AddNote(note);
+        }
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(keyDirectory);
         services.AddSingleton(new Database(Path.Combine(dataDirectory, "mediaserver.db")));
-        services.AddSingleton<AuditLog>();
+        services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<Database>(), keyDirectory, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
+        // First hosted service: verifies the audit chain before anything else runs, and stops last (final checkpoint).
+        services.AddHostedService<AuditStartup>();
         services.AddSingleton<VisitStore>();
         services.AddSingleton<VisitRegistry>();
         services.AddSingleton<FlagStore>();
         // Flags go to every registered IVisitFlagSink (the recorder registers itself as one).
         services.AddSingleton<VisitFlags>();
-        services.AddSingleton(new SigningKeys(dataDirectory));
+        services.AddSingleton(new SigningKeys(keyDirectory));
         services.AddSingleton(sp => new TokenIssuer(sp.GetRequiredService<SigningKeys>(),
             sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Auth, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RelayMetrics>();
@@ -73,14 +91,14 @@ public static class ServerHost
         services.AddSingleton(sp => AllowedNetworks.Parse(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Rtp.AllowedNetworks));
         services.AddSingleton(sp => new MediaServer.Routing.FeedbackPolicy(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Relay));
         services.AddSingleton<PlainRtpJoin>();
-        services.AddSingleton(sp => DtlsCertificate.LoadOrCreate(dataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => DtlsCertificate.LoadOrCreate(keyDirectory.Path, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new DtlsSrtpServer(sp.GetRequiredService<DtlsCertificate>(), new DtlsOptions(),
             sp.GetRequiredService<ILogger<DtlsSrtpServer>>()));
         services.AddSingleton<WebRtcPort>();
         services.AddHostedService(sp => sp.GetRequiredService<WebRtcPort>());
         services.AddSingleton<WebRtcJoin>();
         services.AddSingleton<RecordingStore>();
-        services.AddSingleton(new RecordingSigner(dataDirectory));
+        services.AddSingleton(new RecordingSigner(keyDirectory.Path));
         services.AddSingleton<RecordingMetrics>();
         services.AddSingleton<IReviewCopyRenderer, MediaServer.Recording.Rendering.ReviewCopyRenderer>();
         services.AddSingleton<RecordingService>();
@@ -105,6 +123,7 @@ public static class ServerHost
         services.AddAuthorization(Policies.Add);
 
         var app = builder.Build();
+        app.Use(SecurityHeaders);
         app.UseExceptionHandler();
         app.UseStaticFiles();
         app.UseStatusCodePages();
@@ -130,6 +149,25 @@ public static class ServerHost
         RecordingEndpoints.Map(app);
         ConsoleEndpoints.Map(app);
         return app;
+    }
+
+    /// <summary>
+    /// The pages load only their own script, style and media (no inline code, nothing from elsewhere) and may not be framed, so a
+    /// hostile site can neither inject script into them nor overlay them to steal a click (End visit, release hold). The same
+    /// headers go on every API answer: harmless there, and nothing is left out by a route that forgot them.
+    /// </summary>
+    internal const string ContentSecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
+        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private static Task SecurityHeaders(HttpContext context, Func<Task> next)
+    {
+        var headers = context.Response.Headers;
+        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        headers.XFrameOptions = "DENY";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "no-referrer";
+        return next();
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace MediaServer.Hosting;
 
 /// <summary>
 /// <c>token --role ROLE --sub NAME [--ttl DURATION]</c>: prints a staff or scheduler token signed with the server's key (the one
-/// in the configured data directory), alone on one line, so scripts can capture it. It refuses kiosk and visitor roles: a
+/// in the configured key directory), alone on one line, so scripts can capture it. It refuses kiosk and visitor roles: a
 /// participant token receives a visit's media, so it comes only from <c>POST /api/visits/{id}/tokens</c>, which checks who
 /// asks (for a privileged visit only the scheduler) and audits every token it mints.
 /// </summary>
@@ -57,8 +57,9 @@ public static class TokenCommand
             return 2;
         }
         var dataDirectory = options.ResolveDataDirectory();
-        Directory.CreateDirectory(dataDirectory);
-        var issuer = new TokenIssuer(new SigningKeys(dataDirectory), options.Auth, TimeProvider.System);
+        Storage.KeyDirectory.CreateOwnerOnly(dataDirectory);
+        var keys = Storage.KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
+        var issuer = new TokenIssuer(new SigningKeys(keys), options.Auth, TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
         output.WriteLine(issuer.Issue(role, subject, visit, now, now + ttl).Token);
         return 0;

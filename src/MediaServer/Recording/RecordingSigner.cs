@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 namespace MediaServer.Recording;
 
 /// <summary>
-/// The server's manifest-signing key: ECDSA P-256, made once and kept in {DataDirectory}/keys/recording-signing.pem (owner-only).
+/// The server's manifest-signing key: ECDSA P-256, made once and kept in {KeyDirectory}/recording-signing.pem (owner-only).
 /// Signatures are DER (RFC 3279) over SHA-256, so anyone can check a manifest with the exported public key and openssl:
 /// <c>openssl dgst -sha256 -verify public-key.pem -signature manifest.sig manifest.json</c>.
 /// </summary>
@@ -13,11 +13,9 @@ public sealed class RecordingSigner : IDisposable
 
     private readonly ECDsa _key;
 
-    public RecordingSigner(string dataDirectory)
+    public RecordingSigner(string keyDirectory)
     {
-        var keys = Path.Combine(dataDirectory, "keys");
-        Directory.CreateDirectory(keys);
-        var path = Path.Combine(keys, FileName);
+        var path = Path.Combine(keyDirectory, FileName);
         _key = ECDsa.Create();
         if (!File.Exists(path))
         {

@@ -2,7 +2,10 @@ using Microsoft.Data.Sqlite;
 
 namespace MediaServer.Storage;
 
-/// <summary>The SQLite file in the data directory. Each caller opens its own pooled connection.</summary>
+/// <summary>
+/// The SQLite file in the data directory, owner-only (0600, and so are its -wal and -shm files, which SQLite creates with the
+/// main file's mode). Each caller opens its own pooled connection.
+/// </summary>
 public sealed class Database
 {
     private readonly string _connectionString;
@@ -10,6 +13,17 @@ public sealed class Database
     public Database(string path)
     {
         Path = path;
+        if (!File.Exists(path))
+        {
+            // An empty file is an empty database; creating it here gives it 0600 from the start rather than the umask's 0644.
+            using (new FileStream(path, KeyDirectory.CreateOptions(FileMode.CreateNew)))
+            {
+            }
+        }
+        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
+        {
+            KeyDirectory.NarrowFile(file);
+        }
         _connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = path,
@@ -61,6 +75,7 @@ public sealed class Database
                 action TEXT NOT NULL,
                 target TEXT NOT NULL,
                 outcome TEXT NOT NULL,
+                count INTEGER NOT NULL DEFAULT 1,
                 prev_hash TEXT NOT NULL,
                 hash TEXT NOT NULL
             );
@@ -92,5 +107,19 @@ public sealed class Database
             CREATE INDEX IF NOT EXISTS visit_flags_visit ON visit_flags(visit_id, id);
             """;
         command.ExecuteNonQuery();
+        AddColumnIfMissing(connection, "audit", "count", "INTEGER NOT NULL DEFAULT 1");
+    }
+
+    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
+    {
+        using var probe = connection.CreateCommand();
+        probe.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if ((long)probe.ExecuteScalar()! > 0)
+        {
+            return;
+        }
+        using var alter = connection.CreateCommand();
+        alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
+        alter.ExecuteNonQuery();
     }
 }

@@ -60,9 +60,9 @@ public sealed record ParticipantTokenDto(string Token, DateTimeOffset ValidFrom,
 
 public sealed record ProblemDto(int? Status, string? Title, string? Detail, string? Type);
 
-public sealed record AuditEntryDto(long Seq, DateTimeOffset At, string? Actor, string? Role, string? Action, string? Target, string? Outcome);
+public sealed record AuditEntryDto(long Seq, DateTimeOffset At, string? Actor, string? Role, string? Action, string? Target, string? Outcome, int Count = 1);
 
-public sealed record AuditVerifyDto(bool Ok, long Entries, long? FirstBadEntry);
+public sealed record AuditVerifyDto(bool Ok, long Entries, long? FirstBadEntry, long Checkpoint = 0, string? Problem = null);
 
 public sealed record JoinResult(string AnswerSdp, string Location);
 

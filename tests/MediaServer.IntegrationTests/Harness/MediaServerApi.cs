@@ -136,9 +136,12 @@ public sealed class MediaServerApi : IDisposable
         return Expect<VisitDto>(response, HttpStatusCode.OK, $"GET /api/visits/{visitId}");
     }
 
+    /// <summary>The staff token <see cref="GetMetricsAsync"/> sends (/metrics refuses anonymous callers); the harness sets it.</summary>
+    public string? MetricsToken { get; set; }
+
     public async Task<MetricsSnapshot> GetMetricsAsync()
     {
-        var response = await SendAsync(HttpMethod.Get, "metrics", token: null);
+        var response = await SendAsync(HttpMethod.Get, "metrics", MetricsToken);
         if (response.Status != HttpStatusCode.OK)
         {
             throw new UnexpectedStatusException($"GET /metrics: expected 200, got {response}");

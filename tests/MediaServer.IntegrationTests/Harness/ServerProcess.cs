@@ -51,7 +51,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>The one UDP port the server's WebRTC legs share (MediaServer:WebRtc:Port; its default would collide between parallel servers).</summary>
     public int WebRtcPort { get; }
 
-    /// <summary>The per-test temp directory: <see cref="DataDirectory"/> and <see cref="WorkDirectory"/> live in it.</summary>
+    /// <summary>The per-test temp directory: <see cref="DataDirectory"/>, <see cref="KeyDirectory"/> and <see cref="WorkDirectory"/> live in it.</summary>
     public string RootDirectory { get; }
 
     public string DataDirectory => Path.Combine(RootDirectory, "data");
@@ -61,7 +61,12 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(DataDirectory, "mediaserver.db");
 
-    public string SigningKeyPath => Path.Combine(DataDirectory, "keys", "jwt-signing.key");
+    /// <summary>MediaServer:KeyDirectory: every key and the audit checkpoints, beside (never inside) the data directory.</summary>
+    public string KeyDirectory => Path.Combine(RootDirectory, "keys");
+
+    public string SigningKeyPath => Path.Combine(KeyDirectory, "jwt-signing.key");
+
+    public string AuditCheckpointPath => Path.Combine(KeyDirectory, "audit-checkpoints.jsonl");
 
     public MediaServerApi Api { get; }
 
@@ -90,6 +95,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var environment = new Dictionary<string, string>
         {
             ["MediaServer__DataDirectory"] = Path.Combine(root, "data"),
+            ["MediaServer__KeyDirectory"] = Path.Combine(root, "keys"),
             ["MediaServer__Rtp__ListenAddress"] = "127.0.0.1",
             ["MediaServer__Rtp__PortMin"] = rtpMin.ToString(CultureInfo.InvariantCulture),
             ["MediaServer__Rtp__PortMax"] = (rtpMin + RtpPortCount - 1).ToString(CultureInfo.InvariantCulture),
@@ -117,6 +123,9 @@ public sealed class ServerProcess : IAsyncDisposable
         try
         {
             await server.WaitUntilHealthyAsync();
+            // /metrics is for staff: the harness scrapes it with an admin token signed by the server's own key.
+            var now = DateTimeOffset.UtcNow;
+            server.Api.MetricsToken = Hs256Token.Sign(server.ReadSigningKey(), "admin", "harness-metrics", null, now.AddMinutes(-1), now.AddHours(6));
             return server;
         }
         catch
@@ -161,6 +170,18 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>Leave the root directory on disk at dispose (a test restarts a server on it).</summary>
     public bool KeepRootDirectory { get; set; }
+
+    /// <summary>SIGTERM, as an operator's stop: the server's shutdown code runs (final audit checkpoint). The root directory stays.</summary>
+    public async Task StopGracefullyAsync()
+    {
+        KeepRootDirectory = true;
+        var pid = _process.Id.ToString(CultureInfo.InvariantCulture);
+        await ProcessRunner.RunAsync("kill", ["-TERM", pid], CliTimeout, new Dictionary<string, string>(), RootDirectory);
+        if (!await _process.WaitForExitAsync(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException($"The server did not stop within 30 s of SIGTERM:\n{_process.Describe()}");
+        }
+    }
 
     /// <summary>SIGKILL, as a crash: no shutdown code runs. The root directory stays for a restart.</summary>
     public async Task KillAsync()

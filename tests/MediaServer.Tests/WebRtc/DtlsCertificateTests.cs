@@ -48,7 +48,7 @@ public sealed class DtlsCertificateTests : IDisposable
         }
         DtlsCertificate.LoadOrCreate(_directory);
 
-        var mode = File.GetUnixFileMode(Path.Combine(_directory, "keys", DtlsCertificate.FileName));
+        var mode = File.GetUnixFileMode(Path.Combine(_directory, DtlsCertificate.FileName));
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, mode);
     }
@@ -80,8 +80,8 @@ public sealed class DtlsCertificateTests : IDisposable
     [Fact]
     public void An_unreadable_file_is_replaced_by_a_new_certificate()
     {
-        Directory.CreateDirectory(Path.Combine(_directory, "keys"));
-        File.WriteAllText(Path.Combine(_directory, "keys", DtlsCertificate.FileName), "not a certificate");
+        Directory.CreateDirectory(_directory);
+        File.WriteAllText(Path.Combine(_directory, DtlsCertificate.FileName), "not a certificate");
 
         var certificate = DtlsCertificate.LoadOrCreate(_directory);
 

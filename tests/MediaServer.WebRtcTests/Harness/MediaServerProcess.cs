@@ -89,6 +89,7 @@ internal sealed class MediaServerProcess : IAsyncDisposable
     private static Dictionary<string, string> Environment(string dataDirectory, int rtpMin, int webRtcPort) => new()
     {
         ["MediaServer__DataDirectory"] = dataDirectory,
+        ["MediaServer__KeyDirectory"] = KeyDirectoryOf(dataDirectory),
         ["MediaServer__Rtp__ListenAddress"] = "127.0.0.1",
         ["MediaServer__Rtp__PortMin"] = rtpMin.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["MediaServer__Rtp__PortMax"] = (rtpMin + 199).ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -99,7 +100,10 @@ internal sealed class MediaServerProcess : IAsyncDisposable
         ["DOTNET_NOLOGO"] = "1",
     };
 
-    /// <summary>A signed token from the server's own CLI (same entry point and data directory, so the same signing key).</summary>
+    /// <summary>The keys live beside the data directory, never inside it (MediaServer:KeyDirectory).</summary>
+    public static string KeyDirectoryOf(string dataDirectory) => dataDirectory + "-keys";
+
+    /// <summary>A signed token from the server's own CLI (same entry point and key directory, so the same signing key).</summary>
     public async Task<string> TokenAsync(string role, string subject, string? visit = null, string ttl = "2h")
     {
         List<string> arguments = [RepoPaths.ServerDll, "token", "--role", role, "--sub", subject, "--ttl", ttl];
@@ -129,13 +133,16 @@ internal sealed class MediaServerProcess : IAsyncDisposable
         {
             _output.WriteLine(line);
         }
-        try
+        foreach (var directory in new[] { DataDirectory, KeyDirectoryOf(DataDirectory) })
         {
-            Directory.Delete(DataDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A leftover temp directory is harmless.
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A leftover temp directory is harmless (or there was none).
+            }
         }
     }
 }

@@ -52,10 +52,17 @@ internal sealed class Scenario : IAsyncDisposable
             await route.FulfillAsync(new Microsoft.Playwright.RouteFulfillOptions { Response = response, Body = body });
         }));
 
-    /// <summary>GET /metrics: the value of one sample line (name with labels, exactly as printed), 0 when absent.</summary>
+    private string? _metricsToken;
+
+    /// <summary>GET /metrics (staff only: sent with an admin token from the server's CLI): one sample line's value, 0 when absent.</summary>
     public async Task<long> MetricAsync(string sample)
     {
-        var text = await Server.Http.GetStringAsync("/metrics");
+        _metricsToken ??= await Server.TokenAsync("admin", "metrics-scraper");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _metricsToken);
+        using var response = await Server.Http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+        var text = await response.Content.ReadAsStringAsync();
         foreach (var line in text.Split('\n'))
         {
             if (line.StartsWith(sample + " ", StringComparison.Ordinal))

@@ -10,7 +10,7 @@ using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 namespace MediaServer.Transport.WebRtc;
 
 /// <summary>
-/// The server's DTLS identity: an ECDSA P-256 self-signed certificate, made once and kept in {DataDirectory}/keys/dtls-cert.pem
+/// The server's DTLS identity: an ECDSA P-256 self-signed certificate, made once and kept in {KeyDirectory}/dtls-cert.pem
 /// (certificate and PKCS#8 key in one file, owner-only permissions) so that restarts keep the same fingerprint. WebRTC trusts it
 /// through the <c>a=fingerprint</c> of our SDP answer, not through a CA (RFC 8827 §6.5), so its subject and issuer mean nothing;
 /// an expiring or unreadable file is simply replaced, because every answer carries the current fingerprint anyway.
@@ -46,11 +46,10 @@ public sealed class DtlsCertificate
 
     internal AsymmetricKeyParameter PrivateKey { get; }
 
-    /// <summary>Loads {dataDirectory}/keys/dtls-cert.pem, or makes and stores a new certificate when it is missing, unreadable or near expiry.</summary>
-    public static DtlsCertificate LoadOrCreate(string dataDirectory, TimeProvider? time = null)
+    /// <summary>Loads {keysDirectory}/dtls-cert.pem, or makes and stores a new certificate when it is missing, unreadable or near expiry.</summary>
+    public static DtlsCertificate LoadOrCreate(string keysDirectory, TimeProvider? time = null)
     {
         var now = (time ?? TimeProvider.System).GetUtcNow();
-        var keysDirectory = Path.Combine(dataDirectory, "keys");
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(keysDirectory);
