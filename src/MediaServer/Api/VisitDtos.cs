@@ -38,40 +38,19 @@ public sealed record VisitDto(
                 participant.Id,
                 participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor",
                 participant.Name,
-                Connection(visit.LatestLeg(participant.Id))));
+                Connection(visit, participant.Id)));
         }
         return new VisitDto(visit.Id, Storage.VisitStore.StateName(visit.State), visit.Inmate, visit.Visitors, visit.Start, visit.End,
             visit.Privileged, visit.Flagged, participants, visit.CreatedAt, visit.EndedAt, visit.EndReason, flags);
     }
 
-    private static ConnectionDto Connection(Leg? leg)
+    private static ConnectionDto Connection(Visit visit, string participantId)
     {
-        if (leg is null)
-        {
-            return new ConnectionDto("waiting", 0, 0, 0, 0, 0, 0, 0);
-        }
-        var counters = leg.Party.Counters;
-        long lost = 0;
-        double jitterMs = 0;
-        foreach (var track in new[] { leg.Party.Video, leg.Party.Audio })
-        {
-            if (track is null)
-            {
-                continue;
-            }
-            lost += track.Reception.Lost;
-            var clock = track.Kind == Routing.MediaKind.Video ? 90000.0 : 48000.0;
-            jitterMs = Math.Max(jitterMs, track.Reception.Jitter / clock * 1000);
-        }
-        var state = leg.State switch
-        {
-            LegState.Connecting => "connecting",
-            LegState.Connected => "connected",
-            LegState.Left => "left",
-            _ => "closed",
-        };
-        return new ConnectionDto(state, counters.PacketsIn, counters.PacketsOut, counters.BytesIn, counters.BytesOut, lost,
-            Math.Round(jitterMs, 2), Math.Round(leg.IsClosed ? 0 : leg.BitrateInKbps(), 1));
+        var leg = visit.LatestLeg(participantId);
+        // A finished visit read back from storage has no legs, only the figures stored when it ended.
+        var summary = leg is null && visit.FinalConnections?.GetValueOrDefault(participantId) is { } stored ? stored : LegSummary.Of(leg);
+        return new ConnectionDto(summary.State, summary.PacketsIn, summary.PacketsOut, summary.BytesIn, summary.BytesOut, summary.Loss,
+            summary.Jitter, summary.BitrateKbps);
     }
 }
 

@@ -8,7 +8,8 @@ namespace MediaServer.Storage;
 /// <summary>Visits in SQLite: the schedule and parties as written by the officer, and the lifecycle state.</summary>
 public sealed class VisitStore(Database database)
 {
-    private sealed record Body(Person Inmate, List<Person> Visitors);
+    /// <summary>The body column: the parties, and once the visit is over each one's final connection figures.</summary>
+    private sealed record Body(Person Inmate, List<Person> Visitors, Dictionary<string, LegSummary>? Connections = null);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -36,7 +37,17 @@ public sealed class VisitStore(Database database)
     {
         using var connection = database.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE visits SET state = $state, ended_at = $ended, end_reason = $reason WHERE id = $id";
+        if (visit.IsFinal)
+        {
+            // The legs leave memory with the visit; what the API shows of them is kept here.
+            command.CommandText = "UPDATE visits SET state = $state, ended_at = $ended, end_reason = $reason, body = $body WHERE id = $id";
+            command.Parameters.AddWithValue("$body", JsonSerializer.Serialize(
+                new Body(visit.Inmate, [.. visit.Visitors], visit.FinalConnections is { } final ? new(final) : visit.SummarizeLegs()), Json));
+        }
+        else
+        {
+            command.CommandText = "UPDATE visits SET state = $state, ended_at = $ended, end_reason = $reason WHERE id = $id";
+        }
         command.Parameters.AddWithValue("$id", visit.Id);
         command.Parameters.AddWithValue("$state", StateName(visit.State));
         command.Parameters.AddWithValue("$ended", visit.EndedAt is { } e ? Format(e) : DBNull.Value);
@@ -111,6 +122,10 @@ public sealed class VisitStore(Database database)
             Parse(reader.GetString(7)),
             ParseState(reader.GetString(5)));
         visit.RestoreEnding(reader.IsDBNull(8) ? null : Parse(reader.GetString(8)), reader.IsDBNull(9) ? null : reader.GetString(9));
+        if (visit.IsFinal)
+        {
+            visit.FinalConnections = body.Connections ?? [];
+        }
         return visit;
     }
 

@@ -211,6 +211,23 @@ public sealed class Visit
         }
     }
 
+    /// <summary>For a finished visit loaded from storage: each participant's connection as it was when the visit ended.</summary>
+    public IReadOnlyDictionary<string, LegSummary>? FinalConnections { get; internal set; }
+
+    /// <summary>Each participant's latest leg, summarised (participants who never joined are left out).</summary>
+    public Dictionary<string, LegSummary> SummarizeLegs()
+    {
+        lock (_lock)
+        {
+            var summaries = new Dictionary<string, LegSummary>(_latestLegs.Count, StringComparer.Ordinal);
+            foreach (var (participant, leg) in _latestLegs)
+            {
+                summaries[participant] = LegSummary.Of(leg);
+            }
+            return summaries;
+        }
+    }
+
     /// <summary>Restores the final fields of a visit loaded from storage.</summary>
     internal void RestoreEnding(DateTimeOffset? endedAt, string? reason)
     {
