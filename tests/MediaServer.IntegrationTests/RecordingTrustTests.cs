@@ -107,6 +107,73 @@ public sealed class RecordingTrustTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_bytes_recovery_cuts_off_are_covered_by_the_manifest()
+    {
+        await using var tools = FakeFfmpeg.Failing();
+        var server = await ServerProcess.StartAsync(output, null, tools.Environment());
+        var root = server.RootDirectory;
+        ServerProcess? restarted = null;
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: now, end: now.AddSeconds(40));
+            await using (var kiosk = new RtpParty("kiosk", 1))
+            await using (var visitor = new RtpParty("visitor1", 2))
+            {
+                await visit.JoinAndRelayAsync(kiosk, visitor);
+                await server.KillAsync();
+            }
+            // A torn write at the crash, as far as recovery can tell: 300 bytes that are no record.
+            var folder = Path.Combine(server.DataDirectory, "recordings", visit.Id);
+            var garbage = new byte[300];
+            new Random(9).NextBytes(garbage);
+            await using (var journal = new FileStream(Path.Combine(folder, VisitRecorder.JournalFileName), FileMode.Append))
+            {
+                await journal.WriteAsync(garbage);
+            }
+
+            restarted = await ServerProcess.StartAsync(output, root, tools.Environment());
+            var investigator = await restarted.MintTokenAsync("investigator", "inv-1");
+            var recording = await WaitForRecordingAsync(restarted, investigator, visit.Id);
+            var manifest = recording.GetProperty("manifest");
+            output.WriteLine(manifest.GetProperty("journal") + " " + manifest.GetProperty("journalTail"));
+            var tail = manifest.GetProperty("journalTail");
+            Assert.Equal(JsonValueKind.Object, tail.ValueKind);
+            var cut = manifest.GetProperty("journal").GetProperty("cutBytes").GetInt64();
+            Assert.True(cut >= garbage.Length, $"recovery cut {cut} bytes, fewer than the {garbage.Length} appended");
+            Assert.Equal(cut, tail.GetProperty("bytes").GetInt64());
+            Assert.True((await VerifyAsync(restarted, investigator, visit.Id)).GetProperty("ok").GetBoolean());
+
+            var tailPath = Path.Combine(folder, RecordingManifest.JournalTailFileName);
+            var bytes = await File.ReadAllBytesAsync(tailPath);
+            bytes[^1] ^= 0x01;
+            await File.WriteAllBytesAsync(tailPath, bytes);
+            var changed = await VerifyAsync(restarted, investigator, visit.Id);
+            output.WriteLine("tail changed: " + changed);
+            Assert.False(changed.GetProperty("ok").GetBoolean(), "verify passed with journal.tail changed");
+            Assert.Contains(Problems(changed), p => p.StartsWith("tail: journal.tail's SHA-256 differs", StringComparison.Ordinal));
+            File.Delete(tailPath);
+            var removed = await VerifyAsync(restarted, investigator, visit.Id);
+            Assert.Contains(Problems(removed), p => p.StartsWith("tail: journal.tail is missing", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (restarted is not null)
+            {
+                await restarted.DisposeAsync();
+            }
+            await server.DisposeAsync();
+            try
+            {
+                Directory.Delete(root, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    [Fact]
     public async Task An_officer_flag_during_the_visit_flags_the_recording_and_the_flagged_only_search_finds_it()
     {
         await using var tools = FakeFfmpeg.Failing();
