@@ -136,9 +136,9 @@ public sealed class RecordingTrustTests(ITestOutputHelper output)
             var investigator = await restarted.MintTokenAsync("investigator", "inv-1");
             var recording = await WaitForRecordingAsync(restarted, investigator, visit.Id);
             var manifest = recording.GetProperty("manifest");
-            output.WriteLine(manifest.GetProperty("journal") + " " + manifest.GetProperty("journalTail"));
-            var tail = manifest.GetProperty("journalTail");
-            Assert.Equal(JsonValueKind.Object, tail.ValueKind);
+            output.WriteLine(manifest.GetProperty("journal") + " " + manifest.GetProperty("journalTails"));
+            var tail = Assert.Single(manifest.GetProperty("journalTails").EnumerateArray().ToList());
+            Assert.Equal(RecordingManifest.JournalTailFileName, tail.GetProperty("file").GetString());
             var cut = manifest.GetProperty("journal").GetProperty("cutBytes").GetInt64();
             Assert.True(cut >= garbage.Length, $"recovery cut {cut} bytes, fewer than the {garbage.Length} appended");
             Assert.Equal(cut, tail.GetProperty("bytes").GetInt64());
