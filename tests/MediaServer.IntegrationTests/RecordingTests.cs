@@ -62,8 +62,11 @@ public sealed class RecordingTests(ITestOutputHelper output)
             Assert.True(verify.GetProperty("chainValid").GetBoolean());
             Assert.True(verify.GetProperty("signatureValid").GetBoolean());
 
-            // Offline: the verify command on the folder, as an investigator would run it on an export.
-            var cli = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, "verify", folder], TimeSpan.FromSeconds(30),
+            // Offline: the verify command on the folder, as an investigator would run it on an export, pinning the
+            // facility's key by its fingerprint (without one it would say the signature was not checked against a trusted key).
+            var key = await GetJsonAsync(restarted, investigator, "api/recordings/public-key?format=json");
+            var cli = await ProcessRunner.RunAsync("dotnet",
+                [RepoLayout.ServerDll, "verify", folder, "--key-id", key.GetProperty("keyId").GetString()!], TimeSpan.FromSeconds(30),
                 new Dictionary<string, string>(), Path.GetDirectoryName(RepoLayout.ServerDll));
             output.WriteLine(cli.StdoutText);
             Assert.Equal(0, cli.ExitCode);

@@ -149,8 +149,22 @@ public static class RecordingEndpoints
         return Results.Stream(async stream =>
         {
             using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            foreach (var name in new[] { VisitRecorder.JournalFileName, RecordingManifest.ReviewCopyFileName, RecordingManifest.FileName,
-                         RecordingManifest.SignatureFileName, RecordingManifest.PublicKeyFileName, RecordingManifest.JournalTailFileName })
+            var names = new List<string> { RecordingManifest.ReviewCopyFileName, RecordingManifest.FileName,
+                RecordingManifest.SignatureFileName, RecordingManifest.PublicKeyFileName };
+            // Every journal file and every tail recovery cut off (journal.msj, journal.tail, and those of later segments).
+            if (Directory.Exists(row.Directory))
+            {
+                foreach (var path in Directory.EnumerateFiles(row.Directory, "journal*"))
+                {
+                    var file = Path.GetFileName(path);
+                    if (file.EndsWith(".msj", StringComparison.Ordinal) || file.EndsWith(".tail", StringComparison.Ordinal))
+                    {
+                        names.Add(file);
+                    }
+                }
+            }
+            names.Sort(StringComparer.Ordinal);
+            foreach (var name in names)
             {
                 var path = Path.Combine(row.Directory, name);
                 if (!File.Exists(path))

@@ -28,10 +28,11 @@ public sealed record RecordingManifest(
     public const string JournalTailFileName = "journal.tail";
 
     /// <summary>
-    /// The bytes recovery cut off the journal's torn or damaged end (<see cref="JournalTailFileName"/>), hashed so that the
-    /// kept tail cannot be replaced or removed unnoticed; null when nothing was cut.
+    /// The bytes recovery cut off a journal's torn or damaged end (<see cref="JournalTailFileName"/>, and the tail of any
+    /// later journal file: every <c>journal*.tail</c> in the folder), each hashed so that a kept tail can be neither replaced
+    /// nor removed unnoticed; empty when nothing was cut.
     /// </summary>
-    public ManifestFile? JournalTail { get; init; }
+    public IReadOnlyList<ManifestFile> JournalTails { get; init; } = [];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

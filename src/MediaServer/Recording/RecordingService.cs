@@ -482,7 +482,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         var manifest = new RecordingManifest(RecordingManifest.FormatName, visit, start, end, Math.Max(0, (end - start).TotalSeconds),
             tracks, journalInfo, media, error, timeline?.Gaps ?? [], facts.Bookmarks, _time.GetUtcNow(), _signer.KeyId)
         {
-            JournalTail = TailOf(row.Directory),
+            JournalTails = TailsOf(row.Directory),
         };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, RecordingManifest.Json);
         var signature = _signer.Sign(bytes);
@@ -492,14 +492,8 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         return manifest;
     }
 
-    /// <summary>journal.tail (what recovery cut off), hashed for the manifest; null when there is none.</summary>
-    private static ManifestFile? TailOf(string folder)
-    {
-        var path = Path.Combine(folder, RecordingManifest.JournalTailFileName);
-        return File.Exists(path)
-            ? new ManifestFile(RecordingManifest.JournalTailFileName, JournalScanner.Sha256OfFile(path), new FileInfo(path).Length)
-            : null;
-    }
+    /// <summary>Every journal*.tail (what recovery cut off), hashed for the manifest, by name.</summary>
+    private static List<ManifestFile> TailsOf(string folder) => RecordingVerifier.TailsIn(folder);
 
     /// <summary>Each track as its journal Track record declared it: authenticated (SRTP) or not; null when the record does not say.</summary>
     private static List<ManifestTrack> WithAuthentication(IReadOnlyList<ManifestTrack> tracks, JournalFacts facts)

@@ -154,25 +154,86 @@ public static class RecordingVerifier
             problems.Add("media: review.mp4 is present but the manifest names no review copy");
         }
 
-        var tailPath = Path.Combine(folder, RecordingManifest.JournalTailFileName);
-        if (manifest?.JournalTail is { } tail)
+        if (manifest is not null)
         {
-            if (!File.Exists(tailPath))
-            {
-                problems.Add("tail: journal.tail is missing (the manifest names the bytes recovery cut off)");
-            }
-            else if (!string.Equals(JournalScanner.Sha256OfFile(tailPath), tail.Sha256, StringComparison.Ordinal))
-            {
-                problems.Add("tail: journal.tail's SHA-256 differs from the manifest's");
-            }
-        }
-        else if (manifest is not null && File.Exists(tailPath))
-        {
-            problems.Add("tail: journal.tail is present but the manifest does not cover it");
+            VerifyTails(folder, manifest, problems);
+            VerifyOtherJournalIds(folder, id, problems);
         }
 
         return new VerificationReport(problems.Count == 0, journalSha, mediaSha, signatureValid, chainValid, manifest?.Gaps ?? [],
             keyId, problems);
+    }
+
+    /// <summary>Every <c>journal*.tail</c> in the folder (bytes crash recovery cut off a journal), hashed, in name order.</summary>
+    public static List<ManifestFile> TailsIn(string folder)
+    {
+        var tails = new List<ManifestFile>();
+        if (!Directory.Exists(folder))
+        {
+            return tails;
+        }
+        var paths = new List<string>(Directory.EnumerateFiles(folder, "journal*.tail"));
+        paths.Sort(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            tails.Add(new ManifestFile(Path.GetFileName(path), JournalScanner.Sha256OfFile(path), new FileInfo(path).Length));
+        }
+        return tails;
+    }
+
+    /// <summary>Each tail the manifest names is there with its SHA-256; no tail is in the folder that the manifest does not name.</summary>
+    private static void VerifyTails(string folder, RecordingManifest manifest, List<string> problems)
+    {
+        var listed = manifest.JournalTails ?? [];
+        var named = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var tail in listed)
+        {
+            named.Add(tail.File);
+            var path = Path.Combine(folder, Path.GetFileName(tail.File));
+            if (!File.Exists(path))
+            {
+                problems.Add($"tail: {tail.File} is missing (the manifest names the bytes recovery cut off)");
+            }
+            else if (!string.Equals(JournalScanner.Sha256OfFile(path), tail.Sha256, StringComparison.Ordinal))
+            {
+                problems.Add($"tail: {tail.File}'s SHA-256 differs from the manifest's");
+            }
+        }
+        foreach (var present in TailsIn(folder))
+        {
+            if (!named.Contains(present.File))
+            {
+                problems.Add($"tail: {present.File} is present but the manifest does not cover it");
+            }
+        }
+    }
+
+    /// <summary>Journal files beside journal.msj (later segments): their Begin and Track records must name this recording too.</summary>
+    private static void VerifyOtherJournalIds(string folder, string id, List<string> problems)
+    {
+        var paths = new List<string>(Directory.EnumerateFiles(folder, "journal*.msj"));
+        paths.Sort(StringComparer.Ordinal);
+        foreach (var path in paths)
+        {
+            var name = Path.GetFileName(path);
+            if (name == VisitRecorder.JournalFileName)
+            {
+                continue;
+            }
+            var named = new List<string>();
+            JournalScanner.Scan(path, (in Codecs.Recording.JournalRecord record, long offset) =>
+            {
+                if (record.Type is Codecs.Recording.JournalRecordType.Begin or Codecs.Recording.JournalRecordType.Track
+                    && VisitIdOf(record.JsonBody) is { } visit && !string.Equals(visit, id, StringComparison.Ordinal))
+                {
+                    named.Add(visit);
+                }
+            });
+            if (named.Count > 0)
+            {
+                problems.Add($"id: {name} is of recording {named[0]}, not {id}");
+            }
+        }
     }
 
     /// <summary>The <c>visitId</c> of a Begin or Track record's JSON, or null when it has none (or is not JSON).</summary>

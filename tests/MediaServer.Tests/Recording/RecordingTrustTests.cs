@@ -155,6 +155,18 @@ public sealed class RecordingTrustTests : IDisposable
     }
 
     [Fact]
+    public void A_later_journal_file_of_another_recording_or_an_uncovered_later_tail_fails_verify()
+    {
+        var a = MakeRecording("rec-s");
+        var b = MakeRecording("rec-o");
+        using var key = _signer.PublicKey();
+        File.Copy(Path.Combine(b, VisitRecorder.JournalFileName), Path.Combine(a, "journal-0002.msj"));
+        Assert.Contains(RecordingVerifier.Verify(a, key).Problems, p => p == "id: journal-0002.msj is of recording rec-o, not rec-s");
+        File.WriteAllBytes(Path.Combine(a, "journal-0002.tail"), [7, 7]);
+        Assert.Contains(RecordingVerifier.Verify(a, key).Problems, p => p.StartsWith("tail: journal-0002.tail is present", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Offline_verify_without_a_pinned_key_says_so_and_fails()
     {
         var folder = MakeRecording("rec-k");
@@ -245,7 +257,7 @@ public sealed class RecordingTrustTests : IDisposable
             Assert.True(recorder.WriteOnce(Stopwatch.GetTimestamp()));
         }
         var journal = Path.Combine(folder, VisitRecorder.JournalFileName);
-        ManifestFile? tailFile = null;
+        var tails = new List<ManifestFile>();
         if (tail is not null)
         {
             var path = Path.Combine(folder, RecordingManifest.JournalTailFileName);
@@ -253,7 +265,7 @@ public sealed class RecordingTrustTests : IDisposable
             {
                 stream.Write(tail);
             }
-            tailFile = new ManifestFile(RecordingManifest.JournalTailFileName, JournalScanner.Sha256OfFile(path), tail.Length);
+            tails.Add(new ManifestFile(RecordingManifest.JournalTailFileName, JournalScanner.Sha256OfFile(path), tail.Length));
         }
         var scan = JournalScanner.Scan(journal);
         var now = DateTimeOffset.UtcNow;
@@ -261,7 +273,7 @@ public sealed class RecordingTrustTests : IDisposable
             new ManifestVisit(id, new Person("i1", "Inmate"), [], now, now, false), now, now, 0, [],
             new ManifestJournal(VisitRecorder.JournalFileName, scan.Sha256, scan.FileLength, scan.Records,
                 Convert.ToHexStringLower(scan.ChainHash), false, 0, 0),
-            null, null, [], [], now, _signer.KeyId) { JournalTail = tailFile };
+            null, null, [], [], now, _signer.KeyId) { JournalTails = tails };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, RecordingManifest.Json);
         foreach (var (name, content) in new[]
                  {
