@@ -165,6 +165,28 @@ public sealed class RetransmitBoundsTests
     }
 
     [Fact]
+    public void The_measured_round_trip_rather_than_the_default_decides_when_a_packet_may_go_again()
+    {
+        // Default 1 ms; the receiver's report says about 800 ms: 20 ms after the first answer, the same NACK is a repeat.
+        var (track, slot) = Wire(Policy(o => o.DefaultRtt = TimeSpan.FromMilliseconds(1)));
+        Send(track, 20);
+        var ntp = RtcpReporter.NtpTimestamp(DateTimeOffset.UtcNow - TimeSpan.FromMilliseconds(800));
+        slot.NoteSenderReport(ntp);
+        var buffer = new byte[64];
+        var length = RtcpReceiverReport.Write(buffer, 0x5555, [new RtcpReportBlock(slot.Ssrc, 0, 0, 0, 0, (uint)(ntp >> 16), 0)]);
+        slot.OnRtcp(buffer.AsSpan(0, length));
+        Assert.InRange(slot.RoundTrip!.Value.TotalMilliseconds, 790, 1000);
+
+        var nack = new byte[64];
+        var nackLength = RtcpGenericNack.Write(nack, 0x5555, slot.Ssrc, [RecordingSender.Sequence(_sender.Sent[2])]);
+        slot.OnRtcp(nack.AsSpan(0, nackLength));
+        Thread.Sleep(20);
+        slot.OnRtcp(nack.AsSpan(0, nackLength));
+        Assert.Equal(1, slot.Retransmitted);
+        Assert.Equal(1, slot.NackRepeats);
+    }
+
+    [Fact]
     public void The_byte_budget_stops_retransmissions_when_spent_and_counts_them()
     {
         // Room for 13 packets of 112 bytes (1500 / 112), no floor, no share: the rest are refused however they are asked for.
