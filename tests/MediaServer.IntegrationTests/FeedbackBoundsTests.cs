@@ -31,7 +31,7 @@ public sealed class FeedbackBoundsTests(ITestOutputHelper output)
             new Dictionary<string, string> { ["MediaServer__Relay__DefaultRtt"] = "00:00:01" });
         var visit = await VisitScenario.CreateAsync(server, visitors: 2);
         await using var kiosk = new RtpParty("kiosk", 1);
-        await using var attacker = new RtpParty("visitor1", 2, "nack");
+        await using var attacker = new RtpParty("visitor1", 2, videoFeedback: ["nack"]);
         await using var plain = new RtpParty("visitor2", 3);
         var kioskLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp);
         var attackerLeg = await server.Api.JoinAsync(visit.VisitorToken(1), visit.Id, attacker.OfferSdp);
@@ -105,7 +105,7 @@ public sealed class FeedbackBoundsTests(ITestOutputHelper output)
         await using var server = await ServerProcess.StartAsync(output);
         var visit = await VisitScenario.CreateAsync(server, visitors: 1);
         await using var kiosk = new RtpParty("kiosk", 1);
-        await using var attacker = new RtpParty("visitor1", 2, "nack");
+        await using var attacker = new RtpParty("visitor1", 2, videoFeedback: ["nack"]);
         await visit.JoinAndRelayAsync(kiosk, attacker);
         await attacker.VideoIn.WaitForRtpAsync(120, TimeSpan.FromSeconds(20), "kiosk video at visitor1");
         var seen = attacker.VideoIn.Packets;
