@@ -23,7 +23,7 @@ public sealed class RecordingTrustTests : IDisposable
     public RecordingTrustTests()
     {
         Directory.CreateDirectory(_root);
-        _signer = new RecordingSigner(Path.Combine(_root, "data"));
+        _signer = new RecordingSigner(Directory.CreateDirectory(Path.Combine(_root, "keys")).FullName);
     }
 
     public void Dispose()
