@@ -106,7 +106,7 @@ public sealed class RecordingOptions
     public TimeSpan FsyncInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>In-memory buffer per visit between relay and writer; packets beyond it are dropped from the recording and counted.</summary>
-    [Range(64 * 1024, 1 << 30)]
+    [Range(4 * 1024, 1 << 30)]
     public int BufferBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Attempts at rendering a review copy before the recording is marked render_failed.</summary>
@@ -119,9 +119,27 @@ public sealed class RecordingOptions
     /// <summary>The ffmpeg binary the renderer runs.</summary>
     public string FfmpegPath { get; set; } = "ffmpeg";
 
+    /// <summary>
+    /// What happens when a non-privileged visit cannot be recorded (the journal cannot be created or written): <c>refuse</c>
+    /// (the default) refuses its joins with 503 and ends it if it was under way; <c>continue-and-alert</c> lets it go on
+    /// unrecorded, with the failure logged, audited and counted.
+    /// </summary>
+    public string OnFailure { get; set; } = RecordingFailurePolicy.Refuse;
+
+    public bool RefuseWhenUnrecorded => string.Equals(OnFailure, RecordingFailurePolicy.Refuse, StringComparison.Ordinal);
+
     /// <summary>Recordings whose visit ended longer ago than this are purged, unless under legal hold.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
 
     /// <summary>How often the retention job runs.</summary>
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>The values of <see cref="RecordingOptions.OnFailure"/>.</summary>
+public static class RecordingFailurePolicy
+{
+    public static bool IsValid(string? value) => value is Refuse or ContinueAndAlert;
+
+    public const string Refuse = "refuse";
+    public const string ContinueAndAlert = "continue-and-alert";
 }
