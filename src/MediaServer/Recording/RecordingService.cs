@@ -289,6 +289,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 {
                     _store.SetState(visit.Id, RecordingState.Recording);
                 }
+                var resumed = _time.GetUtcNow(); // recording (re)starts with this Begin, once the file is made and synced
                 recorder.Begin(new
                 {
                     format = 2,
@@ -310,19 +311,19 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 });
                 if (previous is not null)
                 {
-                    var from = previous.RecordedUntil ?? now;
+                    var from = previous.RecordedUntil ?? resumed;
                     var reason = previous.SealReason ?? "the previous segment was sealed";
                     recorder.Gap(new
                     {
                         from,
-                        to = now,
-                        seconds = Math.Max(0, (now - from).TotalSeconds),
+                        to = resumed,
+                        seconds = Math.Max(0, (resumed - from).TotalSeconds),
                         reason,
                         previousFile = JournalSegments.FileName(segment - 1),
                     });
                     _audit.Append("system", "system", "recording.continued", "recording/" + visit.Id,
-                        $"segment {segment} after {Math.Max(0, (now - from).TotalSeconds):0.0} s unrecorded ({reason})");
-                    LogContinued(_logger, visit.Id, segment, Math.Max(0, (now - from).TotalSeconds));
+                        $"segment {segment} after {Math.Max(0, (resumed - from).TotalSeconds):0.0} s unrecorded ({reason})");
+                    LogContinued(_logger, visit.Id, segment, Math.Max(0, (resumed - from).TotalSeconds));
                 }
                 _active[visit.Id] = recorder;
                 _metrics.Active = _active.Count;
