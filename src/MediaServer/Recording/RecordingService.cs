@@ -97,9 +97,14 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         {
             return null;
         }
-        if (_active.TryGetValue(visit.Id, out var current) && current.State == RecorderState.Recording && !current.SealRequested)
+        if (_active.TryGetValue(visit.Id, out var current))
         {
-            return null;
+            // Sealing (the server is stopping): no continuation may start on a journal the writer is still closing.
+            return current.State == RecorderState.Recording && !current.SealRequested ? null : Unrecorded();
+        }
+        if (_stop.IsCancellationRequested)
+        {
+            return Unrecorded(); // shutting down: nothing would write or seal a journal opened now
         }
         var now = Stopwatch.GetTimestamp();
         if (_failing.TryGetValue(visit.Id, out var failing)
@@ -272,11 +277,13 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                         SealSegmentFile(visit.Id, last, segments.Count, "the recording failed: " + (existing?.Error ?? "unknown error"),
                             recovered: true);
                     }
-                    foreach (var path in segments)
+                    // Track ids only grow from segment to segment, so the newest segment that declared a track holds the
+                    // highest; older segments are read only when the newer ones declared none.
+                    for (var i = segments.Count - 1; i >= 0 && lastTrackId == 0; i--)
                     {
-                        var facts = JournalFacts.Read(path);
-                        lastTrackId = Math.Max(lastTrackId, facts.MaxTrackId);
-                        previous = facts;
+                        var facts = JournalFacts.Read(segments[i]);
+                        previous ??= facts;
+                        lastTrackId = facts.MaxTrackId;
                     }
                 }
                 var segment = segments.Count + 1;
