@@ -315,7 +315,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                         sha256 = previous.Scan.Sha256,
                         records = previous.Scan.Records,
                     },
-                });
+                }, resumed);
                 if (previous is not null)
                 {
                     var from = previous.RecordedUntil ?? resumed;

@@ -135,6 +135,10 @@ public sealed class VisitRecorder : IDisposable
 
     public void Begin(object visitDescription) => Control(JournalRecordType.Begin, 0, visitDescription);
 
+    /// <summary>The Begin record, stamped with <paramref name="at"/> (the moment the segment starts, as its Gap record says).</summary>
+    public void Begin(object visitDescription, DateTimeOffset at) =>
+        Control(JournalRecordType.Begin, 0, visitDescription, (at.UtcTicks - DateTime.UnixEpoch.Ticks) / 10);
+
     /// <summary>Declares a track; its id goes into each of its RTP and sender-report records.</summary>
     public ushort AddTrack(object trackDescription, string? participant = null)
     {
@@ -158,10 +162,10 @@ public sealed class VisitRecorder : IDisposable
     /// <summary>Asks the writer to write what is buffered, then the End record, and close the journal.</summary>
     public void RequestSeal(string reason) => Interlocked.CompareExchange(ref _sealReason, reason, null);
 
-    private void Control(JournalRecordType type, ushort track, object body)
+    private void Control(JournalRecordType type, ushort track, object body, long? wallMicroseconds = null)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
-        _buffer.AppendControl((byte)type, track, Stopwatch.GetTimestamp(), WallMicroseconds(), json);
+        _buffer.AppendControl((byte)type, track, Stopwatch.GetTimestamp(), wallMicroseconds ?? WallMicroseconds(), json);
     }
 
     private static long WallMicroseconds() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
