@@ -66,7 +66,11 @@ public sealed record ManifestTrack(int Id, string Participant, string Role, stri
 /// </summary>
 public sealed record ManifestSegment(int Segment, string File, string Sha256, long Bytes, long Records, string ChainHash,
     string? PreviousChainHash, DateTimeOffset? First, DateTimeOffset? Last, string State, string? SealReason, long CutBytes,
-    long DroppedPackets);
+    long DroppedPackets)
+{
+    /// <summary>The torn tail recovery cut from this segment (journal.tail, journal-0002.tail, …), or null when none was cut.</summary>
+    public ManifestFile? Tail { get; init; }
+}
 
 /// <summary>The span between segment <c>afterSegment</c> and the next that nothing recorded, and why.</summary>
 public sealed record ManifestSegmentGap(int AfterSegment, DateTimeOffset From, DateTimeOffset To, double Seconds, string Reason);

@@ -703,7 +703,10 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
             var previousHash = f.Previous is { } p && p.TryGetProperty("chainHash", out var h) ? h.GetString() : null;
             segments.Add(new ManifestSegment(i + 1, Path.GetFileName(paths[i]), f.Scan.Sha256, f.Scan.FileLength, f.Scan.Records,
                 Convert.ToHexStringLower(f.Scan.ChainHash), previousHash, f.FirstRecord, f.RecordedUntil,
-                f.Recovered ? "recovered" : "sealed", f.SealReason, f.CutBytes, f.DroppedPackets));
+                f.Recovered ? "recovered" : "sealed", f.SealReason, f.CutBytes, f.DroppedPackets)
+            {
+                Tail = TailOf(Path.GetDirectoryName(paths[i])!, i + 1),
+            });
             if (i > 0)
             {
                 segmentGaps.Add(GapBefore(i, all[i - 1], f));
@@ -741,6 +744,14 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         WriteAtomically(Path.Combine(row.Directory, RecordingManifest.SignatureFileName), signature);
         WriteAtomically(Path.Combine(row.Directory, RecordingManifest.PublicKeyFileName), System.Text.Encoding.ASCII.GetBytes(_signer.PublicKeyPem));
         return manifest;
+    }
+
+    private static ManifestFile? TailOf(string folder, int segment)
+    {
+        var path = Path.Combine(folder, JournalSegments.TailFileName(segment));
+        return File.Exists(path)
+            ? new ManifestFile(JournalSegments.TailFileName(segment), JournalScanner.Sha256OfFile(path), new FileInfo(path).Length)
+            : null;
     }
 
     /// <summary>The gap before segment <paramref name="index"/> (0-based), as its Gap record declares it.</summary>

@@ -199,6 +199,23 @@ public static class RecordingVerifier
             {
                 problems.Add(name + ": its SHA-256 differs from the manifest's");
             }
+            var tailName = JournalSegments.TailFileName(entry.Segment);
+            var tailPath = Path.Combine(folder, tailName);
+            if (entry.Tail is { } tail)
+            {
+                if (!File.Exists(tailPath))
+                {
+                    problems.Add($"{name}: its torn tail {tailName} is missing");
+                }
+                else if (!string.Equals(JournalScanner.Sha256OfFile(tailPath), tail.Sha256, StringComparison.Ordinal))
+                {
+                    problems.Add($"{name}: its torn tail {tailName}'s SHA-256 differs from the manifest's");
+                }
+            }
+            else if (File.Exists(tailPath))
+            {
+                problems.Add($"{name}: {tailName} is in the folder but the manifest names no torn tail for it");
+            }
             if (facts.DroppedPackets != entry.DroppedPackets)
             {
                 problems.Add($"{name}: its Event records count {facts.DroppedPackets} dropped packets, the manifest {entry.DroppedPackets}");

@@ -235,6 +235,47 @@ public sealed class RecordingSegmentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_torn_tail_cut_by_recovery_is_covered_by_the_manifest_and_a_changed_tail_fails_verify()
+    {
+        var visit = NewVisit("seg-5");
+        var parts = Service();
+        var folder = Path.Combine(_data, "recordings", visit.Id);
+        // A journal the server died writing: records flushed, no End, half a record at the end.
+        using (var recorder = VisitRecorder.Create(visit.Id, folder, 64 * 1024, TimeSpan.FromSeconds(1)))
+        {
+            recorder.Begin(new { visitId = visit.Id, segment = 1 });
+            Record(recorder, "i1", 20);
+            recorder.WriteOnce(Stopwatch.GetTimestamp());
+        }
+        await using (var journal = new FileStream(Path.Combine(folder, "journal.msj"), FileMode.Append))
+        {
+            journal.Write([0, 0, 1, 0, 3, 9, 9, 9]);
+        }
+        parts.Store.Insert(visit, folder, DateTimeOffset.UtcNow);
+        await parts.Service.StartAsync(CancellationToken.None); // recovery
+        await WaitForState(parts.Store, visit.Id, RecordingState.RenderFailed);
+        await parts.Service.StopAsync(CancellationToken.None);
+        parts.Service.Dispose();
+
+        var manifest = JsonSerializer.Deserialize<RecordingManifest>(File.ReadAllBytes(Path.Combine(folder, RecordingManifest.FileName)),
+            RecordingManifest.Json)!;
+        var segment = Assert.Single(manifest.Segments!);
+        Assert.Equal("recovered", segment.State);
+        Assert.Equal(8, segment.CutBytes);
+        Assert.Equal("journal.tail", segment.Tail!.File);
+        Assert.Equal(8, segment.Tail.Bytes);
+        using var key = parts.Signer.PublicKey();
+        Assert.True(RecordingVerifier.Verify(folder, key).Ok);
+        var tail = Path.Combine(folder, "journal.tail");
+        var bytes = File.ReadAllBytes(tail);
+        bytes[5] ^= 1;
+        File.WriteAllBytes(tail, bytes);
+        var report = RecordingVerifier.Verify(folder, key);
+        Assert.False(report.Ok);
+        Assert.Contains(report.Problems, p => p.Contains("journal.tail's SHA-256 differs", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Drops_are_counted_per_track_and_the_journals_Event_records_add_up_to_the_recorders_count()
     {
         var folder = Path.Combine(_data, "drops");
