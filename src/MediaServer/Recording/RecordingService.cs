@@ -271,6 +271,11 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 {
                     var last = segments[^1];
                     var scan = JournalScanner.Scan(last);
+                    if (!scan.PreambleValid)
+                    {
+                        // Nothing to chain to: the recording cannot go on honestly (and is refused under refuse).
+                        throw new IOException($"segment {segments.Count} ({Path.GetFileName(last)}) has no valid preamble");
+                    }
                     if (!scan.HasEnd || scan.FirstBadOffset is not null)
                     {
                         // The last segment was left open by a failure in this process: sealed now, as recovery would.
