@@ -161,8 +161,12 @@ public sealed class RecordingTests(ITestOutputHelper output)
         Assert.Single(audit, e => e.Action == "recording.refused" && e.Target == "visit/" + visit.Id);
     }
 
+    /// <summary>
+    /// With MediaServer:Recording:OnFailure=continue-and-alert (the behaviour before fail-closed became the default; the
+    /// default, refuse, is RecordingSegmentTests.A_full_disk_under_refuse_ends_the_recorded_visit_and_refuses_new_joins_with_503_audited_and_counted).
+    /// </summary>
     [Fact]
-    public async Task A_full_disk_fails_the_recording_loudly_while_the_visit_relays_on()
+    public async Task A_full_disk_under_continue_and_alert_fails_the_recording_loudly_while_the_visit_relays_on()
     {
         var mount = Path.Combine(Path.GetTempPath(), "mediaserver-it-full", Guid.NewGuid().ToString("n")[..12]);
         Directory.CreateDirectory(mount);
@@ -171,8 +175,11 @@ public sealed class RecordingTests(ITestOutputHelper output)
         Assert.True(mounted.ExitCode == 0, "this test needs a 1 MiB tmpfs (run as root, as CI does): " + mounted);
         try
         {
-            await using var server = await ServerProcess.StartAsync(output, null,
-                new Dictionary<string, string> { ["MediaServer__Recording__Directory"] = mount });
+            await using var server = await ServerProcess.StartAsync(output, null, new Dictionary<string, string>
+            {
+                ["MediaServer__Recording__Directory"] = mount,
+                ["MediaServer__Recording__OnFailure"] = "continue-and-alert",
+            });
             var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
             await using var kiosk = new RtpParty("kiosk", 1);
             await using var visitor = new RtpParty("visitor1", 2);
@@ -199,6 +206,9 @@ public sealed class RecordingTests(ITestOutputHelper output)
             var audit = await server.Api.GetAuditAsync(await server.MintTokenAsync("admin", "admin-1"));
             Assert.Contains(audit, e => e.Action == "recording.failed" && e.Target == "recording/" + visit.Id);
             Assert.Contains("Recording of visit " + visit.Id + " failed", server.Process.Describe(maxLines: 2000), StringComparison.Ordinal);
+            var alerted = await server.Api.GetMetricsAsync();
+            Assert.Equal(1, alerted.Counter("mediaserver_recording_unrecorded_visits"));
+            Assert.Equal(0, alerted.Counter("mediaserver_recording_refused_joins_total"));
 
             await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "disk full test");
             using var http = new HttpClient { BaseAddress = server.BaseAddress };

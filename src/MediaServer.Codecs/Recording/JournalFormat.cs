@@ -12,7 +12,14 @@ public static class JournalFormat
     /// <summary>"MSJRNL\r\n": the CR LF pair shows a file that went through a text-mode copy.</summary>
     public static ReadOnlySpan<byte> Magic => "MSJRNL\r\n"u8;
 
-    public const ushort Version = 1;
+    /// <summary>
+    /// The version this code writes. Version 2 added recordings in segments (Begin's <c>segment</c> and <c>previous</c>, the
+    /// Gap record); its framing is version 1's, so a version-2 reader reads both.
+    /// </summary>
+    public const ushort Version = 2;
+
+    /// <summary>The oldest version this code reads.</summary>
+    public const ushort OldestReadableVersion = 1;
 
     public const int PreambleLength = 12;
 
@@ -53,7 +60,7 @@ public static class JournalFormat
             return false;
         }
         version = BinaryPrimitives.ReadUInt16BigEndian(data[8..]);
-        return version == Version;
+        return version is >= OldestReadableVersion and <= Version;
     }
 
     /// <summary>Where a record's payload goes in <paramref name="destination"/>; write it, then call <see cref="CompleteRecord"/>.</summary>
@@ -127,4 +134,10 @@ public enum JournalRecordType : byte
 
     /// <summary>Time prefix, then UTF-8 JSON: why the journal was sealed, and whether by recovery after a crash.</summary>
     End = 8,
+
+    /// <summary>
+    /// Time prefix, then UTF-8 JSON: the span before this segment that no segment recorded (from, to, seconds, reason).
+    /// Second record of a continuation segment, right after its Begin (version 2).
+    /// </summary>
+    Gap = 9,
 }

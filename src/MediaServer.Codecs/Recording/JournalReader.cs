@@ -46,11 +46,11 @@ public readonly ref struct JournalRecord(JournalRecordType type, ReadOnlySpan<by
         return true;
     }
 
-    /// <summary>The JSON body of a begin, bookmark, event or end record (after the time prefix).</summary>
+    /// <summary>The JSON body of a begin, bookmark, event, end or gap record (after the time prefix).</summary>
     public ReadOnlySpan<byte> JsonBody => Type switch
     {
         JournalRecordType.Begin or JournalRecordType.Bookmark or JournalRecordType.Event or JournalRecordType.End
-            when Payload.Length >= JournalFormat.TimePrefixLength => Payload[JournalFormat.TimePrefixLength..],
+            or JournalRecordType.Gap when Payload.Length >= JournalFormat.TimePrefixLength => Payload[JournalFormat.TimePrefixLength..],
         JournalRecordType.Track when Payload.Length >= JournalFormat.MediaPrefixLength => Payload[JournalFormat.MediaPrefixLength..],
         _ => default,
     };

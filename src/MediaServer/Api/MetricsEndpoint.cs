@@ -87,6 +87,8 @@ public static partial class MetricsEndpoint
         Gauge(text, "mediaserver_recordings_active", "Visits whose journal is being written.", recording.Active);
         Counter(text, "mediaserver_recording_bytes_total", "Bytes written to recording journals.", recording.BytesWritten);
         Counter(text, "mediaserver_recording_failures_total", "Recordings that could not be written (disk full, I/O errors).", recording.Failures);
+        Gauge(text, "mediaserver_recording_unrecorded_visits", "Visits that cannot be recorded now (journal not created, or failed mid-visit): alert when above 0.", recording.Unrecorded);
+        Counter(text, "mediaserver_recording_refused_joins_total", "Joins refused (503) because the visit could not be recorded (MediaServer:Recording:OnFailure=refuse).", recording.JoinsRefused);
         Counter(text, "mediaserver_recording_dropped_packets_total", "Packets left out of a journal because its buffer was full.", recording.DroppedPackets);
         Counter(text, "mediaserver_recording_renders_total", "Review copies rendered.", recording.Rendered);
         Counter(text, "mediaserver_recording_render_failures_total", "Render attempts that failed.", recording.RenderFailures);

@@ -154,7 +154,7 @@ public sealed class RecordingOptions
     public TimeSpan FsyncInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>In-memory buffer per visit between relay and writer; packets beyond it are dropped from the recording and counted.</summary>
-    [Range(64 * 1024, 1 << 30)]
+    [Range(4 * 1024, 1 << 30)]
     public int BufferBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Attempts at rendering a review copy before the recording is marked render_failed.</summary>
@@ -178,6 +178,15 @@ public sealed class RecordingOptions
     /// <summary>... or after this long, whichever is later.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan RenderTimeLimitMinimum { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// What happens when a non-privileged visit cannot be recorded (the journal cannot be created or written): <c>refuse</c>
+    /// (the default) refuses its joins with 503 and ends it if it was under way; <c>continue-and-alert</c> lets it go on
+    /// unrecorded, with the failure logged, audited and counted.
+    /// </summary>
+    public string OnFailure { get; set; } = RecordingFailurePolicy.Refuse;
+
+    public bool RefuseWhenUnrecorded => string.Equals(OnFailure, RecordingFailurePolicy.Refuse, StringComparison.Ordinal);
 
     /// <summary>Recordings whose visit ended longer ago than this are purged, unless under legal hold.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
@@ -221,4 +230,13 @@ public sealed class LimitOptions
     public int TokenRequests { get; set; } = 30;
 
     public TimeSpan TokenWindow { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>The values of <see cref="RecordingOptions.OnFailure"/>.</summary>
+public static class RecordingFailurePolicy
+{
+    public static bool IsValid(string? value) => value is Refuse or ContinueAndAlert;
+
+    public const string Refuse = "refuse";
+    public const string ContinueAndAlert = "continue-and-alert";
 }

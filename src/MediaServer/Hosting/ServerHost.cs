@@ -44,6 +44,8 @@ public static class ServerHost
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
             .Validate(o => o.Relay.Problem() is null, "MediaServer:Relay holds a value out of range (see the README's configuration table).")
+            .Validate(o => RecordingFailurePolicy.IsValid(o.Recording.OnFailure),
+                "MediaServer:Recording:OnFailure must be refuse or continue-and-alert.")
             .ValidateOnStart();
 
         // The review page plays and downloads recordings with ?access_token= in the URL (a <video> cannot send a header); the

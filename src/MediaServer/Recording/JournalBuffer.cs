@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace MediaServer.Recording;
 
@@ -16,11 +18,59 @@ internal sealed class JournalBuffer(int capacity)
     private byte[] _active = new byte[capacity];
     private byte[] _spare = new byte[capacity];
     private int _used;
+    private readonly Dictionary<ushort, long> _droppedByTrack = [];
+    private readonly List<ushort> _droppedTracks = [];
     private long _dropped;
+    private long _droppedUnknownTrack;
     private bool _closed;
 
     /// <summary>Media entries dropped because the buffer was full, since the last <see cref="TakeDropped"/>.</summary>
     public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
+
+    /// <summary>
+    /// Control path: makes room for the track's drop counter, so that counting a drop on the relay path never allocates.
+    /// </summary>
+    public void RegisterTrack(ushort track)
+    {
+        lock (_lock)
+        {
+            _droppedByTrack.TryAdd(track, 0);
+        }
+    }
+
+    /// <summary>
+    /// Writer thread: the drops per track since the last call (tracks with none are left out; track 0 holds drops of a track
+    /// never registered), added to <paramref name="into"/>, and the counters reset. The total is <see cref="TakeDropped"/>'s.
+    /// </summary>
+    public void TakeDroppedByTrack(List<(ushort Track, long Count)> into)
+    {
+        lock (_lock)
+        {
+            _droppedTracks.Clear();
+            foreach (var (track, count) in _droppedByTrack)
+            {
+                if (count > 0)
+                {
+                    _droppedTracks.Add(track);
+                }
+            }
+            long taken = 0;
+            foreach (var track in _droppedTracks)
+            {
+                ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(_droppedByTrack, track);
+                into.Add((track, count));
+                taken += count;
+                count = 0;
+            }
+            if (_droppedUnknownTrack > 0)
+            {
+                into.Add((0, _droppedUnknownTrack));
+                taken += _droppedUnknownTrack;
+                _droppedUnknownTrack = 0;
+            }
+            Interlocked.Add(ref _dropped, -taken);
+        }
+    }
 
     public bool TryAppendMedia(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data) =>
         Append(type, track, stopwatchTicks, wallMicroseconds, data, grow: false);
@@ -41,7 +91,18 @@ internal sealed class JournalBuffer(int capacity)
             {
                 if (!grow)
                 {
-                    _dropped++;
+                    // Counted per track under the lock already held: the writer turns these into Event records, so the
+                    // journal, the manifest and the metric all say the same number.
+                    ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(_droppedByTrack, track);
+                    if (Unsafe.IsNullRef(ref count))
+                    {
+                        _droppedUnknownTrack++;
+                    }
+                    else
+                    {
+                        count++;
+                    }
+                    Interlocked.Increment(ref _dropped);
                     return false;
                 }
                 Array.Resize(ref _active, Math.Max(_active.Length * 2, _used + need));

@@ -31,6 +31,11 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     private readonly ConcurrentDictionary<string, VisitRecorder> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, double> _renderProgress = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _privilegedNoted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, UnrecordedVisit> _failing = new(StringComparer.Ordinal);
+    // Serialises the moves of a recording between recorders, segments and states: starting (or continuing) a journal, the
+    // writer's handling of a sealed or failed one, and the render worker's finishing of a review copy. Never held while
+    // packets flow, never held while taking a visit's membership lock.
+    private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _renderSignal = new(0);
     private Thread? _writer;
@@ -53,6 +58,23 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
 
     public string RootDirectory { get; }
 
+    /// <summary>How long a visit whose journal could not be created is refused before the next join tries again.</summary>
+    internal static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
+
+    public const string UnrecordedTitle = "Recording unavailable";
+
+    /// <summary>The refusal's detail: plain, and without the failure's own text (paths, errors), which goes to the audit log.</summary>
+    public const string UnrecordedDetail =
+        "This visit cannot be recorded, so it cannot take place now. The facility has been alerted; please try again later.";
+
+    /// <summary>
+    /// The recording of a visit under way failed and the policy is <c>refuse</c>: raised on the thread pool, outside every lock,
+    /// with the visit id and the reason, so that the visit is ended (<see cref="VisitLifecycle"/>).
+    /// </summary>
+    public event Action<string, string>? RecordingStopped;
+
+    private sealed record UnrecordedVisit(string Reason, long AtTicks, bool MidVisit);
+
     public RecordingSigner Signer => _signer;
 
     /// <summary>Render progress (0..1) of recordings being rendered now.</summary>
@@ -64,8 +86,66 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     // ---- Visit lifecycle hooks (control path, under the visit's membership lock) ----
 
     /// <summary>
-    /// A party joined: makes sure the visit's journal is open (not for privileged visits, never), declares the leg's tracks
-    /// and points them at it. A recording that cannot start is loud (log, metric, audit, recording row) and never stops the join.
+    /// Before a join is planned (under the visit's membership lock): makes sure the visit's journal is open — the first
+    /// segment, or a continuation segment chained to the sealed one when the visit goes on after a restart or a failure.
+    /// Returns a 503 refusal when the visit cannot be recorded and the policy is <c>refuse</c> (MediaServer:Recording:OnFailure);
+    /// null when the join may go on (recorded, privileged, recording off, or <c>continue-and-alert</c>). A failure is loud
+    /// either way: log, metric, audit, recording row.
+    /// </summary>
+    public JoinRefusal? PrepareJoin(Visit visit)
+    {
+        if (visit.Privileged || !_options.Enabled)
+        {
+            return null;
+        }
+        if (_active.TryGetValue(visit.Id, out var current))
+        {
+            // Sealing (the server is stopping): no continuation may start on a journal the writer is still closing.
+            return current.State == RecorderState.Recording && !current.SealRequested ? null : Unrecorded();
+        }
+        if (_stop.IsCancellationRequested)
+        {
+            return Unrecorded(); // shutting down: nothing would write or seal a journal opened now
+        }
+        var now = Stopwatch.GetTimestamp();
+        if (_failing.TryGetValue(visit.Id, out var failing)
+            && (Stopwatch.GetElapsedTime(failing.AtTicks, now) < RetryInterval || (failing.MidVisit && _options.RefuseWhenUnrecorded)))
+        {
+            // Tried a moment ago (or the visit is being ended for it): refused again without touching the disk or the audit
+            // chain once per attempt.
+            return Unrecorded();
+        }
+        var (recorder, _) = Start(visit);
+        if (recorder is not null)
+        {
+            if (_failing.TryRemove(visit.Id, out _))
+            {
+                _metrics.Unrecorded = _failing.Count;
+            }
+            return null;
+        }
+        return Unrecorded();
+    }
+
+    private JoinRefusal? Unrecorded()
+    {
+        if (!_options.RefuseWhenUnrecorded)
+        {
+            return null;
+        }
+        _metrics.JoinRefused();
+        return new JoinRefusal(503, UnrecordedTitle, UnrecordedDetail);
+    }
+
+    /// <summary>The recorder writing the visit's current segment, if any (tests).</summary>
+    internal VisitRecorder? ActiveRecorder(string visitId) => _active.GetValueOrDefault(visitId);
+
+    /// <summary>True when the visit is known to be unrecordable now (for tests and the console).</summary>
+    public bool IsUnrecorded(string visitId) => _failing.ContainsKey(visitId);
+
+    /// <summary>
+    /// A party joined (after <see cref="PrepareJoin"/>): declares the leg's tracks in the visit's open journal and points them
+    /// at it. Privileged visits are never recorded, and that is said once in the audit log.
     /// </summary>
     public void OnJoined(Visit visit, Leg leg)
     {
@@ -82,7 +162,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         {
             return;
         }
-        var recorder = _active.GetValueOrDefault(visit.Id) ?? Start(visit);
+        var recorder = _active.GetValueOrDefault(visit.Id);
         if (recorder is null || recorder.State != RecorderState.Recording)
         {
             return;
@@ -113,7 +193,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 clockRate = track.Kind == MediaKind.Video ? 90000 : 48000,
                 payloadTypes,
                 authenticated = leg.Authenticated,
-            });
+            }, leg.Participant.Id);
             track.Journal = new TrackJournal(recorder, id);
         }
         recorder.Event(new { @event = "joined", participant = leg.Participant.Id, detail = leg.Id });
@@ -147,6 +227,10 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     /// <summary>The visit is over: the writer seals its journal and the render queue takes it.</summary>
     public void OnVisitFinished(Visit visit, string reason)
     {
+        if (_failing.TryRemove(visit.Id, out _))
+        {
+            _metrics.Unrecorded = _failing.Count;
+        }
         if (_active.TryGetValue(visit.Id, out var recorder))
         {
             recorder.RequestSeal(reason);
@@ -161,56 +245,128 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     /// <summary>The recording state a visit's API view shows, or null when the visit has no recording.</summary>
     public RecordingRow? Find(string visitId) => _store.Load(visitId);
 
-    private VisitRecorder? Start(Visit visit)
+    /// <summary>
+    /// Opens the visit's journal: segment 1 when the visit has none; otherwise a continuation segment after the last one, which
+    /// is sealed first if it is not (a journal that failed mid-visit). The continuation's Begin names the previous segment's
+    /// file, chain hash and SHA-256, and its Gap record the span nobody recorded. Returns the error when the disk refuses.
+    /// </summary>
+    private (VisitRecorder? Recorder, string? Error) Start(Visit visit)
     {
         if (!IsSafeId(visit.Id))
         {
             LogUnsafeId(_logger, visit.Id);
-            return null;
+            return (null, "the visit id is unfit for a folder name");
         }
-        var existing = _store.Load(visit.Id);
-        if (existing is not null && existing.State != RecordingState.Failed)
+        lock (_gate)
         {
-            // Sealed before (the server restarted while the visit was live): this journal is closed evidence; not reopened.
-            LogAlreadySealed(_logger, visit.Id);
-            return null;
-        }
-        var directory = DirectoryOf(visit.Id);
-        var now = _time.GetUtcNow();
-        try
-        {
-            if (existing is not null)
+            if (_active.TryGetValue(visit.Id, out var current) && current.State == RecorderState.Recording && !current.SealRequested)
             {
-                return null; // Failed at its start before; OnVisitFinished reports it, a second journal would hide that.
+                return (current, null);
             }
-            var recorder = VisitRecorder.Create(visit.Id, directory, _options.BufferBytes, _options.FsyncInterval);
-            _store.Insert(visit, directory, now);
-            recorder.Begin(new
+            var existing = _store.Load(visit.Id);
+            var directory = DirectoryOf(visit.Id);
+            var now = _time.GetUtcNow();
+            try
             {
-                format = 1,
-                visitId = visit.Id,
-                inmate = visit.Inmate,
-                visitors = visit.Visitors,
-                scheduledStart = visit.Start,
-                scheduledEnd = visit.End,
-                flagged = visit.Flagged,
-                startedAt = now,
-            });
-            _active[visit.Id] = recorder;
-            _metrics.Active = _active.Count;
-            LogStarted(_logger, visit.Id, recorder.JournalPath);
-            return recorder;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            _store.Insert(visit, directory, now);
-            ReportFailure(visit.Id, "the journal could not be created: " + ex.Message, ex);
-            return null;
+                var segments = JournalSegments.InOrder(directory);
+                if (segments.Count >= JournalSegments.MaxSegments)
+                {
+                    throw new IOException($"the recording already has {JournalSegments.MaxSegments} segments");
+                }
+                JournalFacts? previous = null;
+                var lastTrackId = 0;
+                if (segments.Count > 0)
+                {
+                    var last = segments[^1];
+                    var scan = JournalScanner.Scan(last);
+                    if (!scan.PreambleValid)
+                    {
+                        // Nothing to chain to: the recording cannot go on honestly (and is refused under refuse).
+                        throw new IOException($"segment {segments.Count} ({Path.GetFileName(last)}) has no valid preamble");
+                    }
+                    if (!scan.HasEnd || scan.FirstBadOffset is not null)
+                    {
+                        // The last segment was left open by a failure in this process: sealed now, as recovery would.
+                        SealSegmentFile(visit.Id, last, segments.Count, "the recording failed: " + (existing?.Error ?? "unknown error"),
+                            recovered: true);
+                    }
+                    // Track ids only grow from segment to segment, so the newest segment that declared a track holds the
+                    // highest; older segments are read only when the newer ones declared none.
+                    for (var i = segments.Count - 1; i >= 0 && lastTrackId == 0; i--)
+                    {
+                        var facts = JournalFacts.Read(segments[i]);
+                        previous ??= facts;
+                        lastTrackId = facts.MaxTrackId;
+                    }
+                }
+                var segment = segments.Count + 1;
+                var recorder = VisitRecorder.Create(visit.Id, directory, _options.BufferBytes, _options.FsyncInterval, segment, lastTrackId);
+                if (existing is null)
+                {
+                    _store.Insert(visit, directory, now);
+                }
+                else
+                {
+                    _store.SetState(visit.Id, RecordingState.Recording);
+                }
+                var resumed = _time.GetUtcNow(); // recording (re)starts with this Begin, once the file is made and synced
+                recorder.Begin(new
+                {
+                    format = 2,
+                    visitId = visit.Id,
+                    inmate = visit.Inmate,
+                    visitors = visit.Visitors,
+                    scheduledStart = visit.Start,
+                    scheduledEnd = visit.End,
+                    flagged = visit.Flagged,
+                    startedAt = now,
+                    segment,
+                    previous = previous is null ? null : new
+                    {
+                        file = JournalSegments.FileName(segment - 1),
+                        chainHash = Convert.ToHexStringLower(previous.Scan.ChainHash),
+                        sha256 = previous.Scan.Sha256,
+                        records = previous.Scan.Records,
+                    },
+                }, resumed);
+                if (previous is not null)
+                {
+                    var from = previous.RecordedUntil ?? resumed;
+                    var reason = previous.SealReason ?? "the previous segment was sealed";
+                    recorder.Gap(new
+                    {
+                        from,
+                        to = resumed,
+                        seconds = Math.Max(0, (resumed - from).TotalSeconds),
+                        reason,
+                        previousFile = JournalSegments.FileName(segment - 1),
+                    });
+                    _audit.Append("system", "system", "recording.continued", "recording/" + visit.Id,
+                        $"segment {segment} after {Math.Max(0, (resumed - from).TotalSeconds):0.0} s unrecorded ({reason})");
+                    LogContinued(_logger, visit.Id, segment, Math.Max(0, (resumed - from).TotalSeconds));
+                }
+                _active[visit.Id] = recorder;
+                _metrics.Active = _active.Count;
+                LogStarted(_logger, visit.Id, recorder.JournalPath);
+                return (recorder, null);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                if (existing is null)
+                {
+                    _store.Insert(visit, directory, now);
+                }
+                var message = "the journal could not be created: " + ex.Message;
+                ReportFailure(visit.Id, message, ex, midVisit: false);
+                return (null, message);
+            }
         }
     }
 
-    private void ReportFailure(string visitId, string message, Exception? ex)
+    private void ReportFailure(string visitId, string message, Exception? ex, bool midVisit)
     {
+        _failing[visitId] = new UnrecordedVisit(message, Stopwatch.GetTimestamp(), midVisit);
+        _metrics.Unrecorded = _failing.Count;
         _metrics.Failure();
         LogFailed(_logger, visitId, message, ex);
         _store.SetState(visitId, RecordingState.Failed, error: message);
@@ -253,107 +409,144 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
             {
                 continue;
             }
-            _active.TryRemove(recorder.VisitId, out _);
-            _metrics.Active = _active.Count;
-            try
+            string? stopped = null;
+            lock (_gate)
             {
-                if (recorder.State == RecorderState.Sealed)
+                _active.TryRemove(recorder.VisitId, out _);
+                _metrics.Active = _active.Count;
+                try
                 {
-                    OnSealed(recorder.VisitId, recorder.JournalPath, recovered: false);
+                    if (recorder.State == RecorderState.Sealed)
+                    {
+                        OnSealed(recorder.VisitId, recorder.Directory, recovered: false);
+                    }
+                    else
+                    {
+                        stopped = "writing the journal failed: " + recorder.Failure?.Message;
+                        ReportFailure(recorder.VisitId, stopped, recorder.Failure, midVisit: true);
+                    }
                 }
-                else
+                catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException)
                 {
-                    ReportFailure(recorder.VisitId, "writing the journal failed: " + recorder.Failure?.Message, recorder.Failure);
+                    LogFailed(_logger, recorder.VisitId, "after sealing: " + ex.Message, ex);
+                }
+                finally
+                {
+                    recorder.Dispose();
                 }
             }
-            catch (Exception ex) when (ex is IOException or Microsoft.Data.Sqlite.SqliteException)
+            if (stopped is not null && _options.RefuseWhenUnrecorded && !recorder.SealRequested && RecordingStopped is { } handler)
             {
-                LogFailed(_logger, recorder.VisitId, "after sealing: " + ex.Message, ex);
-            }
-            finally
-            {
-                recorder.Dispose();
+                // Fail closed: a visit whose recording broke does not go on unrecorded. Ended off this thread and off every
+                // lock (ending takes the visit's membership lock, under which joins call into this service).
+                var visitId = recorder.VisitId;
+                _ = Task.Run(() => handler(visitId, stopped));
             }
         }
     }
 
-    private void OnSealed(string visitId, string journalPath, bool recovered)
+    /// <summary>The last segment is sealed: the row records the whole recording's span, and the render queue takes it.</summary>
+    private void OnSealed(string visitId, string directory, bool recovered)
     {
-        var facts = JournalFacts.Read(journalPath);
-        var start = facts.FirstMedia ?? facts.LastRecord;
-        var end = facts.EndAt ?? facts.LastRecord;
+        var segments = JournalSegments.InOrder(directory);
+        var first = JournalFacts.Read(segments[0]);
+        var last = segments.Count == 1 ? first : JournalFacts.Read(segments[^1]);
+        var start = first.FirstMedia ?? first.LastRecord;
+        var end = last.EndAt ?? last.LastRecord;
         double? duration = start is { } s && end is { } e ? Math.Max(0, (e - s).TotalSeconds) : null;
-        _store.SetState(visitId, RecordingState.Sealed, endedAt: end, durationSeconds: duration, recovered: recovered);
-        LogSealed(_logger, visitId, facts.Scan.Records, facts.Scan.FileLength);
+        // "recovered" stays true once any segment was recovered (a later segment sealed in time does not clear it).
+        _store.SetState(visitId, RecordingState.Sealed, endedAt: end, durationSeconds: duration, recovered: recovered ? true : null);
+        LogSealed(_logger, visitId, last.Scan.Records, last.Scan.FileLength);
         _renderSignal.Release();
     }
 
     // ---- Recovery ----
 
     /// <summary>
-    /// Seals a journal the writer did not finish: cuts a torn or damaged tail into journal.tail (kept, not destroyed) and
-    /// appends an End record that says so. Returns false when the disk still refuses.
+    /// Seals the last segment of a recording the writer did not finish: cuts a torn or damaged tail into its tail file (kept,
+    /// not destroyed) and appends an End record that says so. Returns false when the disk still refuses.
     /// </summary>
     private bool SealLeftover(RecordingRow row, string reason, bool recovered)
     {
-        var journal = Path.Combine(row.Directory, VisitRecorder.JournalFileName);
-        try
+        lock (_gate)
         {
-            if (!File.Exists(journal))
+            if (_active.ContainsKey(row.VisitId))
             {
-                _store.SetState(row.VisitId, RecordingState.Failed, error: "no journal was written");
-                return false;
+                return true; // A continuation is being written: nothing is left over.
             }
-            var scan = JournalScanner.Scan(journal);
-            if (!scan.PreambleValid)
+            var segments = JournalSegments.InOrder(row.Directory);
+            try
             {
-                _store.SetState(row.VisitId, RecordingState.Failed, error: "the journal has no valid preamble");
-                return false;
-            }
-            if (scan.HasEnd && scan.FirstBadOffset is null)
-            {
-                OnSealed(row.VisitId, journal, recovered);
+                if (segments.Count == 0)
+                {
+                    _store.SetState(row.VisitId, RecordingState.Failed, error: "no journal was written");
+                    return false;
+                }
+                var journal = segments[^1];
+                var scan = JournalScanner.Scan(journal);
+                if (!scan.PreambleValid)
+                {
+                    _store.SetState(row.VisitId, RecordingState.Failed, error: "the journal has no valid preamble");
+                    return false;
+                }
+                if (scan.HasEnd && scan.FirstBadOffset is null)
+                {
+                    OnSealed(row.VisitId, row.Directory, recovered);
+                    return true;
+                }
+                var cut = SealSegmentFile(row.VisitId, journal, segments.Count, reason, recovered);
+                if (recovered)
+                {
+                    _audit.Append("system", "system", "recording.recovered", "recording/" + row.VisitId,
+                        $"sealed after a crash; {scan.Records} records kept, {cut} bytes of torn tail moved to "
+                        + JournalSegments.TailFileName(segments.Count));
+                }
+                OnSealed(row.VisitId, row.Directory, recovered);
                 return true;
             }
-            long cut = 0;
-            using (var stream = new FileStream(journal, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                if (scan.FirstBadOffset is { } bad)
-                {
-                    cut = stream.Length - bad;
-                    using (var tail = new FileStream(Path.Combine(row.Directory, RecordingManifest.JournalTailFileName), RecordingPaths.NewFile()))
-                    {
-                        stream.Position = bad;
-                        stream.CopyTo(tail);
-                        tail.Flush(flushToDisk: true);
-                    }
-                    stream.SetLength(bad);
-                }
-                stream.Position = stream.Length;
-                var endJson = JsonSerializer.SerializeToUtf8Bytes(new { reason, recovered, cutBytes = cut });
-                var record = new byte[JournalFormat.RecordOverhead + JournalFormat.TimePrefixLength + endJson.Length];
-                var payload = JournalFormat.PayloadArea(record);
-                // Monotonic time is unknown here (the recorder that owned the clock origin is gone): written as -1.
-                JournalFormat.WriteTimePrefix(payload, -1, _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
-                endJson.CopyTo(payload[JournalFormat.TimePrefixLength..]);
-                JournalFormat.CompleteRecord(record, JournalRecordType.End, JournalFormat.TimePrefixLength + endJson.Length);
-                stream.Write(record);
-                stream.Flush(flushToDisk: true);
+                LogFailed(_logger, row.VisitId, "sealing the journal failed: " + ex.Message, ex);
+                return false;
             }
-            LogRecovered(_logger, row.VisitId, scan.Records, cut);
-            if (recovered)
-            {
-                _audit.Append("system", "system", "recording.recovered", "recording/" + row.VisitId,
-                    $"sealed after a crash; {scan.Records} records kept, {cut} bytes of torn tail moved to journal.tail");
-            }
-            OnSealed(row.VisitId, journal, recovered);
-            return true;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+    }
+
+    /// <summary>
+    /// Appends an End record to a segment nobody is writing, after moving a torn or damaged tail into the segment's tail file.
+    /// Returns the bytes cut. Throws IOException when the disk refuses.
+    /// </summary>
+    private long SealSegmentFile(string visitId, string journal, int segment, string reason, bool recovered)
+    {
+        var scan = JournalScanner.Scan(journal);
+        long cut = 0;
+        using (var stream = new FileStream(journal, FileMode.Open, FileAccess.ReadWrite, FileShare.Read))
         {
-            LogFailed(_logger, row.VisitId, "sealing the journal failed: " + ex.Message, ex);
-            return false;
+            if (scan.FirstBadOffset is { } bad)
+            {
+                cut = stream.Length - bad;
+                var tailPath = Path.Combine(Path.GetDirectoryName(journal)!, JournalSegments.TailFileName(segment));
+                using (var tail = new FileStream(tailPath, RecordingPaths.NewFile()))
+                {
+                    stream.Position = bad;
+                    stream.CopyTo(tail);
+                    tail.Flush(flushToDisk: true);
+                }
+                stream.SetLength(bad);
+            }
+            stream.Position = stream.Length;
+            var endJson = JsonSerializer.SerializeToUtf8Bytes(new { reason, recovered, cutBytes = cut });
+            var record = new byte[JournalFormat.RecordOverhead + JournalFormat.TimePrefixLength + endJson.Length];
+            var payload = JournalFormat.PayloadArea(record);
+            // Monotonic time is unknown here (the recorder that owned the clock origin is gone): written as -1.
+            JournalFormat.WriteTimePrefix(payload, -1, _time.GetUtcNow().ToUnixTimeMilliseconds() * 1000);
+            endJson.CopyTo(payload[JournalFormat.TimePrefixLength..]);
+            JournalFormat.CompleteRecord(record, JournalRecordType.End, JournalFormat.TimePrefixLength + endJson.Length);
+            stream.Write(record);
+            stream.Flush(flushToDisk: true);
         }
+        LogRecovered(_logger, visitId, scan.Records, cut);
+        return cut;
     }
 
     // ---- Rendering ----
@@ -390,10 +583,19 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     {
         var journal = Path.Combine(row.Directory, VisitRecorder.JournalFileName);
         var output = Path.Combine(row.Directory, RecordingManifest.ReviewCopyFileName);
+        // The renderer reads every segment (journal.msj and its continuations); a continuation that starts while it works
+        // makes its result stale, and the recording is rendered again once the new segment is sealed.
+        var segmentsBefore = JournalSegments.InOrder(row.Directory).Count;
         if (_renderer is null)
         {
-            WriteManifest(row, journal, null, null, "no renderer is configured");
-            _store.SetState(row.VisitId, RecordingState.RenderFailed, error: "no renderer is configured");
+            lock (_gate)
+            {
+                if (!Superseded(row, segmentsBefore))
+                {
+                    WriteManifest(row, journal, null, null, "no renderer is configured");
+                    _store.SetState(row.VisitId, RecordingState.RenderFailed, error: "no renderer is configured");
+                }
+            }
             return;
         }
         _renderProgress[row.VisitId] = 0;
@@ -402,9 +604,16 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         {
             var progress = new Progress<double>(p => _renderProgress[row.VisitId] = p);
             var timeline = await _renderer.RenderAsync(journal, output, row.VisitId, progress, token).ConfigureAwait(false);
-            WriteManifest(row, journal, timeline, output, null);
-            _store.SetState(row.VisitId, RecordingState.Rendered, endedAt: timeline.End,
-                durationSeconds: (timeline.End - timeline.Start).TotalSeconds);
+            lock (_gate)
+            {
+                if (Superseded(row, segmentsBefore))
+                {
+                    return;
+                }
+                WriteManifest(row, journal, timeline, output, null);
+                _store.SetState(row.VisitId, RecordingState.Rendered, endedAt: timeline.End,
+                    durationSeconds: (timeline.End - timeline.Start).TotalSeconds);
+            }
             _metrics.RenderSucceeded();
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             LogRendered(_logger, row.VisitId, seconds);
@@ -430,10 +639,16 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 {
                     LogRenderFailed(_logger, row.VisitId, "analysis failed too: " + analyzeError.Message, analyzeError);
                 }
-                _store.RenderAttemptFailed(row.VisitId, message, _time.GetUtcNow());
-                WriteManifest(row, journal, timeline, null, message);
-                _store.SetState(row.VisitId, RecordingState.RenderFailed, error: message);
-                _audit.Append("system", "system", "recording.render_failed", "recording/" + row.VisitId, message);
+                lock (_gate)
+                {
+                    _store.RenderAttemptFailed(row.VisitId, message, _time.GetUtcNow());
+                    if (!Superseded(row, segmentsBefore))
+                    {
+                        WriteManifest(row, journal, timeline, null, message);
+                        _store.SetState(row.VisitId, RecordingState.RenderFailed, error: message);
+                        _audit.Append("system", "system", "recording.render_failed", "recording/" + row.VisitId, message);
+                    }
+                }
             }
             else
             {
@@ -447,10 +662,35 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         }
     }
 
+    /// <summary>
+    /// Held <see cref="_gate"/>: true when the recording moved on while it was rendered (a continuation segment started, or
+    /// was sealed): the result is dropped, and when the recording is sealed again the queue is woken to render it whole.
+    /// </summary>
+    private bool Superseded(RecordingRow row, int segmentsBefore)
+    {
+        if (_active.ContainsKey(row.VisitId))
+        {
+            return true;
+        }
+        if (JournalSegments.InOrder(row.Directory).Count == segmentsBefore)
+        {
+            return false;
+        }
+        _renderSignal.Release();
+        return true;
+    }
+
     /// <summary>Builds, signs and writes manifest.json, manifest.sig and public-key.pem beside the journal.</summary>
     internal RecordingManifest WriteManifest(RecordingRow row, string journal, ReviewTimeline? timeline, string? reviewCopy, string? error)
     {
-        var facts = JournalFacts.Read(journal);
+        var paths = JournalSegments.Of(journal);
+        var all = new List<JournalFacts>(paths.Count);
+        foreach (var path in paths)
+        {
+            all.Add(JournalFacts.Read(path));
+        }
+        var facts = all[0];
+        var lastFacts = all[^1];
         var begin = facts.Begin;
         var officerFlags = new List<ManifestBookmark>();
         foreach (var flag in _store.FlagsOf(row.VisitId))
@@ -464,15 +704,48 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         {
             Flags = officerFlags,
         };
-        var start = timeline?.Start ?? facts.FirstMedia ?? row.StartedAt;
-        var end = timeline?.End ?? facts.EndAt ?? facts.LastRecord ?? start;
-        var tracks = WithAuthentication(timeline?.Tracks ?? TracksOf(facts), facts);
-        var end0 = facts.End;
-        var recovered = end0?.TryGetProperty("recovered", out var r) == true && r.ValueKind == JsonValueKind.True;
-        var cut = end0?.TryGetProperty("cutBytes", out var c) == true && c.TryGetInt64(out var cutBytes) ? cutBytes : 0;
-        var dropped = 0L;
+        DateTimeOffset? firstMedia = null;
+        foreach (var f in all)
+        {
+            firstMedia ??= f.FirstMedia;
+        }
+        var start = timeline?.Start ?? firstMedia ?? row.StartedAt;
+        var end = timeline?.End ?? lastFacts.EndAt ?? lastFacts.LastRecord ?? start;
+
+        // Segments, the gaps between them, and the dropped counts: all read from the journals themselves.
+        var segments = new List<ManifestSegment>(all.Count);
+        var segmentGaps = new List<ManifestSegmentGap>();
+        var droppedByTrack = new Dictionary<int, long>();
+        var bookmarks = new List<ManifestBookmark>();
+        long droppedTotal = 0;
+        for (var i = 0; i < all.Count; i++)
+        {
+            var f = all[i];
+            var previousHash = f.Previous is { } p && p.TryGetProperty("chainHash", out var h) ? h.GetString() : null;
+            segments.Add(new ManifestSegment(i + 1, Path.GetFileName(paths[i]), f.Scan.Sha256, f.Scan.FileLength, f.Scan.Records,
+                Convert.ToHexStringLower(f.Scan.ChainHash), previousHash, f.FirstRecord, f.RecordedUntil,
+                f.Recovered ? "recovered" : "sealed", f.SealReason, f.CutBytes, f.DroppedPackets)
+            {
+                Tail = TailOf(Path.GetDirectoryName(paths[i])!, i + 1),
+            });
+            if (i > 0)
+            {
+                segmentGaps.Add(GapBefore(i, all[i - 1], f));
+            }
+            foreach (var (track, count) in f.DroppedByTrack)
+            {
+                droppedByTrack[track] = droppedByTrack.GetValueOrDefault(track) + count;
+            }
+            droppedTotal += f.DroppedPackets;
+            bookmarks.AddRange(f.Bookmarks);
+        }
+        var tracks = new List<ManifestTrack>();
+        foreach (var track in WithAuthentication(timeline?.Tracks ?? TracksOf(all), all))
+        {
+            tracks.Add(track with { DroppedPackets = droppedByTrack.GetValueOrDefault(track.Id) });
+        }
         var journalInfo = new ManifestJournal(VisitRecorder.JournalFileName, facts.Scan.Sha256, facts.Scan.FileLength, facts.Scan.Records,
-            Convert.ToHexStringLower(facts.Scan.ChainHash), recovered, cut, dropped);
+            Convert.ToHexStringLower(facts.Scan.ChainHash), facts.Recovered, facts.CutBytes, facts.DroppedPackets);
         ManifestFile? media = null;
         if (reviewCopy is not null && File.Exists(reviewCopy))
         {
@@ -480,9 +753,12 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 new FileInfo(reviewCopy).Length);
         }
         var manifest = new RecordingManifest(RecordingManifest.FormatName, visit, start, end, Math.Max(0, (end - start).TotalSeconds),
-            tracks, journalInfo, media, error, timeline?.Gaps ?? [], facts.Bookmarks, _time.GetUtcNow(), _signer.KeyId)
+            tracks, journalInfo, media, error, timeline?.Gaps ?? [], bookmarks, _time.GetUtcNow(), _signer.KeyId)
         {
             JournalTails = TailsOf(row.Directory),
+            Segments = segments,
+            SegmentGaps = segmentGaps,
+            DroppedPackets = droppedTotal,
         };
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, RecordingManifest.Json);
         var signature = _signer.Sign(bytes);
@@ -496,13 +772,13 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     private static List<ManifestFile> TailsOf(string folder) => RecordingVerifier.TailsIn(folder);
 
     /// <summary>Each track as its journal Track record declared it: authenticated (SRTP) or not; null when the record does not say.</summary>
-    private static List<ManifestTrack> WithAuthentication(IReadOnlyList<ManifestTrack> tracks, JournalFacts facts)
+    private static List<ManifestTrack> WithAuthentication(IReadOnlyList<ManifestTrack> tracks, List<JournalFacts> segments)
     {
         var result = new List<ManifestTrack>(tracks.Count);
         foreach (var track in tracks)
         {
             bool? authenticated = null;
-            foreach (var (id, description) in facts.Tracks)
+            foreach (var (id, description) in segments.SelectMany(f => f.Tracks))
             {
                 if (id == track.Id && description.TryGetProperty("authenticated", out var a) && a.ValueKind is JsonValueKind.True or JsonValueKind.False)
                 {
@@ -514,10 +790,42 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
         return result;
     }
 
-    private static List<ManifestTrack> TracksOf(JournalFacts facts)
+    private static ManifestFile? TailOf(string folder, int segment)
+    {
+        var path = Path.Combine(folder, JournalSegments.TailFileName(segment));
+        return File.Exists(path)
+            ? new ManifestFile(JournalSegments.TailFileName(segment), JournalScanner.Sha256OfFile(path), new FileInfo(path).Length)
+            : null;
+    }
+
+    /// <summary>The gap before segment <paramref name="index"/> (0-based), as its Gap record declares it.</summary>
+    private static ManifestSegmentGap GapBefore(int index, JournalFacts previous, JournalFacts segment)
+    {
+        var from = previous.RecordedUntil ?? previous.LastRecord ?? DateTimeOffset.UnixEpoch;
+        var to = segment.FirstRecord ?? from;
+        var reason = previous.SealReason ?? "";
+        if (segment.Gap is { ValueKind: JsonValueKind.Object } gap)
+        {
+            if (gap.TryGetProperty("from", out var f) && f.TryGetDateTimeOffset(out var declaredFrom))
+            {
+                from = declaredFrom;
+            }
+            if (gap.TryGetProperty("to", out var t) && t.TryGetDateTimeOffset(out var declaredTo))
+            {
+                to = declaredTo;
+            }
+            if (gap.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String)
+            {
+                reason = r.GetString() ?? reason;
+            }
+        }
+        return new ManifestSegmentGap(index, from, to, Math.Max(0, (to - from).TotalSeconds), reason);
+    }
+
+    private static List<ManifestTrack> TracksOf(List<JournalFacts> segments)
     {
         var tracks = new List<ManifestTrack>();
-        foreach (var (id, description) in facts.Tracks)
+        foreach (var (id, description) in segments.SelectMany(f => f.Tracks))
         {
             string Get(string name) => description.TryGetProperty(name, out var v) ? v.ToString() : "";
             string codec = "";
@@ -686,8 +994,8 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     [LoggerMessage(EventId = 507, Level = LogLevel.Warning, Message = "Visit {VisitId} has an id unfit for a folder name; not recorded")]
     private static partial void LogUnsafeId(ILogger logger, string visitId);
 
-    [LoggerMessage(EventId = 508, Level = LogLevel.Warning, Message = "Visit {VisitId} was recorded and sealed before a restart; later media is not recorded")]
-    private static partial void LogAlreadySealed(ILogger logger, string visitId);
+    [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Recording of visit {VisitId} continues in segment {Segment} after {Seconds:0.0} s unrecorded")]
+    private static partial void LogContinued(ILogger logger, string visitId, int segment, double seconds);
 
     [LoggerMessage(EventId = 509, Level = LogLevel.Error, Message = "Retention job failed: {Message}")]
     private static partial void LogRetentionFailed(ILogger logger, string message, Exception exception);

@@ -132,6 +132,8 @@ public static class RecordingVerifier
             }
         }
 
+        chainValid &= VerifySegments(folder, manifest, problems);
+
         var mediaPath = Path.Combine(folder, RecordingManifest.ReviewCopyFileName);
         string? mediaSha = null;
         if (File.Exists(mediaPath))
@@ -252,5 +254,139 @@ public static class RecordingVerifier
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// The continuation segments (docs/recording-journal.md, "Segments"): each listed file intact and sealed, its SHA-256,
+    /// chain hash and dropped count as the manifest says, its Begin naming the previous segment's actual chain hash and
+    /// SHA-256, its Gap record present; no segment file in the folder that the manifest does not list. Segment 1 is
+    /// journal.msj, checked above. Returns false when a chain does not hold.
+    /// </summary>
+    private static bool VerifySegments(string folder, RecordingManifest? manifest, List<string> problems)
+    {
+        var listed = manifest?.Segments;
+        var chainsHold = true;
+        foreach (var extra in JournalSegments.Unlisted(folder, listed?.Count ?? 1))
+        {
+            problems.Add($"journal: {extra} is in the folder but the manifest does not list it");
+            chainsHold = false;
+        }
+        if (listed is null)
+        {
+            return chainsHold; // A version-1 manifest: one journal, checked above.
+        }
+        if (listed.Count == 0 || listed[0].File != VisitRecorder.JournalFileName)
+        {
+            problems.Add("manifest: its first segment is not " + VisitRecorder.JournalFileName);
+            return false;
+        }
+        JournalFacts? previous = null;
+        for (var i = 0; i < listed.Count; i++)
+        {
+            var entry = listed[i];
+            var expectedName = JournalSegments.FileName(i + 1);
+            if (entry.Segment != i + 1 || entry.File != expectedName)
+            {
+                problems.Add($"manifest: segment {i + 1} is listed as {entry.File} (segment {entry.Segment}), not {expectedName}");
+                chainsHold = false;
+                break;
+            }
+            var path = Path.Combine(folder, entry.File);
+            if (!File.Exists(path))
+            {
+                problems.Add($"journal: segment {entry.Segment} ({entry.File}) is missing");
+                chainsHold = false;
+                previous = null;
+                continue;
+            }
+            var facts = JournalFacts.Read(path);
+            var scan = facts.Scan;
+            var name = $"journal: segment {entry.Segment} ({entry.File})";
+            if (i > 0)
+            {
+                // Segment 1's own checks (records, checkpoints, End) are made above under its file name.
+                if (!scan.PreambleValid)
+                {
+                    problems.Add(name + " does not start with a journal preamble");
+                }
+                else if (scan.FirstBadOffset is { } bad)
+                {
+                    problems.Add($"{name}: record {scan.FirstBadRecordIndex} at byte {bad} is {(scan.FirstBadStatus == Codecs.Recording.JournalReadStatus.Truncated ? "cut short" : "damaged (its CRC does not match)")}");
+                }
+                else if (scan.CheckpointMismatchAt is { } at)
+                {
+                    problems.Add($"{name}: the checkpoint after record {at} does not match the chain (records before it were altered)");
+                }
+                else if (!scan.HasEnd)
+                {
+                    problems.Add(name + " has no End record (it was never sealed)");
+                }
+                chainsHold &= scan.Intact && scan.HasEnd;
+            }
+            var chainHex = Convert.ToHexStringLower(scan.ChainHash);
+            if (!string.Equals(chainHex, entry.ChainHash, StringComparison.Ordinal))
+            {
+                problems.Add(name + ": its chain hash differs from the manifest's");
+                chainsHold = false;
+            }
+            if (!string.Equals(scan.Sha256, entry.Sha256, StringComparison.Ordinal))
+            {
+                problems.Add(name + ": its SHA-256 differs from the manifest's");
+            }
+            var tailName = JournalSegments.TailFileName(entry.Segment);
+            var tailPath = Path.Combine(folder, tailName);
+            if (entry.Tail is { } tail)
+            {
+                if (!File.Exists(tailPath))
+                {
+                    problems.Add($"{name}: its torn tail {tailName} is missing");
+                }
+                else if (!string.Equals(JournalScanner.Sha256OfFile(tailPath), tail.Sha256, StringComparison.Ordinal))
+                {
+                    problems.Add($"{name}: its torn tail {tailName}'s SHA-256 differs from the manifest's");
+                }
+            }
+            else if (File.Exists(tailPath))
+            {
+                problems.Add($"{name}: {tailName} is in the folder but the manifest names no torn tail for it");
+            }
+            if (facts.DroppedPackets != entry.DroppedPackets)
+            {
+                problems.Add($"{name}: its Event records count {facts.DroppedPackets} dropped packets, the manifest {entry.DroppedPackets}");
+            }
+            if (i > 0)
+            {
+                var link = facts.Previous;
+                var namedHash = link is { } l && l.TryGetProperty("chainHash", out var h) ? h.GetString() : null;
+                var namedSha = link is { } m && m.TryGetProperty("sha256", out var sh) ? sh.GetString() : null;
+                if (facts.Segment != i + 1 || namedHash is null)
+                {
+                    problems.Add($"{name}: its Begin record does not say it continues segment {i}");
+                    chainsHold = false;
+                }
+                else if (previous is not null
+                    && (!string.Equals(namedHash, Convert.ToHexStringLower(previous.Scan.ChainHash), StringComparison.Ordinal)
+                        || !string.Equals(namedSha, previous.Scan.Sha256, StringComparison.Ordinal)))
+                {
+                    problems.Add($"{name}: it does not continue segment {i} as found (the chain hash or SHA-256 its Begin names differs)");
+                    chainsHold = false;
+                }
+                if (facts.Gap is null)
+                {
+                    problems.Add($"{name}: no Gap record declares the time before it");
+                }
+            }
+            previous = facts;
+        }
+        var total = 0L;
+        foreach (var entry in listed)
+        {
+            total += entry.DroppedPackets;
+        }
+        if (manifest!.DroppedPackets != total)
+        {
+            problems.Add($"manifest: droppedPackets {manifest.DroppedPackets} is not the sum of its segments' ({total})");
+        }
+        return chainsHold;
     }
 }

@@ -29,6 +29,8 @@ public sealed class VisitRecorder : IDisposable
     private readonly TimeSpan _fsyncInterval;
     private readonly byte[] _out = new byte[JournalFormat.MaxPayloadLength + JournalFormat.RecordOverhead];
     private readonly JournalChain _chain;
+    private readonly Dictionary<ushort, string> _participantOfTrack = [];
+    private readonly List<(ushort Track, long Count)> _droppedNow = [];
     private FileStream? _file;
     private int _outUsed;
     private long _recordsSinceCheckpoint;
@@ -38,10 +40,13 @@ public sealed class VisitRecorder : IDisposable
     private string? _sealReason;
     private volatile RecorderState _state = RecorderState.Recording;
 
-    private VisitRecorder(string visitId, string directory, FileStream file, int bufferBytes, TimeSpan fsyncInterval)
+    private VisitRecorder(string visitId, string directory, int segment, FileStream file, int bufferBytes, TimeSpan fsyncInterval,
+        int lastTrackId)
     {
         VisitId = visitId;
         Directory = directory;
+        Segment = segment;
+        _nextTrackId = lastTrackId;
         _file = file;
         _buffer = new JournalBuffer(bufferBytes);
         _fsyncInterval = fsyncInterval;
@@ -52,12 +57,17 @@ public sealed class VisitRecorder : IDisposable
         _chain = new JournalChain(preamble);
     }
 
-    /// <summary>Creates the visit's folder (0700) and journal (0600, preamble only). Throws IOException when the disk refuses.</summary>
-    public static VisitRecorder Create(string visitId, string directory, int bufferBytes, TimeSpan fsyncInterval)
+    /// <summary>
+    /// Creates the visit's folder (0700) and the journal of one segment (0600, preamble only; segment 1 is journal.msj, a
+    /// continuation journal-000N.msj). A continuation numbers its tracks after <paramref name="lastTrackId"/>, the highest id of
+    /// the segments before it, so that a track id means one track in the whole recording. Throws IOException when the disk refuses.
+    /// </summary>
+    public static VisitRecorder Create(string visitId, string directory, int bufferBytes, TimeSpan fsyncInterval, int segment = 1,
+        int lastTrackId = 0)
     {
         RecordingPaths.CreateFolder(directory);
-        var file = new FileStream(Path.Combine(directory, JournalFileName),
-            RecordingPaths.NewFile(FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0));
+        var path = Path.Combine(directory, JournalSegments.FileName(segment));
+        var file = new FileStream(path, RecordingPaths.NewFile(FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0));
         try
         {
             Span<byte> preamble = stackalloc byte[JournalFormat.PreambleLength];
@@ -68,9 +78,11 @@ public sealed class VisitRecorder : IDisposable
         catch
         {
             file.Dispose();
+            // A journal that holds not even its preamble is no evidence; removed so that a later attempt can create it.
+            TryDelete(path);
             throw;
         }
-        return new VisitRecorder(visitId, directory, file, bufferBytes, fsyncInterval);
+        return new VisitRecorder(visitId, directory, segment, file, bufferBytes, fsyncInterval, lastTrackId);
     }
 
     public string VisitId { get; }
@@ -80,7 +92,10 @@ public sealed class VisitRecorder : IDisposable
 
     public string Directory { get; }
 
-    public string JournalPath => Path.Combine(Directory, JournalFileName);
+    /// <summary>Which segment of the recording this journal is (1 for journal.msj).</summary>
+    public int Segment { get; }
+
+    public string JournalPath => Path.Combine(Directory, JournalSegments.FileName(Segment));
 
     public RecorderState State => _state;
 
@@ -114,13 +129,25 @@ public sealed class VisitRecorder : IDisposable
 
     public void Begin(object visitDescription) => Control(JournalRecordType.Begin, 0, visitDescription);
 
+    /// <summary>The Begin record, stamped with <paramref name="at"/> (the moment the segment starts, as its Gap record says).</summary>
+    public void Begin(object visitDescription, DateTimeOffset at) =>
+        Control(JournalRecordType.Begin, 0, visitDescription, (at.UtcTicks - DateTime.UnixEpoch.Ticks) / 10);
+
     /// <summary>Declares a track; its id goes into each of its RTP and sender-report records.</summary>
-    public ushort AddTrack(object trackDescription)
+    public ushort AddTrack(object trackDescription, string? participant = null)
     {
         var id = (ushort)Interlocked.Increment(ref _nextTrackId);
+        lock (_participantOfTrack)
+        {
+            _participantOfTrack[id] = participant ?? "";
+        }
+        _buffer.RegisterTrack(id);
         Control(JournalRecordType.Track, id, trackDescription);
         return id;
     }
+
+    /// <summary>A continuation segment's Gap record (right after its Begin): what no segment recorded before this one.</summary>
+    public void Gap(object gap) => Control(JournalRecordType.Gap, 0, gap);
 
     public void Bookmark(object bookmark) => Control(JournalRecordType.Bookmark, 0, bookmark);
 
@@ -129,10 +156,10 @@ public sealed class VisitRecorder : IDisposable
     /// <summary>Asks the writer to write what is buffered, then the End record, and close the journal.</summary>
     public void RequestSeal(string reason) => Interlocked.CompareExchange(ref _sealReason, reason, null);
 
-    private void Control(JournalRecordType type, ushort track, object body)
+    private void Control(JournalRecordType type, ushort track, object body, long? wallMicroseconds = null)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
-        _buffer.AppendControl((byte)type, track, Stopwatch.GetTimestamp(), WallMicroseconds(), json);
+        _buffer.AppendControl((byte)type, track, Stopwatch.GetTimestamp(), wallMicroseconds ?? WallMicroseconds(), json);
     }
 
     private static long WallMicroseconds() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) / 10;
@@ -219,11 +246,25 @@ public sealed class VisitRecorder : IDisposable
                 : null;
             AppendRecord(recordType, data, trackId, ticks, wall);
         }
-        var dropped = _buffer.TakeDropped();
-        if (dropped > 0)
+        // One Event per track that lost packets since the last drain: the journal's own count, which the manifest sums.
+        _droppedNow.Clear();
+        _buffer.TakeDroppedByTrack(_droppedNow);
+        foreach (var (track, dropped) in _droppedNow)
         {
             DroppedPackets += dropped;
-            var json = JsonSerializer.SerializeToUtf8Bytes(new { @event = "dropped", participant = (string?)null, detail = dropped.ToString(System.Globalization.CultureInfo.InvariantCulture) }, Json);
+            string? participant;
+            lock (_participantOfTrack)
+            {
+                participant = _participantOfTrack.GetValueOrDefault(track);
+            }
+            var json = JsonSerializer.SerializeToUtf8Bytes(new
+            {
+                @event = "dropped",
+                participant,
+                detail = dropped.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                track = track == 0 ? (int?)null : track,
+                count = dropped,
+            }, Json);
             AppendRecord(JournalRecordType.Event, json, null, Stopwatch.GetTimestamp(), WallMicroseconds());
         }
     }
@@ -278,6 +319,20 @@ public sealed class VisitRecorder : IDisposable
         BytesWritten += _outUsed;
         _outUsed = 0;
         _unsynced = true;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     public void Dispose()

@@ -54,6 +54,7 @@ public sealed partial class VisitLifecycle
         _webRtcJoiner.FirstMedia += OnFirstMedia;
         _webRtcJoiner.TransportFailed += OnTransportFailed;
         _webRtcJoiner.TapTransportFailed += OnTapTransportFailed;
+        _recordings.RecordingStopped += OnRecordingStopped;
     }
 
     /// <summary>
@@ -93,6 +94,11 @@ public sealed partial class VisitLifecycle
             if (_budgets.CheckJoin(visit, participant, offer) is { } overBudget)
             {
                 return new JoinOutcome(null, null, null, overBudget);
+            }
+            // Fail closed: a visit that must be recorded and cannot be is refused before any port is taken.
+            if (_recordings.PrepareJoin(visit) is { } unrecorded)
+            {
+                return new JoinOutcome(null, null, null, unrecorded);
             }
             Leg? leg;
             IReadOnlyList<AnsweredMedia>? answer = null;
@@ -381,6 +387,23 @@ public sealed partial class VisitLifecycle
         }
         AuditTapsClosed(visit, closedTaps, why);
         return true;
+    }
+
+    /// <summary>
+    /// The recording of a visit under way failed and MediaServer:Recording:OnFailure is refuse: the visit ends (every leg
+    /// closed), audited with the reason, rather than going on unrecorded.
+    /// </summary>
+    private void OnRecordingStopped(string visitId, string reason)
+    {
+        if (_registry.Get(visitId) is not { } visit || visit.Privileged)
+        {
+            return;
+        }
+        const string why = "the recording failed; a visit that cannot be recorded cannot go on";
+        if (Finish(visit, VisitState.Terminated, why))
+        {
+            _audit.Append("system", "system", "visit.terminate", "visit/" + visit.Id, "ok: " + why + " (" + reason + ")");
+        }
     }
 
     private void OnFirstMedia(Visit visit)

@@ -22,6 +22,20 @@ public sealed class JournalFormatTests
     }
 
     [Fact]
+    public void A_version_1_journal_still_reads_and_a_version_newer_than_this_code_does_not()
+    {
+        Span<byte> preamble = stackalloc byte[JournalFormat.PreambleLength];
+        JournalFormat.WritePreamble(preamble);
+        Assert.True(JournalFormat.TryReadPreamble(preamble, out var version));
+        Assert.Equal(2, version);
+        preamble[9] = 1; // a journal written before segments
+        Assert.True(JournalFormat.TryReadPreamble(preamble, out version));
+        Assert.Equal(1, version);
+        preamble[9] = (byte)(JournalFormat.Version + 1);
+        Assert.False(JournalFormat.TryReadPreamble(preamble, out _));
+    }
+
+    [Fact]
     public void Records_read_back_in_order_with_their_types_and_payloads()
     {
         var data = Journal(new Random(1), 200, out var written);

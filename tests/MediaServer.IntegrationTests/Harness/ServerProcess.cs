@@ -191,6 +191,25 @@ public sealed class ServerProcess : IAsyncDisposable
         await _process.WaitForExitAsync(TimeSpan.FromSeconds(10));
     }
 
+    /// <summary>
+    /// SIGTERM, as a service manager stops the server: its shutdown code runs (journals are sealed). The root directory stays
+    /// for a restart.
+    /// </summary>
+    public async Task StopGracefullyAsync()
+    {
+        KeepRootDirectory = true;
+        var sent = await ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)],
+            TimeSpan.FromSeconds(10), new Dictionary<string, string>(), null);
+        if (sent.ExitCode != 0)
+        {
+            throw new InvalidOperationException("kill -TERM failed: " + sent);
+        }
+        if (!await _process.WaitForExitAsync(TimeSpan.FromSeconds(60)))
+        {
+            throw new TimeoutException("the server did not stop within 60 s of SIGTERM:\n" + _process.Describe(maxLines: 200));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)

@@ -13,8 +13,27 @@ internal static class JournalFileReader
 {
     private const int WindowLength = 4 << 20; // at least one record of the largest allowed length
 
-    /// <summary>Calls <paramref name="handler"/> for each intact record; returns how the journal ended.</summary>
+    /// <summary>
+    /// Calls <paramref name="handler"/> for each intact record of the recording whose first segment is <paramref name="path"/>:
+    /// journal.msj, then each continuation segment beside it in order (<see cref="JournalSegments"/>), so that the review copy
+    /// covers every segment and the time between them is a gap. Returns how the journal ended (the first damage, or how the
+    /// last segment ended).
+    /// </summary>
     public static JournalReadStatus ReadAll(string path, JournalRecordHandler handler)
+    {
+        var status = JournalReadStatus.EndOfData;
+        foreach (var segment in JournalSegments.Of(path))
+        {
+            status = ReadSegment(segment, handler);
+            if (status == JournalReadStatus.Corrupt)
+            {
+                return status;
+            }
+        }
+        return status;
+    }
+
+    private static JournalReadStatus ReadSegment(string path, JournalRecordHandler handler)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
         var buffer = new byte[WindowLength];
