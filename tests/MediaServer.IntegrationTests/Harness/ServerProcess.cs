@@ -96,6 +96,9 @@ public sealed class ServerProcess : IAsyncDisposable
             ["MediaServer__Auth__JoinGrace"] = "00:15:00",
             ["MediaServer__WebRtc__ListenAddress"] = "127.0.0.1",
             ["MediaServer__WebRtc__Port"] = webRtcPort.ToString(CultureInfo.InvariantCulture),
+            // Renders run at nice 19: on a loaded test machine they can take many times real time, past the default limit
+            // (the time-limit test sets its own).
+            ["MediaServer__Recording__RenderTimeLimitMinimum"] = "00:30:00",
             ["DOTNET_NOLOGO"] = "1",
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
         };
