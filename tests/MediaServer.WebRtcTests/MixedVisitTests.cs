@@ -1,9 +1,15 @@
+using System.Text.Json;
+using MediaServer.Codecs.Recording;
+using MediaServer.Recording;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
 namespace MediaServer.WebRtcTests;
 
-/// <summary>A plain-RTP kiosk (FFmpeg) and a WebRTC visitor (Chromium) in one visit: the relay bridges the two leg kinds.</summary>
+/// <summary>
+/// A plain-RTP kiosk (FFmpeg) and a WebRTC visitor (Chromium) in one visit: the relay bridges the two leg kinds, and the
+/// recording marks the visitor's tracks authenticated (SRTP) and the kiosk's not.
+/// </summary>
 public sealed class MixedVisitTests(ITestOutputHelper output)
 {
     [Fact]
@@ -31,5 +37,36 @@ public sealed class MixedVisitTests(ITestOutputHelper output)
             "FFmpeg kiosk to decode 30 more video and 50 more audio frames");
         scenario.Log($"ffmpeg kiosk decoded from the Chromium visitor: video {first.Video} → {video} frames, audio {first.Audio} → {audio} frames");
         ChromiumInteropTests.AssertNoScriptErrors(visitor);
+
+        // The recording says which media was authenticated: the Chromium visitor's (SRTP) yes, the plain-RTP kiosk's no.
+        var journal = Path.Combine(scenario.Server.DataDirectory, "recordings", visit.Id, VisitRecorder.JournalFileName);
+        var tracks = await Eventually.Until(() => Task.FromResult(TrackRecords(journal)),
+            t => t.Any(x => x.Participant == "i1") && t.Any(x => x.Participant == "v1"), TimeSpan.FromSeconds(30),
+            "the journal's Track records of both parties");
+        scenario.Log("journal tracks: " + string.Join(", ", tracks));
+        Assert.All(tracks.Where(t => t.Participant == "i1"), t => Assert.False(t.Authenticated));
+        Assert.All(tracks.Where(t => t.Participant == "v1"), t => Assert.True(t.Authenticated));
+    }
+
+    private sealed record JournalTrack(string Participant, string Kind, bool Authenticated);
+
+    private static List<JournalTrack> TrackRecords(string journal)
+    {
+        var tracks = new List<JournalTrack>();
+        if (!File.Exists(journal))
+        {
+            return tracks;
+        }
+        JournalScanner.Scan(journal, (in JournalRecord record, long offset) =>
+        {
+            if (record.Type == JournalRecordType.Track)
+            {
+                using var json = JsonDocument.Parse(record.JsonBody.ToArray());
+                var root = json.RootElement;
+                tracks.Add(new JournalTrack(root.GetProperty("participant").GetString()!, root.GetProperty("kind").GetString()!,
+                    root.GetProperty("authenticated").GetBoolean()));
+            }
+        });
+        return tracks;
     }
 }

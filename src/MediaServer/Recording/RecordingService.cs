@@ -1000,6 +1000,6 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
     [LoggerMessage(EventId = 509, Level = LogLevel.Error, Message = "Retention job failed: {Message}")]
     private static partial void LogRetentionFailed(ILogger logger, string message, Exception exception);
 
-    [LoggerMessage(EventId = 510, Level = LogLevel.Information, Message = "Recording manifests are signed with key {KeyId} (SHA-256 of its SubjectPublicKeyInfo; pin it with verify --key-id)")]
+    [LoggerMessage(EventId = 519, Level = LogLevel.Information, Message = "Recording manifests are signed with key {KeyId} (SHA-256 of its SubjectPublicKeyInfo; pin it with verify --key-id)")]
     private static partial void LogSigningKey(ILogger logger, string keyId);
 }

@@ -37,8 +37,8 @@ public sealed class RecordingSegmentTests : IDisposable
         options.Recording.OnFailure = onFailure;
         options.Recording.FlushInterval = TimeSpan.FromMilliseconds(20);
         var database = new Database(Path.Combine(_data, "mediaserver.db"));
-        var store = new RecordingStore(database);
-        var audit = new AuditLog(database, TimeProvider.System);
+        var store = new RecordingStore(database, Options.Create(options));
+        var audit = new AuditLog(database, KeyDirectory.Open(_data + "-keys"), TimeProvider.System);
         var signer = new RecordingSigner(_data);
         var metrics = new RecordingMetrics();
         var service = new RecordingService(Options.Create(options), store, audit, signer, metrics, TimeProvider.System,

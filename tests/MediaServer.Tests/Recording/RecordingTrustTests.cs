@@ -22,8 +22,9 @@ public sealed class RecordingTrustTests : IDisposable
 
     public RecordingTrustTests()
     {
-        Directory.CreateDirectory(_root);
-        _signer = new RecordingSigner(Directory.CreateDirectory(Path.Combine(_root, "keys")).FullName);
+        var keys = Path.Combine(_root, "keys");
+        Directory.CreateDirectory(keys);
+        _signer = new RecordingSigner(keys);
     }
 
     public void Dispose()

@@ -44,6 +44,7 @@ public sealed class FfmpegProcess : IDisposable
                 info.ArgumentList.Add(ionice);
                 info.ArgumentList.Add("-c");
                 info.ArgumentList.Add("3");
+                info.ArgumentList.Add("-t"); // where the I/O class cannot be set (some containers), run FFmpeg anyway
             }
             info.ArgumentList.Add(ffmpeg);
         }

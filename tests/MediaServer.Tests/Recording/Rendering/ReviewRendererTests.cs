@@ -142,7 +142,13 @@ public sealed partial class ReviewRendererTests(ITestOutputHelper output) : IDis
         string mp4 = Path.Combine(_directory, "out", "review.mp4");
         var reports = new List<double>();
         var progress = new SynchronousProgress(reports.Add);
-        var renderer = new ReviewRenderer(NullLogger<ReviewRenderer>.Instance, new ReviewRenderOptions { TileWidth = TileWidth, TileHeight = TileHeight });
+        // A generous time limit: FFmpeg runs at nice 19, and on a loaded test machine that can be many times real time.
+        var renderer = new ReviewRenderer(NullLogger<ReviewRenderer>.Instance, new ReviewRenderOptions
+        {
+            TileWidth = TileWidth,
+            TileHeight = TileHeight,
+            TimeLimitMinimum = TimeSpan.FromMinutes(30),
+        });
 
         var clock = Stopwatch.StartNew();
         var timeline = await renderer.RenderAsync(journal, mp4, "visit-render", progress, CancellationToken.None);
