@@ -41,7 +41,7 @@ public sealed class JournalFacts
                     begin = ParseJson(record.JsonBody);
                     break;
                 case JournalRecordType.Track when record.TryGetTrack(out var id, out _) && ParseJson(record.JsonBody) is { } track:
-                    tracks.Add((id, track));
+                    tracks.Add(((int)id, track));
                     break;
                 case JournalRecordType.Rtp:
                     firstMedia ??= at;
