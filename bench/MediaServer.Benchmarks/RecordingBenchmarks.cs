@@ -25,7 +25,7 @@ public class RecordingBenchmarks
     private Track _plainTrack = null!;
     private VisitRecorder _relayRecorder = null!;
     private VisitRecorder _writerRecorder = null!;
-    private ushort _writerTrack;
+    private uint _writerTrack;
     private ushort _sequence;
     private uint _timestamp;
     private int _sinceDrain;

@@ -331,7 +331,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
 
     private static Dictionary<string, Span> RtpSpanByParticipant(string journal)
     {
-        var participantOfTrack = new Dictionary<ushort, string>();
+        var participantOfTrack = new Dictionary<uint, string>();
         var spans = new Dictionary<string, Span>();
         var scan = JournalScanner.Scan(journal, (in JournalRecord record, long offset) =>
         {

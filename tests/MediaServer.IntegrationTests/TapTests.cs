@@ -87,7 +87,13 @@ public sealed class TapTests(ITestOutputHelper output)
     {
         const int Taps = 20;
         var window = TimeSpan.FromSeconds(4);
-        await using var server = await ServerProcess.StartAsync(output);
+        // A load test of the relay: the caps on taps per visit and per officer (4 each by default; ResourceBoundsTests) are
+        // raised so one officer can open twenty.
+        await using var server = await ServerProcess.StartAsync(output, rootDirectory: null, new Dictionary<string, string>
+        {
+            ["MediaServer__Limits__MaxTapsPerVisit"] = Taps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MediaServer__Limits__MaxTapsPerOfficer"] = Taps.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
         var visit = await VisitScenario.CreateAsync(server, visitors: 1);
         await using var kiosk = new RtpParty("kiosk", 1);
         await using var visitor = new RtpParty("visitor1", 2);

@@ -13,13 +13,14 @@ public static class JournalFormat
     public static ReadOnlySpan<byte> Magic => "MSJRNL\r\n"u8;
 
     /// <summary>
-    /// The version this code writes. Version 2 added recordings in segments (Begin's <c>segment</c> and <c>previous</c>, the
-    /// Gap record); its framing is version 1's, so a version-2 reader reads both.
+    /// The version this code writes. Version 2 widened track ids from u16 to u32 (a long visit with many re-joins declares a
+    /// track per join) and added recordings in segments (Begin's <c>segment</c> and <c>previous</c>, the Gap record); version 1
+    /// journals are still read (<see cref="TrackIdLength"/>).
     /// </summary>
     public const ushort Version = 2;
 
     /// <summary>The oldest version this code reads.</summary>
-    public const ushort OldestReadableVersion = 1;
+    public const ushort MinimumVersion = 1;
 
     public const int PreambleLength = 12;
 
@@ -36,8 +37,11 @@ public static class JournalFormat
     /// <summary>Monotonic nanoseconds and wall-clock microseconds: the prefix of every timed record's payload.</summary>
     public const int TimePrefixLength = 16;
 
-    /// <summary>Time prefix and a track id: the prefix of RTP and RTCP records.</summary>
-    public const int MediaPrefixLength = TimePrefixLength + 2;
+    /// <summary>Time prefix and a track id (u32): the prefix of track, RTP and RTCP records as written.</summary>
+    public const int MediaPrefixLength = TimePrefixLength + 4;
+
+    /// <summary>Bytes of a track id in journals of <paramref name="version"/>: 2 in version 1, 4 since version 2.</summary>
+    public static int TrackIdLength(ushort version) => version < 2 ? 2 : 4;
 
     public static int WritePreamble(Span<byte> destination)
     {
@@ -51,7 +55,7 @@ public static class JournalFormat
         return PreambleLength;
     }
 
-    /// <summary>True when <paramref name="data"/> starts with a preamble of a version this code reads.</summary>
+    /// <summary>True when <paramref name="data"/> starts with a preamble of a version this code reads (1 or 2).</summary>
     public static bool TryReadPreamble(ReadOnlySpan<byte> data, out ushort version)
     {
         version = 0;
@@ -60,7 +64,7 @@ public static class JournalFormat
             return false;
         }
         version = BinaryPrimitives.ReadUInt16BigEndian(data[8..]);
-        return version is >= OldestReadableVersion and <= Version;
+        return version is >= MinimumVersion and <= Version;
     }
 
     /// <summary>Where a record's payload goes in <paramref name="destination"/>; write it, then call <see cref="CompleteRecord"/>.</summary>
@@ -101,10 +105,10 @@ public static class JournalFormat
         BinaryPrimitives.WriteInt64BigEndian(payload[8..], wallClockMicroseconds);
     }
 
-    public static void WriteMediaPrefix(Span<byte> payload, long monotonicNanoseconds, long wallClockMicroseconds, ushort trackId)
+    public static void WriteMediaPrefix(Span<byte> payload, long monotonicNanoseconds, long wallClockMicroseconds, uint trackId)
     {
         WriteTimePrefix(payload, monotonicNanoseconds, wallClockMicroseconds);
-        BinaryPrimitives.WriteUInt16BigEndian(payload[TimePrefixLength..], trackId);
+        BinaryPrimitives.WriteUInt32BigEndian(payload[TimePrefixLength..], trackId);
     }
 }
 
@@ -114,13 +118,13 @@ public enum JournalRecordType : byte
     /// <summary>Time prefix, then UTF-8 JSON: the visit (id, parties, schedule) and the recorder.</summary>
     Begin = 1,
 
-    /// <summary>Time prefix, track id (u16), then UTF-8 JSON: party, role, kind, codec, clock rate, payload types.</summary>
+    /// <summary>Time prefix, track id (u32; u16 in version 1), then UTF-8 JSON: party, role, kind, codec, clock rate, payload types.</summary>
     Track = 2,
 
-    /// <summary>Time prefix, track id (u16), then one RTP packet exactly as it arrived (after SRTP, before any rewrite).</summary>
+    /// <summary>Time prefix, track id (u32; u16 in version 1), then one RTP packet exactly as it arrived (after SRTP, before any rewrite).</summary>
     Rtp = 3,
 
-    /// <summary>Time prefix, track id (u16), then one RTCP sender report from the track's sender, as it arrived.</summary>
+    /// <summary>Time prefix, track id (u32; u16 in version 1), then one RTCP sender report from the track's sender, as it arrived.</summary>
     SenderReport = 4,
 
     /// <summary>Time prefix, then UTF-8 JSON: an officer's bookmark (at, by, note).</summary>

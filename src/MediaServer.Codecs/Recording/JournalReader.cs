@@ -18,8 +18,11 @@ public enum JournalReadStatus
 }
 
 /// <summary>One record as read: its type, payload and full bytes (for the chain).</summary>
-public readonly ref struct JournalRecord(JournalRecordType type, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> raw)
+public readonly ref struct JournalRecord(JournalRecordType type, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> raw,
+    int trackIdLength = 4)
 {
+    private readonly int _trackIdLength = trackIdLength;
+
     public JournalRecordType Type { get; } = type;
     public ReadOnlySpan<byte> Payload { get; } = payload;
     public ReadOnlySpan<byte> Raw { get; } = raw;
@@ -32,17 +35,19 @@ public readonly ref struct JournalRecord(JournalRecordType type, ReadOnlySpan<by
     public bool HasTime => Payload.Length >= JournalFormat.TimePrefixLength;
 
     /// <summary>The track id of an RTP, sender-report or track record.</summary>
-    public bool TryGetTrack(out ushort trackId, out ReadOnlySpan<byte> body)
+    public bool TryGetTrack(out uint trackId, out ReadOnlySpan<byte> body)
     {
+        var prefix = JournalFormat.TimePrefixLength + _trackIdLength;
         if (Type is not (JournalRecordType.Rtp or JournalRecordType.SenderReport or JournalRecordType.Track)
-            || Payload.Length < JournalFormat.MediaPrefixLength)
+            || Payload.Length < prefix)
         {
             trackId = 0;
             body = default;
             return false;
         }
-        trackId = BinaryPrimitives.ReadUInt16BigEndian(Payload[JournalFormat.TimePrefixLength..]);
-        body = Payload[JournalFormat.MediaPrefixLength..];
+        var id = Payload[JournalFormat.TimePrefixLength..];
+        trackId = _trackIdLength == 2 ? BinaryPrimitives.ReadUInt16BigEndian(id) : BinaryPrimitives.ReadUInt32BigEndian(id);
+        body = Payload[prefix..];
         return true;
     }
 
@@ -51,7 +56,8 @@ public readonly ref struct JournalRecord(JournalRecordType type, ReadOnlySpan<by
     {
         JournalRecordType.Begin or JournalRecordType.Bookmark or JournalRecordType.Event or JournalRecordType.End
             or JournalRecordType.Gap when Payload.Length >= JournalFormat.TimePrefixLength => Payload[JournalFormat.TimePrefixLength..],
-        JournalRecordType.Track when Payload.Length >= JournalFormat.MediaPrefixLength => Payload[JournalFormat.MediaPrefixLength..],
+        JournalRecordType.Track when Payload.Length >= JournalFormat.TimePrefixLength + _trackIdLength
+            => Payload[(JournalFormat.TimePrefixLength + _trackIdLength)..],
         _ => default,
     };
 
@@ -78,12 +84,15 @@ public readonly ref struct JournalRecord(JournalRecordType type, ReadOnlySpan<by
 public ref struct JournalReader
 {
     private readonly ReadOnlySpan<byte> _data;
+    private readonly int _trackIdLength;
 
     /// <param name="data">Journal bytes; <paramref name="start"/> is where the first record begins (after the preamble).</param>
-    public JournalReader(ReadOnlySpan<byte> data, int start = JournalFormat.PreambleLength)
+    /// <param name="version">The journal's format version (from its preamble): how wide its track ids are.</param>
+    public JournalReader(ReadOnlySpan<byte> data, int start = JournalFormat.PreambleLength, ushort version = JournalFormat.Version)
     {
         _data = data;
         Position = start;
+        _trackIdLength = JournalFormat.TrackIdLength(version);
     }
 
     /// <summary>Offset of the next record to read.</summary>
@@ -118,7 +127,7 @@ public ref struct JournalReader
             return JournalReadStatus.Corrupt;
         }
         record = new JournalRecord((JournalRecordType)left[4], left.Slice(JournalFormat.RecordHeaderLength, (int)length),
-            left[..total]);
+            left[..total], _trackIdLength);
         Position += total;
         return JournalReadStatus.Record;
     }

@@ -24,6 +24,10 @@ public sealed class MixerClock
     private List<MixedAudioTap> _retired = [];
     private Thread? _thread;
     private long _ticks;
+    private long _failed;
+
+    /// <summary>Mixes dropped because their frame threw.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
 
     /// <summary>Mixes being run (for tests and metrics).</summary>
     public int Count => Volatile.Read(ref _mixes).Length;
@@ -101,7 +105,16 @@ public sealed class MixerClock
             due += Frame;
             foreach (var mix in mixes)
             {
-                mix.Tick();
+                try
+                {
+                    mix.Tick();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // One broken mix must not silence every other tap: it is dropped (its tap keeps its video) and counted.
+                    Interlocked.Increment(ref _failed);
+                    Remove(mix);
+                }
             }
             Interlocked.Add(ref _ticks, mixes.Length);
         }

@@ -11,15 +11,15 @@ namespace MediaServer.Recording;
 /// </summary>
 internal sealed class JournalBuffer(int capacity)
 {
-    /// <summary>type u8 · track u16 · stopwatch ticks i64 · wall µs i64 · length i32, then the bytes.</summary>
-    public const int EntryHeaderLength = 1 + 2 + 8 + 8 + 4;
+    /// <summary>type u8 · track u32 · stopwatch ticks i64 · wall µs i64 · length i32, then the bytes.</summary>
+    public const int EntryHeaderLength = 1 + 4 + 8 + 8 + 4;
 
     private readonly Lock _lock = new();
     private byte[] _active = new byte[capacity];
     private byte[] _spare = new byte[capacity];
     private int _used;
-    private readonly Dictionary<ushort, long> _droppedByTrack = [];
-    private readonly List<ushort> _droppedTracks = [];
+    private readonly Dictionary<uint, long> _droppedByTrack = [];
+    private readonly List<uint> _droppedTracks = [];
     private long _dropped;
     private long _droppedUnknownTrack;
     private bool _closed;
@@ -30,7 +30,7 @@ internal sealed class JournalBuffer(int capacity)
     /// <summary>
     /// Control path: makes room for the track's drop counter, so that counting a drop on the relay path never allocates.
     /// </summary>
-    public void RegisterTrack(ushort track)
+    public void RegisterTrack(uint track)
     {
         lock (_lock)
         {
@@ -42,7 +42,7 @@ internal sealed class JournalBuffer(int capacity)
     /// Writer thread: the drops per track since the last call (tracks with none are left out; track 0 holds drops of a track
     /// never registered), added to <paramref name="into"/>, and the counters reset. The total is <see cref="TakeDropped"/>'s.
     /// </summary>
-    public void TakeDroppedByTrack(List<(ushort Track, long Count)> into)
+    public void TakeDroppedByTrack(List<(uint Track, long Count)> into)
     {
         lock (_lock)
         {
@@ -72,13 +72,13 @@ internal sealed class JournalBuffer(int capacity)
         }
     }
 
-    public bool TryAppendMedia(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data) =>
+    public bool TryAppendMedia(byte type, uint track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data) =>
         Append(type, track, stopwatchTicks, wallMicroseconds, data, grow: false);
 
-    public bool AppendControl(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data) =>
+    public bool AppendControl(byte type, uint track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data) =>
         Append(type, track, stopwatchTicks, wallMicroseconds, data, grow: true);
 
-    private bool Append(byte type, ushort track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data, bool grow)
+    private bool Append(byte type, uint track, long stopwatchTicks, long wallMicroseconds, ReadOnlySpan<byte> data, bool grow)
     {
         var need = EntryHeaderLength + data.Length;
         lock (_lock)
@@ -144,18 +144,18 @@ internal sealed class JournalBuffer(int capacity)
         }
     }
 
-    private static void Write(Span<byte> destination, byte type, ushort track, long stopwatchTicks, long wallMicroseconds,
+    private static void Write(Span<byte> destination, byte type, uint track, long stopwatchTicks, long wallMicroseconds,
         ReadOnlySpan<byte> data)
     {
         destination[0] = type;
-        BinaryPrimitives.WriteUInt16BigEndian(destination[1..], track);
-        BinaryPrimitives.WriteInt64BigEndian(destination[3..], stopwatchTicks);
-        BinaryPrimitives.WriteInt64BigEndian(destination[11..], wallMicroseconds);
-        BinaryPrimitives.WriteInt32BigEndian(destination[19..], data.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[1..], track);
+        BinaryPrimitives.WriteInt64BigEndian(destination[5..], stopwatchTicks);
+        BinaryPrimitives.WriteInt64BigEndian(destination[13..], wallMicroseconds);
+        BinaryPrimitives.WriteInt32BigEndian(destination[21..], data.Length);
         data.CopyTo(destination[EntryHeaderLength..]);
     }
 
-    public static bool TryReadEntry(ReadOnlySpan<byte> buffer, ref int offset, out byte type, out ushort track, out long stopwatchTicks,
+    public static bool TryReadEntry(ReadOnlySpan<byte> buffer, ref int offset, out byte type, out uint track, out long stopwatchTicks,
         out long wallMicroseconds, out ReadOnlySpan<byte> data)
     {
         type = 0;
@@ -169,10 +169,10 @@ internal sealed class JournalBuffer(int capacity)
         }
         var entry = buffer[offset..];
         type = entry[0];
-        track = BinaryPrimitives.ReadUInt16BigEndian(entry[1..]);
-        stopwatchTicks = BinaryPrimitives.ReadInt64BigEndian(entry[3..]);
-        wallMicroseconds = BinaryPrimitives.ReadInt64BigEndian(entry[11..]);
-        var length = BinaryPrimitives.ReadInt32BigEndian(entry[19..]);
+        track = BinaryPrimitives.ReadUInt32BigEndian(entry[1..]);
+        stopwatchTicks = BinaryPrimitives.ReadInt64BigEndian(entry[5..]);
+        wallMicroseconds = BinaryPrimitives.ReadInt64BigEndian(entry[13..]);
+        var length = BinaryPrimitives.ReadInt32BigEndian(entry[21..]);
         data = entry.Slice(EntryHeaderLength, length);
         offset += EntryHeaderLength + length;
         return true;

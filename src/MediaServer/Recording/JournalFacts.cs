@@ -88,8 +88,8 @@ public sealed class JournalFacts
                     begin = ParseJson(record.JsonBody);
                     break;
                 case JournalRecordType.Track when record.TryGetTrack(out var id, out _) && ParseJson(record.JsonBody) is { } track:
-                    tracks.Add((id, track));
-                    maxTrack = Math.Max(maxTrack, id);
+                    tracks.Add(((int)id, track));
+                    maxTrack = Math.Max(maxTrack, (int)id);
                     break;
                 case JournalRecordType.Event when ParseJson(record.JsonBody) is { } ev && IsDropped(ev, out var track0, out var count):
                     dropped[track0] = dropped.GetValueOrDefault(track0) + count;

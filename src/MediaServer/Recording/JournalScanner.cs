@@ -43,7 +43,7 @@ public static class JournalScanner
         var window = new byte[WindowBytes];
         var filled = ReadFull(stream, window, 0, fileHash);
         long windowStart = 0;
-        if (!JournalFormat.TryReadPreamble(window.AsSpan(0, filled), out _))
+        if (!JournalFormat.TryReadPreamble(window.AsSpan(0, filled), out var version))
         {
             DrainRest(stream, window, fileHash);
             return new JournalScan(false, stream.Length, 0, [], Convert.ToHexStringLower(fileHash.GetHashAndReset()), false,
@@ -58,7 +58,7 @@ public static class JournalScanner
         var eof = filled < window.Length;
         while (true)
         {
-            var reader = new JournalReader(window.AsSpan(0, filled), position);
+            var reader = new JournalReader(window.AsSpan(0, filled), position, version);
             var status = reader.Read(out var record);
             if (status == JournalReadStatus.Record)
             {

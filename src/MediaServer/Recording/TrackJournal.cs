@@ -1,10 +1,10 @@
 namespace MediaServer.Recording;
 
 /// <summary>What a relay track holds to have its packets journaled: the visit's recorder and the track's id in it.</summary>
-public sealed class TrackJournal(VisitRecorder recorder, ushort trackId)
+public sealed class TrackJournal(VisitRecorder recorder, uint trackId)
 {
     public VisitRecorder Recorder { get; } = recorder;
-    public ushort TrackId { get; } = trackId;
+    public uint TrackId { get; } = trackId;
 
     public void OnRtp(ReadOnlySpan<byte> packet, long stopwatchTicks) => Recorder.OnRtp(TrackId, packet, stopwatchTicks);
 

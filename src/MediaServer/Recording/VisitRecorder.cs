@@ -29,8 +29,8 @@ public sealed class VisitRecorder : IDisposable
     private readonly TimeSpan _fsyncInterval;
     private readonly byte[] _out = new byte[JournalFormat.MaxPayloadLength + JournalFormat.RecordOverhead];
     private readonly JournalChain _chain;
-    private readonly Dictionary<ushort, string> _participantOfTrack = [];
-    private readonly List<(ushort Track, long Count)> _droppedNow = [];
+    private readonly Dictionary<uint, string> _participantOfTrack = [];
+    private readonly List<(uint Track, long Count)> _droppedNow = [];
     private FileStream? _file;
     private int _outUsed;
     private long _recordsSinceCheckpoint;
@@ -119,10 +119,10 @@ public sealed class VisitRecorder : IDisposable
     // ---- Relay threads ----
 
     /// <summary>Keeps one RTP packet as it arrived (before any rewrite). Copies and returns; false when it was dropped.</summary>
-    public bool OnRtp(ushort track, ReadOnlySpan<byte> packet, long stopwatchTicks) =>
+    public bool OnRtp(uint track, ReadOnlySpan<byte> packet, long stopwatchTicks) =>
         _buffer.TryAppendMedia((byte)JournalRecordType.Rtp, track, stopwatchTicks, WallMicroseconds(), packet);
 
-    public bool OnSenderReport(ushort track, ReadOnlySpan<byte> senderReport, long stopwatchTicks) =>
+    public bool OnSenderReport(uint track, ReadOnlySpan<byte> senderReport, long stopwatchTicks) =>
         _buffer.TryAppendMedia((byte)JournalRecordType.SenderReport, track, stopwatchTicks, WallMicroseconds(), senderReport);
 
     // ---- Control path ----
@@ -134,9 +134,10 @@ public sealed class VisitRecorder : IDisposable
         Control(JournalRecordType.Begin, 0, visitDescription, (at.UtcTicks - DateTime.UnixEpoch.Ticks) / 10);
 
     /// <summary>Declares a track; its id goes into each of its RTP and sender-report records.</summary>
-    public ushort AddTrack(object trackDescription, string? participant = null)
+    public uint AddTrack(object trackDescription, string? participant = null)
     {
-        var id = (ushort)Interlocked.Increment(ref _nextTrackId);
+        // 32-bit ids (journal format 2): a re-join declares new tracks, and 16 bits wrapped within a long visit.
+        var id = (uint)Interlocked.Increment(ref _nextTrackId);
         lock (_participantOfTrack)
         {
             _participantOfTrack[id] = participant ?? "";
@@ -156,7 +157,7 @@ public sealed class VisitRecorder : IDisposable
     /// <summary>Asks the writer to write what is buffered, then the End record, and close the journal.</summary>
     public void RequestSeal(string reason) => Interlocked.CompareExchange(ref _sealReason, reason, null);
 
-    private void Control(JournalRecordType type, ushort track, object body, long? wallMicroseconds = null)
+    private void Control(JournalRecordType type, uint track, object body, long? wallMicroseconds = null)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
         _buffer.AppendControl((byte)type, track, Stopwatch.GetTimestamp(), wallMicroseconds ?? WallMicroseconds(), json);
@@ -241,7 +242,7 @@ public sealed class VisitRecorder : IDisposable
         while (JournalBuffer.TryReadEntry(entries, ref offset, out var type, out var track, out var ticks, out var wall, out var data))
         {
             var recordType = (JournalRecordType)type;
-            ushort? trackId = recordType is JournalRecordType.Rtp or JournalRecordType.SenderReport or JournalRecordType.Track
+            uint? trackId = recordType is JournalRecordType.Rtp or JournalRecordType.SenderReport or JournalRecordType.Track
                 ? track
                 : null;
             AppendRecord(recordType, data, trackId, ticks, wall);
@@ -278,7 +279,7 @@ public sealed class VisitRecorder : IDisposable
         _recordsSinceCheckpoint = 0;
     }
 
-    private void AppendRecord(JournalRecordType type, ReadOnlySpan<byte> body, ushort? track, long ticks, long wallMicroseconds)
+    private void AppendRecord(JournalRecordType type, ReadOnlySpan<byte> body, uint? track, long ticks, long wallMicroseconds)
     {
         var prefix = track is null ? JournalFormat.TimePrefixLength : JournalFormat.MediaPrefixLength;
         var payloadLength = prefix + body.Length;

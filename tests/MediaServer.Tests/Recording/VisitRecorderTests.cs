@@ -139,4 +139,43 @@ public sealed class VisitRecorderTests : IDisposable
         Assert.InRange(damaged.FirstBadOffset!.Value, bytes.Length / 2 - 600, bytes.Length / 2);
         Assert.NotEqual(clean.Sha256, damaged.Sha256);
     }
+
+    [Fact]
+    public void Track_ids_do_not_wrap_at_sixteen_bits()
+    {
+        using var recorder = VisitRecorder.Create("v1", _directory, 1 << 20, TimeSpan.FromMilliseconds(500));
+        recorder.Begin(new { visitId = "v1" });
+        uint last = 0;
+        for (var i = 0; i < 70_000; i++)
+        {
+            var id = recorder.AddTrack(new { n = i });
+            Assert.True(id > last, $"track id {id} after {last}");
+            last = id;
+            if (i % 5000 == 0)
+            {
+                recorder.WriteOnce(Stopwatch.GetTimestamp());
+            }
+        }
+        Assert.True(recorder.OnRtp(last, Rtp(1, 100, new Random(3)), Stopwatch.GetTimestamp()));
+        recorder.RequestSeal("test");
+        Assert.True(recorder.WriteOnce(Stopwatch.GetTimestamp()));
+
+        uint? rtpTrack = null;
+        var tracks = 0;
+        var scan = JournalScanner.Scan(recorder.JournalPath, (in JournalRecord record, long offset) =>
+        {
+            if (record.Type == JournalRecordType.Track)
+            {
+                tracks++;
+            }
+            if (record.Type == JournalRecordType.Rtp && record.TryGetTrack(out var id, out _))
+            {
+                rtpTrack = id;
+            }
+        });
+        Assert.True(scan.Intact && scan.HasEnd, scan.ToString());
+        Assert.Equal(70_000, tracks);
+        Assert.Equal(70_000u, last);
+        Assert.Equal(last, rtpTrack);
+    }
 }

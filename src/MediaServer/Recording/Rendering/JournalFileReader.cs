@@ -41,14 +41,14 @@ internal static class JournalFileReader
         if (!JournalFormat.TryReadPreamble(buffer.AsSpan(0, filled), out ushort version))
         {
             throw new InvalidDataException(filled >= JournalFormat.PreambleLength && version != 0
-                ? $"{path} is a journal of format version {version}; this server reads version {JournalFormat.Version}"
+                ? $"{path} is a journal of format version {version}; this server reads versions {JournalFormat.MinimumVersion} to {JournalFormat.Version}"
                 : $"{path} is not a recording journal");
         }
 
         int start = JournalFormat.PreambleLength;
         while (true)
         {
-            var reader = new JournalReader(buffer.AsSpan(0, filled), start);
+            var reader = new JournalReader(buffer.AsSpan(0, filled), start, version);
             JournalReadStatus status;
             while ((status = reader.Read(out var record)) == JournalReadStatus.Record)
             {

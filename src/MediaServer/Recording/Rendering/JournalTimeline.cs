@@ -1,7 +1,7 @@
 namespace MediaServer.Recording.Rendering;
 
 /// <summary>An interval longer than a second in which a track delivered no packets, on the server's wall clock.</summary>
-public sealed record RecordingGap(ushort TrackId, string Participant, string Kind, DateTimeOffset From, DateTimeOffset To);
+public sealed record RecordingGap(uint TrackId, string Participant, string Kind, DateTimeOffset From, DateTimeOffset To);
 
 /// <summary>
 /// How a track was placed on the timeline: <c>rtcp-sr</c> when its sender's RTCP sender reports mapped every packet;
@@ -9,7 +9,7 @@ public sealed record RecordingGap(ushort TrackId, string Participant, string Kin
 /// times set where it starts; <c>arrival</c> when some or all of it had no sender report and arrival times were used;
 /// <c>none</c> when the track carried no media.
 /// </summary>
-public sealed record TrackAlignment(ushort TrackId, string Participant, string Role, string Kind, string Codec, string Alignment)
+public sealed record TrackAlignment(uint TrackId, string Participant, string Role, string Kind, string Codec, string Alignment)
 {
     public const string SenderReports = "rtcp-sr";
     public const string SenderReportsReanchored = "rtcp-sr-reanchored";
@@ -18,7 +18,7 @@ public sealed record TrackAlignment(ushort TrackId, string Participant, string R
 }
 
 /// <summary>A party of the visit as the review copy shows it: one tile, in this order.</summary>
-public sealed record RecordingParty(string Participant, string Role, string? Name, IReadOnlyList<ushort> TrackIds);
+public sealed record RecordingParty(string Participant, string Role, string? Name, IReadOnlyList<uint> TrackIds);
 
 /// <summary>
 /// What a journal holds, placed on one timeline: from the first media packet to the end of the recording, on the
@@ -59,7 +59,7 @@ internal readonly record struct PacketTiming(int Segment, long ExtendedSequence,
 internal sealed record StreamSegment(uint Ssrc, bool AlignedBySenderReports, int SenderReportCount, long ReanchoredMicroseconds);
 
 internal sealed record TrackTimeline(
-    ushort TrackId,
+    uint TrackId,
     string Participant,
     string Role,
     string Kind,

@@ -27,7 +27,7 @@ public static class JournalTimelineAnalyzer
     /// <summary>Everything the analysis needs from one pass over the journal, kept compact (no payloads).</summary>
     private sealed class JournalScan
     {
-        private readonly Dictionary<ushort, TrackScan> _tracks = [];
+        private readonly Dictionary<uint, TrackScan> _tracks = [];
         private readonly Dictionary<string, string> _names = new(StringComparer.Ordinal);
         private readonly List<(string Participant, long Wall)> _departures = [];
         private string? _visitId;
@@ -60,21 +60,21 @@ public static class JournalTimelineAnalyzer
                     _beginWall = wall;
                     ReadBegin(record.JsonBody);
                     break;
-                case JournalRecordType.Track when record.TryGetTrack(out ushort id, out var body):
+                case JournalRecordType.Track when record.TryGetTrack(out uint id, out var body):
                     if (!_tracks.ContainsKey(id) && TrackDescription.TryParse(body, out var description))
                     {
                         _tracks[id] = new TrackScan(id, description, _trackOrder++);
                     }
 
                     break;
-                case JournalRecordType.Rtp when record.TryGetTrack(out ushort id, out var packet):
+                case JournalRecordType.Rtp when record.TryGetTrack(out uint id, out var packet):
                     if (_tracks.TryGetValue(id, out var track))
                     {
                         track.AddPacket(wall, packet);
                     }
 
                     break;
-                case JournalRecordType.SenderReport when record.TryGetTrack(out ushort id, out var rtcp):
+                case JournalRecordType.SenderReport when record.TryGetTrack(out uint id, out var rtcp):
                     if (_tracks.TryGetValue(id, out var reported))
                     {
                         reported.AddSenderReports(wall, rtcp);
@@ -380,7 +380,7 @@ public static class JournalTimelineAnalyzer
     }
 
     /// <summary>One track's packets (times and header fields only) and sender reports, then its segmentation and mapping.</summary>
-    private sealed class TrackScan(ushort id, TrackDescription description, int order)
+    private sealed class TrackScan(uint id, TrackDescription description, int order)
     {
         /// <summary>RFC 3550 §6.4.1: NTP counts seconds from 1900; the server's wall clock from 1970.</summary>
         private const long NtpToUnixSeconds = 2_208_988_800;
@@ -405,7 +405,7 @@ public static class JournalTimelineAnalyzer
         private long[] _minLatency = [];
         private string _codec = "";
 
-        public ushort Id { get; } = id;
+        public uint Id { get; } = id;
         public TrackDescription Description { get; } = description;
         public int Order { get; } = order;
 

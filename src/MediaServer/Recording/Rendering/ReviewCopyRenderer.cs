@@ -33,6 +33,6 @@ public sealed class ReviewCopyRenderer : IReviewCopyRenderer
     private static ReviewTimeline ToManifest(JournalTimeline timeline) => new(
         timeline.Start,
         timeline.End,
-        [.. timeline.Tracks.Select(t => new ManifestTrack(t.TrackId, t.Participant, t.Role, t.Kind, t.Codec, t.Alignment))],
-        [.. timeline.Gaps.Select(g => new ManifestGap(g.TrackId, g.Participant, g.Kind, g.From, g.To, (g.To - g.From).TotalSeconds))]);
+        [.. timeline.Tracks.Select(t => new ManifestTrack((int)t.TrackId, t.Participant, t.Role, t.Kind, t.Codec, t.Alignment))],
+        [.. timeline.Gaps.Select(g => new ManifestGap((int)g.TrackId, g.Participant, g.Kind, g.From, g.To, (g.To - g.From).TotalSeconds))]);
 }

@@ -4,7 +4,7 @@ using System.Text;
 namespace MediaServer.Recording.Rendering;
 
 /// <summary>One input file of the FFmpeg run: a track's IVF or WAV, named relative to the work directory.</summary>
-internal sealed record RenderInput(string FileName, string Kind, ushort TrackId, string Participant);
+internal sealed record RenderInput(string FileName, string Kind, uint TrackId, string Participant);
 
 /// <summary>
 /// Builds the FFmpeg filter graph of the review copy: a black canvas of one tile per party, each party's video tracks

@@ -79,7 +79,7 @@ public sealed partial class ReviewRenderer
 
     private List<RenderInput> Extract(JournalTimeline timeline, string journalPath, string work, CancellationToken cancellationToken)
     {
-        var sinks = new Dictionary<ushort, TrackSink>();
+        var sinks = new Dictionary<uint, TrackSink>();
         var inputs = new List<RenderInput>();
         try
         {
@@ -115,7 +115,7 @@ public sealed partial class ReviewRenderer
                     cancellationToken.ThrowIfCancellationRequested();
                 }
 
-                if (record.Type == JournalRecordType.Rtp && record.TryGetTrack(out ushort id, out var datagram)
+                if (record.Type == JournalRecordType.Rtp && record.TryGetTrack(out uint id, out var datagram)
                     && sinks.TryGetValue(id, out var sink))
                 {
                     sink.OnRtp(datagram);
@@ -276,13 +276,13 @@ public sealed partial class ReviewRenderer
     private partial void LogRendered(string visitId, double durationSeconds, double elapsedSeconds, string path);
 
     [LoggerMessage(EventId = 781, Level = LogLevel.Warning, Message = "Track {TrackId} ({Kind}, codec '{Codec}') cannot be rendered and is left out of the review copy")]
-    private partial void LogTrackSkipped(ushort trackId, string kind, string codec);
+    private partial void LogTrackSkipped(uint trackId, string kind, string codec);
 
     [LoggerMessage(EventId = 782, Level = LogLevel.Debug, Message = "Track {TrackId}: {Frames} video frames, {Dropped} dropped, {Lost} packets lost")]
-    private partial void LogVideoTrack(ushort trackId, int frames, long dropped, long lost);
+    private partial void LogVideoTrack(uint trackId, int frames, long dropped, long lost);
 
     [LoggerMessage(EventId = 783, Level = LogLevel.Debug, Message = "Track {TrackId}: {Decoded} audio packets decoded, {Undecodable} undecodable, {Concealed} samples concealed")]
-    private partial void LogAudioTrack(ushort trackId, long decoded, long undecodable, long concealed);
+    private partial void LogAudioTrack(uint trackId, long decoded, long undecodable, long concealed);
 
     [LoggerMessage(EventId = 784, Level = LogLevel.Error, Message = "FFmpeg failed to render a review copy ({Reason}):\n{StderrTail}")]
     private partial void LogFfmpegFailed(string reason, string stderrTail);
