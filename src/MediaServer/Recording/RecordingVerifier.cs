@@ -82,7 +82,7 @@ public static class RecordingVerifier
                 }
                 else if (record.Type == Codecs.Recording.JournalRecordType.Track && record.TryGetTrack(out var track, out _))
                 {
-                    trackIds.Add((track, VisitIdOf(record.JsonBody)));
+                    trackIds.Add(((int)track, VisitIdOf(record.JsonBody)));
                 }
             });
             if (scan.PreambleValid && !string.Equals(beginId, id, StringComparison.Ordinal))

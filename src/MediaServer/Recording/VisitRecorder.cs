@@ -263,7 +263,7 @@ public sealed class VisitRecorder : IDisposable
                 @event = "dropped",
                 participant,
                 detail = dropped.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                track = track == 0 ? (int?)null : track,
+                track = track == 0 ? (uint?)null : track,
                 count = dropped,
             }, Json);
             AppendRecord(JournalRecordType.Event, json, null, Stopwatch.GetTimestamp(), WallMicroseconds());

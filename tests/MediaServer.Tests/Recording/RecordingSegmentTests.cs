@@ -283,7 +283,7 @@ public sealed class RecordingSegmentTests : IDisposable
         var video = recorder.AddTrack(new { participant = "i1", kind = "video" }, "i1");
         var audio = recorder.AddTrack(new { participant = "v1", kind = "audio" }, "v1");
         var packet = new byte[1000];
-        var accepted = new Dictionary<ushort, int> { [video] = 0, [audio] = 0 };
+        var accepted = new Dictionary<uint, int> { [video] = 0, [audio] = 0 };
         for (var round = 0; round < 3; round++)
         {
             for (var i = 0; i < 30; i++)
@@ -302,8 +302,8 @@ public sealed class RecordingSegmentTests : IDisposable
 
         var facts = JournalFacts.Read(recorder.JournalPath);
         Assert.Equal(recorder.DroppedPackets, facts.DroppedPackets);
-        Assert.Equal(droppedVideo, facts.DroppedByTrack[video]);
-        Assert.Equal(droppedAudio, facts.DroppedByTrack[audio]);
+        Assert.Equal(droppedVideo, facts.DroppedByTrack[(int)video]);
+        Assert.Equal(droppedAudio, facts.DroppedByTrack[(int)audio]);
         Assert.False(facts.DroppedByTrack.ContainsKey(0));
     }
 
