@@ -18,7 +18,8 @@ public sealed record RecordingManifest(
     IReadOnlyList<ManifestGap> Gaps,
     IReadOnlyList<ManifestBookmark> Bookmarks,
     DateTimeOffset SignedAt,
-    string KeyId)
+    string KeyId,
+    MediaServer.Storage.AuditHead? AuditHead = null)
 {
     public const string FormatName = "mediaserver-recording-manifest/1";
     public const string FileName = "manifest.json";

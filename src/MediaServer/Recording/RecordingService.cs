@@ -464,7 +464,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 new FileInfo(reviewCopy).Length);
         }
         var manifest = new RecordingManifest(RecordingManifest.FormatName, visit, start, end, Math.Max(0, (end - start).TotalSeconds),
-            tracks, journalInfo, media, error, timeline?.Gaps ?? [], facts.Bookmarks, _time.GetUtcNow(), _signer.KeyId);
+            tracks, journalInfo, media, error, timeline?.Gaps ?? [], facts.Bookmarks, _time.GetUtcNow(), _signer.KeyId, AuditHead: _audit.CurrentHead());
         var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, RecordingManifest.Json);
         var signature = _signer.Sign(bytes);
         WriteAtomically(Path.Combine(row.Directory, RecordingManifest.FileName), bytes);
