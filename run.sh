@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the server on its embedded defaults: http://127.0.0.1:8080, data (SQLite, keys, recordings) in ./data.
+# Runs the server on its embedded defaults: http://127.0.0.1:8080, data (SQLite, recordings) in ./data, keys in ./data-keys.
 # Extra arguments go to the server, e.g. ./run.sh --urls http://0.0.0.0:8080
 set -euo pipefail
 cd "$(dirname "$0")"

@@ -7,7 +7,8 @@ public static class Program
     /// <summary>
     /// <c>MediaServer [--urls URL]</c> runs the server; <c>MediaServer token --role ROLE --sub NAME [--ttl DURATION]</c> (staff and scheduler roles only)
     /// prints a signed bearer token for operators and scripts; <c>MediaServer verify FOLDER [--key KEY.pem]</c> checks an exported
-    /// recording offline; <c>MediaServer render JOURNAL OUT.mp4</c> renders a review copy from a journal.
+    /// recording offline; <c>MediaServer verify-audit</c> checks the audit chain against its key and checkpoints; <c>MediaServer render
+    /// JOURNAL OUT.mp4</c> renders a review copy from a journal.
     /// </summary>
     public static int Main(string[] args)
     {
@@ -18,6 +19,10 @@ public static class Program
         if (args.Length > 0 && args[0] == "render")
         {
             return RenderCommand.Run(args[1..], Console.Out, Console.Error);
+        }
+        if (args.Length > 0 && args[0] == "verify-audit")
+        {
+            return AuditVerifyCommand.Run(args[1..], Console.Out, Console.Error);
         }
         if (args.Length > 0 && args[0] == "verify")
         {

@@ -59,6 +59,20 @@ public sealed class AuditKeyedChainTests(ITestOutputHelper output)
                 _ => mid,
             };
             await TamperAsync(server.DatabasePath, attack, mid, last);
+
+            // The offline check on the stopped server's directories says the same as the server will.
+            var cli = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, "verify-audit"], TimeSpan.FromSeconds(30),
+                new Dictionary<string, string>
+                {
+                    ["MediaServer__DataDirectory"] = server.DataDirectory,
+                    ["MediaServer__KeyDirectory"] = server.KeyDirectory,
+                }, Path.GetDirectoryName(RepoLayout.ServerDll));
+            output.WriteLine($"verify-audit: {cli}");
+            Assert.Equal(attack == "none" ? 0 : 1, cli.ExitCode);
+            if (attack != "none")
+            {
+                Assert.Contains($"first bad   {expectedFirstBad}", cli.StdoutText, StringComparison.Ordinal);
+            }
         }
         finally
         {

@@ -106,6 +106,12 @@ public sealed class RecordingTests(ITestOutputHelper output)
         Assert.Equal("raised voice at the kiosk", bookmarks[0].GetProperty("note").GetString());
         Assert.Equal("officer-1", bookmarks[0].GetProperty("by").GetString());
         folder = Path.Combine(server.DataDirectory, "recordings", visit.Id);
+        // The signed manifest names the audit head at signing: a point in the log after the visit's own entries.
+        var auditHead = recording.GetProperty("manifest").GetProperty("auditHead");
+        var admin = await server.MintTokenAsync("admin", "admin-1");
+        var visitEntries = (await server.Api.GetAuditAsync(admin)).Where(e => e.Target?.StartsWith("visit/" + visit.Id, StringComparison.Ordinal) == true).ToList();
+        Assert.True(auditHead.GetProperty("seq").GetInt64() >= visitEntries.Max(e => e.Seq), $"audit head {auditHead} before the visit's entries");
+        Assert.Equal(64, auditHead.GetProperty("hash").GetString()!.Length);
         var clean = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
         Assert.True(clean.GetProperty("ok").GetBoolean(), "untouched recording does not verify: " + clean);
 

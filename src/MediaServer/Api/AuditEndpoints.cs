@@ -4,13 +4,14 @@ using MediaServer.Storage;
 
 namespace MediaServer.Api;
 
-/// <summary>The hash-chained audit log (api.md, "Audit").</summary>
+/// <summary>The keyed, hash-chained audit log (docs/audit-log.md).</summary>
 public static class AuditEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
         app.MapGet("/api/audit", Query).RequireAuthorization(Policies.Admin);
         app.MapGet("/api/audit/verify", Verify).RequireAuthorization(Policies.Admin);
+        app.MapGet("/api/audit/head", (AuditLog audit) => Results.Ok(audit.CurrentHead())).RequireAuthorization(Policies.Admin);
     }
 
     private static IResult Query(DateTimeOffset? from, DateTimeOffset? to, string? actor, string? visit, ClaimsPrincipal user, AuditLog audit)
@@ -24,7 +25,8 @@ public static class AuditEndpoints
     {
         // Verify first, so the entry recording this check is not part of what it checked.
         var result = audit.Verify();
-        audit.Append(user.Subject(), user.Role(), "audit.verify", "audit", result.Ok ? "ok" : $"chain broken at {result.FirstBadEntry}");
+        audit.Append(user.Subject(), user.Role(), "audit.verify", "audit",
+            result.Ok ? "ok" : $"chain broken at {result.FirstBadEntry?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}: {result.Problem}");
         return Results.Ok(result);
     }
 }

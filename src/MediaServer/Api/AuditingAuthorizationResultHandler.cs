@@ -19,7 +19,13 @@ public sealed class AuditingAuthorizationResultHandler(AuditLog audit, HttpMetri
         if (authorizeResult.Forbidden)
         {
             var user = context.User;
-            audit.Append(user.Subject(), user.Role(), "http." + context.Request.Method.ToLowerInvariant(), context.Request.Path.Value ?? "", "forbidden: role");
+            var path = context.Request.Path.Value ?? "";
+            audit.Append(user.Subject(), user.Role(), "http." + context.Request.Method.ToLowerInvariant(), path, "forbidden: role");
+            var detail = HttpMethods.IsDelete(context.Request.Method) && path.EndsWith("/hold", StringComparison.Ordinal)
+                ? "Only an admin may release a legal hold."
+                : $"A token with the role '{user.Role()}' may not {context.Request.Method} {path}.";
+            await ApiResults.Forbidden(detail).ExecuteAsync(context).ConfigureAwait(false);
+            return;
         }
         else if (authorizeResult.Challenged)
         {

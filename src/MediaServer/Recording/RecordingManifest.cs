@@ -18,7 +18,8 @@ public sealed record RecordingManifest(
     IReadOnlyList<ManifestGap> Gaps,
     IReadOnlyList<ManifestBookmark> Bookmarks,
     DateTimeOffset SignedAt,
-    string KeyId)
+    string KeyId,
+    MediaServer.Storage.AuditHead? AuditHead = null)
 {
     /// <summary>Version 2 added the recording's segments, the gaps between them and per-track dropped counts.</summary>
     public const string FormatName = "mediaserver-recording-manifest/2";

@@ -753,7 +753,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
                 new FileInfo(reviewCopy).Length);
         }
         var manifest = new RecordingManifest(RecordingManifest.FormatName, visit, start, end, Math.Max(0, (end - start).TotalSeconds),
-            tracks, journalInfo, media, error, timeline?.Gaps ?? [], bookmarks, _time.GetUtcNow(), _signer.KeyId)
+            tracks, journalInfo, media, error, timeline?.Gaps ?? [], bookmarks, _time.GetUtcNow(), _signer.KeyId, AuditHead: _audit.CurrentHead())
         {
             JournalTails = TailsOf(row.Directory),
             Segments = segments,

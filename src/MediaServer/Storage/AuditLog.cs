@@ -27,8 +27,8 @@ public sealed record AuditHead(long Seq, string Hash);
 /// its own fields, under a key that lives in the key directory and never in the database: whoever can write the database can
 /// delete or edit rows but cannot recompute the chain. Signed checkpoints (sequence, head) are appended to a file beside the key
 /// and to the log every <see cref="AuditOptions.CheckpointEvery"/> entries, at start and at shutdown, so that dropping the newest
-/// rows (which leaves a valid but shorter chain) is caught too. Identical refusals within a window are written as one entry
-/// with a count, so a flood of refused requests cannot flood the log.
+/// rows (which leaves a valid but shorter chain) is caught too. A refusal is written at once; identical ones within a window
+/// after it become one more entry with a count, so a flood of refused requests cannot flood the log.
 /// </summary>
 public sealed partial class AuditLog : IDisposable
 {
@@ -113,14 +113,17 @@ public sealed partial class AuditLog : IDisposable
             var now = _time.GetUtcNow();
             if (IsRefusal(outcome) && _options.CoalesceWindow > TimeSpan.Zero)
             {
+                // The first refusal is written at once (a lone refusal is never delayed or lost); identical ones within the
+                // window after it are counted and written as one row when the window closes.
                 var key = new PendingKey(actor, role, action, target, outcome);
                 if (_pending.TryGetValue(key, out var open))
                 {
-                    if (now - open.First < _options.CoalesceWindow)
+                    if (now - open.Opened < _options.CoalesceWindow)
                     {
                         open.Count++;
+                        open.FirstRepeat ??= now;
                         Interlocked.Increment(ref _coalesced);
-                        return new AuditEntry(0, open.First, actor, role, action, target, outcome, open.Count);
+                        return new AuditEntry(0, open.FirstRepeat.Value, actor, role, action, target, outcome, open.Count);
                     }
                     _pending.Remove(key);
                     WritePending(key, open);
@@ -129,12 +132,11 @@ public sealed partial class AuditLog : IDisposable
                 {
                     FlushPendingLocked(all: true);
                 }
+                var written = Write(now, actor, role, action, target, outcome, 1);
                 _pending[key] = new Pending(now);
                 _flushTimer ??= _time.CreateTimer(_ => FlushExpiredOnTimer(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-                return new AuditEntry(0, now, actor, role, action, target, outcome);
+                return written;
             }
-            // Anything else closes every open window first, so the log keeps the order in which things happened.
-            FlushPendingLocked(all: true);
             return Write(now, actor, role, action, target, outcome, 1);
         }
     }
@@ -385,8 +387,13 @@ public sealed partial class AuditLog : IDisposable
         return entry;
     }
 
-    private void WritePending(PendingKey key, Pending pending) =>
-        Write(pending.First, key.Actor, key.Role, key.Action, key.Target, key.Outcome, pending.Count);
+    private void WritePending(PendingKey key, Pending pending)
+    {
+        if (pending.Count > 0 && pending.FirstRepeat is { } first)
+        {
+            Write(first, key.Actor, key.Role, key.Action, key.Target, key.Outcome, pending.Count);
+        }
+    }
 
     private void FlushPendingLocked(bool all)
     {
@@ -398,7 +405,7 @@ public sealed partial class AuditLog : IDisposable
         List<KeyValuePair<PendingKey, Pending>>? closing = null;
         foreach (var pair in _pending)
         {
-            if (all || now - pair.Value.First >= _options.CoalesceWindow)
+            if (all || now - pair.Value.Opened >= _options.CoalesceWindow)
             {
                 (closing ??= []).Add(pair);
             }
@@ -408,7 +415,7 @@ public sealed partial class AuditLog : IDisposable
             return;
         }
         // Oldest window first, so the rows come out in the order the refusals began.
-        closing.Sort((a, b) => a.Value.First.CompareTo(b.Value.First));
+        closing.Sort((a, b) => a.Value.Opened.CompareTo(b.Value.Opened));
         foreach (var (key, pending) in closing)
         {
             _pending.Remove(key);
@@ -552,11 +559,14 @@ public sealed partial class AuditLog : IDisposable
 
     private readonly record struct PendingKey(string Actor, string Role, string Action, string Target, string Outcome);
 
-    private sealed class Pending(DateTimeOffset first)
+    /// <summary>A coalescing window: opened by a written refusal, counting the identical ones after it.</summary>
+    private sealed class Pending(DateTimeOffset opened)
     {
-        public DateTimeOffset First { get; } = first;
+        public DateTimeOffset Opened { get; } = opened;
 
-        public int Count { get; set; } = 1;
+        public DateTimeOffset? FirstRepeat { get; set; }
+
+        public int Count { get; set; }
     }
 
     /// <summary>One line of the checkpoint file (docs/audit-log.md).</summary>

@@ -260,7 +260,7 @@ public sealed class AuditLogTests : IDisposable
     }
 
     [Fact]
-    public void Identical_refusals_within_the_window_become_one_entry_with_a_count()
+    public void Identical_refusals_within_the_window_become_the_first_entry_and_one_more_with_a_count()
     {
         var (_, log) = Open(new AuditOptions { CoalesceWindow = TimeSpan.FromSeconds(10), CheckpointEvery = 1000 });
         for (var i = 0; i < 500; i++)
@@ -268,29 +268,31 @@ public sealed class AuditLogTests : IDisposable
             log.Append("v1", "visitor", "http.get", "/api/audit", "forbidden: role");
             _time.Advance(TimeSpan.FromMilliseconds(10));
         }
-        log.Append("v2", "visitor", "http.get", "/api/audit", "forbidden: role"); // another actor: its own window
+        // The first is written at once, before the window closes.
+        Assert.Equal(1, log.CurrentHead().Seq);
+        log.Append("v2", "visitor", "http.get", "/api/audit", "forbidden: role"); // another actor: its own entry and window
         _time.Advance(TimeSpan.FromSeconds(10));
         log.FlushExpired();
         var entries = log.Query(null, null, null, null);
-        Assert.Equal(2, entries.Count);
-        Assert.Equal(500, entries.Single(e => e.Actor == "v1").Count);
-        Assert.Equal(1, entries.Single(e => e.Actor == "v2").Count);
+        Assert.Equal([1, 1, 499], entries.Select(e => e.Count));
+        Assert.Equal(["v1", "v2", "v1"], entries.Select(e => e.Actor));
         Assert.Equal(499, log.Coalesced);
         Assert.True(log.Verify().Ok);
     }
 
     [Fact]
-    public void A_refusal_after_the_window_starts_a_new_entry_and_other_entries_close_open_windows()
+    public void A_refusal_after_the_window_is_written_at_once_and_opens_a_new_window()
     {
         var (_, log) = Open(new AuditOptions { CoalesceWindow = TimeSpan.FromSeconds(10), CheckpointEvery = 1000 });
         log.Append("v1", "visitor", "visit.join", "visit/a", "refused: token is for another visit");
         log.Append("v1", "visitor", "visit.join", "visit/a", "refused: token is for another visit");
-        log.Append("o1", "officer", "visit.create", "visit/b", "ok"); // closes the open window first: order kept
+        log.Append("o1", "officer", "visit.create", "visit/b", "ok");
         _time.Advance(TimeSpan.FromSeconds(11));
         log.Append("v1", "visitor", "visit.join", "visit/a", "refused: token is for another visit");
         var entries = log.Query(null, null, null, null);
-        Assert.Equal([2, 1, 1], entries.Select(e => e.Count));
-        Assert.Equal(["v1", "o1", "v1"], entries.Select(e => e.Actor));
+        Assert.Equal([1, 1, 1, 1], entries.Select(e => e.Count));
+        Assert.Equal(["v1", "o1", "v1", "v1"], entries.Select(e => e.Actor));
+        Assert.Equal(1, log.Coalesced);
     }
 
     [Fact]
@@ -313,7 +315,9 @@ public sealed class AuditLogTests : IDisposable
             log.Append("v1", "visitor", "http.get", "/api/audit", "forbidden: role");
         }
         Fill(log, 2);
-        Execute(database, "UPDATE audit SET count = 1 WHERE seq = 1");
+        log.FlushExpired();
+        Assert.True(log.Verify().Ok);
+        Execute(database, "UPDATE audit SET count = count + 1 WHERE seq = 1");
         Assert.Equal(1, log.Verify().FirstBadEntry);
     }
 
