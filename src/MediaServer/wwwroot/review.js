@@ -58,6 +58,8 @@
     token: '',
     // The recording on screen: { id, summary, manifest } — summary as in the list, manifest as signed (or null).
     open: null,
+    // The token's role as it claims (the server decides): only an admin may release a legal hold.
+    role: '',
     pollTimer: 0,
     // Bumped whenever another recording is opened, so a late answer for the previous one is dropped.
     generation: 0,
@@ -208,6 +210,7 @@
       // Storage may be off (private mode); the token then lasts until the page is reloaded.
     }
     const role = claims.role || 'unknown role';
+    state.role = claims.role || '';
     const expires = claims.exp ? ` · expires ${formatTime(new Date(claims.exp * 1000).toISOString())}` : '';
     ui.who.textContent = `${claims.sub || 'unknown'} (${role})${expires}`;
     ui.who.hidden = false;
@@ -497,10 +500,12 @@
   };
 
   const renderHold = (hold) => {
+    const admin = state.role === 'admin';
     ui.hold.setAttribute('aria-pressed', hold ? 'true' : 'false');
-    ui.hold.textContent = hold ? 'Release legal hold' : 'Place legal hold';
+    ui.hold.textContent = hold ? (admin ? 'Release legal hold' : 'On legal hold') : 'Place legal hold';
+    ui.hold.disabled = hold && !admin;
     ui.holdText.textContent = hold
-      ? 'On legal hold: retention will not purge this recording.'
+      ? 'On legal hold: retention will not purge this recording.' + (admin ? '' : ' Only an admin can release it.')
       : 'Not on hold: retention purges this recording when it is older than the configured number of days.';
   };
 
@@ -580,7 +585,7 @@
     } catch (e) {
       fail(e);
     } finally {
-      ui.hold.disabled = false;
+      ui.hold.disabled = summary.hold && state.role !== 'admin';
     }
   };
 
