@@ -4,8 +4,9 @@ using System.Net.Sockets;
 namespace MediaServer.IntegrationTests.Harness;
 
 /// <summary>
-/// Picks ports that are free right now by binding them, and never hands the same port out twice in this test run,
-/// so parallel tests do not collide. Both regions sit below Linux's ephemeral range (32768–60999), where the kernel's
+/// Picks ports that are free right now by binding them, and never hands out a port that is still held in this test run, so
+/// parallel tests do not collide; a server's range is given back when its process has ended (<see cref="Release"/>), since
+/// the suite starts more servers than the region holds ranges. Both regions sit below Linux's ephemeral range (32768–60999), where the kernel's
 /// own picks for outgoing sockets would otherwise race with ours.
 /// </summary>
 public static class PortAllocator
@@ -30,6 +31,18 @@ public static class PortAllocator
 
     /// <summary>An even port P with P and P+1 free: a client's RTP/RTCP pair (RFC 3550 §11: RTCP on the next port).</summary>
     public static int FreeClientRtpPair() => FreeUdpRange(2, ClientRegionStart, ClientRegionEnd);
+
+    /// <summary>Gives back ports handed out before, once nothing of the test uses them any more (the server process has ended).</summary>
+    public static void Release(int first, int count)
+    {
+        lock (Gate)
+        {
+            for (var port = first; port < first + count; port++)
+            {
+                Handed.Remove(port);
+            }
+        }
+    }
 
     private static int FreeUdpRange(int count, int regionStart, int regionEnd)
     {

@@ -211,6 +211,9 @@ public sealed class ServerProcess : IAsyncDisposable
         _disposed = true;
         Api.Dispose();
         await _process.DisposeAsync();
+        // The process (and its sockets) is gone: its ports may serve a later test's server.
+        PortAllocator.Release(RtpPortMin, RtpPortCount);
+        PortAllocator.Release(WebRtcPort, 1);
         try
         {
             _output.WriteLine(_process.Describe(maxLines: 400));
