@@ -77,7 +77,7 @@ public sealed class PlainRtpAddressTests(ITestOutputHelper output)
         await Poll.UntilAsync(() => Task.FromResult(File.Exists(journal) && JournalScanner.Scan(journal).HasEnd), sealedNow => sealedNow,
             TimeSpan.FromSeconds(30), "the journal to be sealed", TimeSpan.FromMilliseconds(200));
         // Journal segments and whatever else holds packets; not a review copy being rendered (encoded media, not packets).
-        var files = Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+        var files = Directory.GetFiles(folder, "*", SearchOption.TopDirectoryOnly)
             .Where(f => Path.GetExtension(f) is not (".webm" or ".mp4" or ".mkv" or ".part")).ToList();
         var bytes = files.Select(File.ReadAllBytes).ToList();
         output.WriteLine("recording files: " + string.Join(", ", files.Select(Path.GetFileName)));

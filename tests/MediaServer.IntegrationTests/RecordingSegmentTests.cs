@@ -95,7 +95,9 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
             var verify = await GetJsonAsync(restarted, investigator, $"api/recordings/{visit.Id}/verify");
             Assert.True(verify.GetProperty("ok").GetBoolean(), "the two-segment recording does not verify: " + verify);
             var folder = Path.Combine(restarted.DataDirectory, "recordings", visit.Id);
-            var cli = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, "verify", folder], TimeSpan.FromSeconds(60),
+            // Offline verify trusts only a pinned key: the fingerprint the server publishes.
+            var keyId = (await GetJsonAsync(restarted, investigator, "api/recordings/public-key?format=json")).GetProperty("keyId").GetString()!;
+            var cli = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, "verify", folder, "--key-id", keyId], TimeSpan.FromSeconds(60),
                 new Dictionary<string, string>(), Path.GetDirectoryName(RepoLayout.ServerDll));
             output.WriteLine(cli.StdoutText);
             Assert.Equal(0, cli.ExitCode);
@@ -110,7 +112,7 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
             output.WriteLine($"journal-0002.msj byte {at} flipped: {tampered}");
             Assert.False(tampered.GetProperty("ok").GetBoolean());
             Assert.Contains(tampered.GetProperty("problems").EnumerateArray(), p => p.GetString()!.Contains("journal-0002.msj", StringComparison.Ordinal));
-            var offline = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, "verify", folder], TimeSpan.FromSeconds(60),
+            var offline = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, "verify", folder, "--key-id", keyId], TimeSpan.FromSeconds(60),
                 new Dictionary<string, string>(), Path.GetDirectoryName(RepoLayout.ServerDll));
             Assert.Equal(1, offline.ExitCode);
             Assert.Contains("journal-0002.msj", offline.StdoutText, StringComparison.Ordinal);

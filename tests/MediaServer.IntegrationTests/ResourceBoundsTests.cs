@@ -350,9 +350,11 @@ public sealed class ResourceBoundsTests(ITestOutputHelper output)
         var steady = rss[^1].Kb - rss[1].Kb;
         output.WriteLine($"growth from 10 to 1,000 visits: {growth / 1024.0:0.0} MiB; from 100 to 1,000: {steady / 1024.0:0.0} MiB");
         // The first hundred warm the runtime up (JIT, GC heap sizing, SQLite's page cache); after that memory must not follow
-        // the number of visits. Finished visits kept their legs before, each with two video packet caches of 768 KiB.
-        Assert.True(steady < 16 * 1024, $"RSS grew by {steady / 1024.0:0.0} MiB from 100 to 1,000 visits: {string.Join(", ", rss)}");
-        Assert.True(growth < 48 * 1024, $"RSS grew by {growth / 1024.0:0.0} MiB from 10 to 1,000 visits: {string.Join(", ", rss)}");
+        // the number of visits. Finished visits kept their legs before, each with two video packet caches of 768 KiB: RSS grew
+        // by 326 MiB from 100 to 1,000 visits then. The bounds leave room for a loaded machine (one loaded run measured 15.6 MiB
+        // from 100 to 1,000, a quiet one 0.3 MiB) and still fail on that leak twenty times over.
+        Assert.True(steady < 24 * 1024, $"RSS grew by {steady / 1024.0:0.0} MiB from 100 to 1,000 visits: {string.Join(", ", rss)}");
+        Assert.True(growth < 64 * 1024, $"RSS grew by {growth / 1024.0:0.0} MiB from 10 to 1,000 visits: {string.Join(", ", rss)}");
     }
 
     private static async Task OneVisitAsync(ServerProcess server, string officer, RtpParty kiosk, RtpParty visitor)
