@@ -20,12 +20,8 @@ internal sealed class JournalBuffer(int capacity)
     private int _used;
     private readonly Dictionary<uint, long> _droppedByTrack = [];
     private readonly List<uint> _droppedTracks = [];
-    private long _dropped;
     private long _droppedUnknownTrack;
     private bool _closed;
-
-    /// <summary>Media entries dropped because the buffer was full, since the last <see cref="TakeDropped"/>.</summary>
-    public long TakeDropped() => Interlocked.Exchange(ref _dropped, 0);
 
     /// <summary>
     /// Control path: makes room for the track's drop counter, so that counting a drop on the relay path never allocates.
@@ -40,7 +36,7 @@ internal sealed class JournalBuffer(int capacity)
 
     /// <summary>
     /// Writer thread: the drops per track since the last call (tracks with none are left out; track 0 holds drops of a track
-    /// never registered), added to <paramref name="into"/>, and the counters reset. The total is <see cref="TakeDropped"/>'s.
+    /// never registered), added to <paramref name="into"/>, and the counters reset.
     /// </summary>
     public void TakeDroppedByTrack(List<(uint Track, long Count)> into)
     {
@@ -54,21 +50,17 @@ internal sealed class JournalBuffer(int capacity)
                     _droppedTracks.Add(track);
                 }
             }
-            long taken = 0;
             foreach (var track in _droppedTracks)
             {
                 ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(_droppedByTrack, track);
                 into.Add((track, count));
-                taken += count;
                 count = 0;
             }
             if (_droppedUnknownTrack > 0)
             {
                 into.Add((0, _droppedUnknownTrack));
-                taken += _droppedUnknownTrack;
                 _droppedUnknownTrack = 0;
             }
-            Interlocked.Add(ref _dropped, -taken);
         }
     }
 
@@ -102,7 +94,6 @@ internal sealed class JournalBuffer(int capacity)
                     {
                         count++;
                     }
-                    Interlocked.Increment(ref _dropped);
                     return false;
                 }
                 Array.Resize(ref _active, Math.Max(_active.Length * 2, _used + need));
