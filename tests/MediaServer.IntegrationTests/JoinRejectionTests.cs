@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace MediaServer.IntegrationTests;
 
 /// <summary>
-/// Every way a join must be refused (api.md, server-contract.md), each against its own real server: the status, and a
+/// Every way a join must be refused (docs/api.md), each against its own real server: the status, and a
 /// problem+json body (RFC 9457) that says why without leaking a stack trace.
 /// </summary>
 public sealed class JoinRejectionTests(ITestOutputHelper output)
@@ -19,7 +19,7 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
 
         var response = await server.Api.JoinRawAsync(token: null, visit.Id, Offer());
 
-        AssertProblem(response, HttpStatusCode.Unauthorized);
+        AssertProblem(response, HttpStatusCode.Unauthorized, "unauthorized");
     }
 
     [Fact]
@@ -35,8 +35,8 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         var garbage = await server.Api.JoinRawAsync("not-a-jwt", visit.Id, Offer());
         var wrongKey = await server.Api.JoinRawAsync(forged, visit.Id, Offer());
 
-        AssertProblem(garbage, HttpStatusCode.Unauthorized);
-        AssertProblem(wrongKey, HttpStatusCode.Unauthorized);
+        AssertProblem(garbage, HttpStatusCode.Unauthorized, "unauthorized");
+        AssertProblem(wrongKey, HttpStatusCode.Unauthorized, "unauthorized");
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         // The same claims, not expired, are accepted: proves the 401 is about expiry, not about our signing.
         var accepted = await server.Api.JoinRawAsync(control, visit.Id, Offer());
 
-        AssertProblem(response, HttpStatusCode.Unauthorized);
+        AssertProblem(response, HttpStatusCode.Unauthorized, "unauthorized");
         Assert.True(accepted.Status == HttpStatusCode.Created, $"A fresh self-signed visitor token was refused: {accepted}");
     }
 
@@ -68,7 +68,7 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         // Same participant id (v1) in both visits: only the token's visit claim tells them apart.
         var response = await server.Api.JoinRawAsync(visitB.VisitorToken(1), visitA.Id, Offer());
 
-        AssertProblem(response, HttpStatusCode.Forbidden);
+        AssertProblem(response, HttpStatusCode.Forbidden, "wrong-visit");
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
 
         var response = await server.Api.JoinRawAsync(visit.OfficerToken, visit.Id, Offer());
 
-        AssertProblem(response, HttpStatusCode.Forbidden);
+        AssertProblem(response, HttpStatusCode.Forbidden, "forbidden");
     }
 
     [Fact]
@@ -95,8 +95,8 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         var withIssuedToken = await server.Api.JoinRawAsync(visit.VisitorToken(1), visit.Id, Offer());
         var withValidNowToken = await server.Api.JoinRawAsync(validNow, visit.Id, Offer());
 
-        AssertProblem(withIssuedToken, HttpStatusCode.Forbidden);
-        AssertProblem(withValidNowToken, HttpStatusCode.Forbidden);
+        AssertProblem(withIssuedToken, HttpStatusCode.Forbidden, "too-early");
+        AssertProblem(withValidNowToken, HttpStatusCode.Forbidden, "too-early");
     }
 
     [Fact]
@@ -111,7 +111,20 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         await Poll.UntilClockPassesAsync(end.AddMilliseconds(300));
         var response = await server.Api.JoinRawAsync(visit.VisitorToken(1), visit.Id, Offer());
 
-        AssertProblem(response, HttpStatusCode.Gone);
+        AssertProblem(response, HttpStatusCode.Gone, "visit-over");
+    }
+
+    [Fact]
+    public async Task Join_after_an_officer_ended_the_visit_is_410_visit_terminated()
+    {
+        await using var server = await ServerProcess.StartAsync(output);
+        var visit = await VisitScenario.CreateAsync(server, visitors: 1);
+
+        await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "rejection test");
+        var response = await server.Api.JoinRawAsync(visit.VisitorToken(1), visit.Id, Offer());
+
+        // The page tells "the facility ended this visit" from "the visit has ended" by this type alone.
+        AssertProblem(response, HttpStatusCode.Gone, "visit-terminated");
     }
 
     [Fact]
@@ -130,7 +143,7 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         {
             var response = await server.Api.JoinRawAsync(visit.VisitorToken(1), visit.Id, body);
 
-            var problem = AssertProblem(response, HttpStatusCode.BadRequest);
+            var problem = AssertProblem(response, HttpStatusCode.BadRequest, "invalid-offer");
             Assert.False(string.IsNullOrWhiteSpace(problem.Detail), $"400 without a detail for '{body}': {response}");
         }
 
@@ -151,7 +164,7 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         var visitor = await server.Api.JoinRawAsync(visit.VisitorToken(1), visit.Id, h264Only);
 
         Assert.True(kiosk.Status == HttpStatusCode.Created, $"The kiosk's VP8-only offer was refused: {kiosk}");
-        var problem = AssertProblem(visitor, (HttpStatusCode)422);
+        var problem = AssertProblem(visitor, (HttpStatusCode)422, "no-common-codec");
         Assert.True(
             problem.Detail?.Contains("VP8", StringComparison.OrdinalIgnoreCase) == true || problem.Detail?.Contains("H264", StringComparison.OrdinalIgnoreCase) == true,
             $"The 422 detail does not name the codecs: {visitor}");
@@ -163,7 +176,8 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
             .AddAudio(PortAllocator.FreeClientRtpPair())
             .Build();
 
-    private static ProblemDto AssertProblem(ApiResponse response, HttpStatusCode expected)
+    /// <summary>Asserts the status, a problem+json body with a title, and its machine-readable <c>type</c> (<c>/problems/{slug}</c>).</summary>
+    private static ProblemDto AssertProblem(ApiResponse response, HttpStatusCode expected, string slug)
     {
         Assert.True(response.Status == expected, $"Expected {(int)expected}, got {response}");
         Assert.True(response.ContentType == "application/problem+json", $"Expected application/problem+json, got {response}");
@@ -171,6 +185,7 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
         Assert.True(problem is not null, $"The body is not a problem document: {response}");
         Assert.True(problem!.Status == (int)expected, $"The problem's status field is {problem.Status}, not {(int)expected}: {response}");
         Assert.False(string.IsNullOrWhiteSpace(problem.Title), $"The problem has no title: {response}");
+        Assert.True(problem.Type == "/problems/" + slug, $"The problem's type is '{problem.Type}', not /problems/{slug}: {response}");
         Assert.DoesNotContain("   at ", response.Body, StringComparison.Ordinal);
         return problem;
     }

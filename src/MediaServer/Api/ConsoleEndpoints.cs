@@ -62,7 +62,7 @@ public static class ConsoleEndpoints
         var remaining = TokenRemaining(user, time.GetUtcNow());
         if (remaining <= TimeSpan.Zero)
         {
-            await ApiResults.Problem(401, "Token expired", "The token has expired; sign in again.").ExecuteAsync(http).ConfigureAwait(false);
+            await ApiResults.Problem(401, ProblemTypes.TokenExpired, "Token expired", "The token has expired; sign in again.").ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
         var principal = user.Subject();
@@ -70,7 +70,7 @@ public static class ConsoleEndpoints
         if (!feed.TryOpenStream(principal, max))
         {
             http.Response.Headers.RetryAfter = "5";
-            await ApiResults.Problem(429, "Too many event streams",
+            await ApiResults.Problem(429, ProblemTypes.TooManyStreams, "Too many event streams",
                 $"At most {max} event streams may be open for one user; close another console first.").ExecuteAsync(http).ConfigureAwait(false);
             return;
         }

@@ -32,11 +32,11 @@ public static partial class MetricsEndpoint
         {
             // The reason goes to the log, never to an anonymous caller (it names paths and the database's state).
             LogUnhealthy(loggers.CreateLogger("MediaServer.Health"), e);
-            return ApiResults.Problem(503, "Unhealthy", "The database cannot be opened.");
+            return ApiResults.Problem(503, ProblemTypes.Unhealthy, "Unhealthy", "The database cannot be opened.");
         }
         if (ports.InUse >= ports.Capacity)
         {
-            return ApiResults.Problem(503, "Unhealthy", "Every RTP port pair is in use; no visit can be joined.");
+            return ApiResults.Problem(503, ProblemTypes.Unhealthy, "Unhealthy", "Every RTP port pair is in use; no visit can be joined.");
         }
         // A broken audit chain does not stop visits; it is shown here and in /metrics until an admin has looked (docs/audit-log.md).
         return audit.LastVerification switch

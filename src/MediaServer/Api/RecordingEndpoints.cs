@@ -4,6 +4,7 @@ using System.Text.Json;
 using MediaServer.Auth;
 using MediaServer.Recording;
 using MediaServer.Storage;
+using MediaServer.Visits;
 
 namespace MediaServer.Api;
 
@@ -100,7 +101,7 @@ public static class RecordingEndpoints
         var path = Path.Combine(row.Directory, RecordingManifest.ReviewCopyFileName);
         if (!File.Exists(path))
         {
-            return ApiResults.Problem(409, "No review copy", $"Recording {id} is {RecordingStore.Name(row.State)}; its review copy does not exist (yet).");
+            return ApiResults.Problem(409, ProblemTypes.NoReviewCopy, "No review copy", $"Recording {id} is {RecordingStore.Name(row.State)}; its review copy does not exist (yet).");
         }
         return Results.File(path, "video/mp4", $"{id}.mp4", enableRangeProcessing: true);
     }
@@ -114,7 +115,7 @@ public static class RecordingEndpoints
         var path = Path.Combine(row.Directory, VisitRecorder.JournalFileName);
         return File.Exists(path)
             ? Results.File(path, "application/octet-stream", $"{id}.msj", enableRangeProcessing: true)
-            : ApiResults.Problem(409, "No journal", $"Recording {id} has no journal on disk.");
+            : ApiResults.Problem(409, ProblemTypes.NoJournal, "No journal", $"Recording {id} has no journal on disk.");
     }
 
     private static IResult Verify(string id, ClaimsPrincipal user, RecordingStore store, RecordingService recordings, AuditLog audit)
@@ -212,5 +213,5 @@ public static class RecordingEndpoints
         return found ? row : null;
     }
 
-    private static IResult NotFound(string id) => ApiResults.Problem(404, "No such recording", $"No recording {id}.");
+    private static IResult NotFound(string id) => ApiResults.Problem(404, ProblemTypes.NotFound, "No such recording", $"No recording {id}.");
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using MediaServer.Auth;
 using MediaServer.Hosting;
+using MediaServer.Visits;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -36,7 +37,7 @@ public static class RequestLimits
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromSeconds(1);
                 var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
                 http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                await ApiResults.Problem(429, "Too many requests",
+                await ApiResults.Problem(429, ProblemTypes.TooManyRequests, "Too many requests",
                         $"This token made too many requests to this endpoint; try again in {seconds} s.")
                     .ExecuteAsync(http).ConfigureAwait(false);
             };
@@ -73,7 +74,7 @@ public static class RequestLimits
             var limit = sdp ? VisitEndpoints.MaxOfferBytes : MaxJsonBodyBytes;
             if (request.ContentLength > limit)
             {
-                await ApiResults.Problem(413, "Body too large",
+                await ApiResults.Problem(413, ProblemTypes.BodyTooLarge, "Body too large",
                         $"A {(sdp ? "SDP offer" : "request body")} may be at most {limit} bytes; this one has {request.ContentLength}.")
                     .ExecuteAsync(http).ConfigureAwait(false);
                 return;

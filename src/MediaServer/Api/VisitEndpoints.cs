@@ -238,7 +238,7 @@ public static class VisitEndpoints
         }
         if (visit.IsFinal)
         {
-            return ApiResults.Problem(410, "Visit is over", "No tokens are issued for a visit that has ended.");
+            return ApiResults.Problem(410, visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, "Visit is over", "No tokens are issued for a visit that has ended.");
         }
         var auth = options.Value.Auth;
         var role = participant.Role == PartyRole.Kiosk ? Roles.Kiosk : Roles.Visitor;
@@ -258,7 +258,7 @@ public static class VisitEndpoints
         if (string.IsNullOrEmpty(tokenId))
         {
             audit.Append(user.Subject(), user.Role(), action, target, "refused: token has no jti");
-            return ApiResults.Forbidden("This join code is from an older version of the service and can no longer be used. Ask the facility for a new one.");
+            return ApiResults.Forbidden("This join code is from an older version of the service and can no longer be used. Ask the facility for a new one.", ProblemTypes.TokenOutdated);
         }
         var values = http.Request.Headers[JoinClient.HeaderName];
         string? instance = values.Count switch
@@ -283,7 +283,7 @@ public static class VisitEndpoints
         if (user.VisitId() != id)
         {
             audit.Append(user.Subject(), user.Role(), "visit.join", target, "refused: token is for another visit");
-            return ApiResults.Forbidden("This token is for another visit.");
+            return ApiResults.Forbidden("This token is for another visit.", ProblemTypes.WrongVisit);
         }
         var visit = registry.Get(id);
         var participant = visit?.FindParticipant(user.Subject());
@@ -300,18 +300,18 @@ public static class VisitEndpoints
         var contentType = http.Request.ContentType ?? "";
         if (!contentType.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase))
         {
-            return ApiResults.Problem(415, "Unsupported media type", "The offer must be sent as application/sdp.");
+            return ApiResults.Problem(415, ProblemTypes.UnsupportedMediaType, "Unsupported media type", "The offer must be sent as application/sdp.");
         }
         var body = await ReadBodyAsync(http.Request, MaxOfferBytes).ConfigureAwait(false);
         if (body is null)
         {
             audit.Append(user.Subject(), user.Role(), "visit.join", target, "refused: offer too large");
-            return ApiResults.Problem(413, "Offer too large", $"An SDP offer may be at most {MaxOfferBytes} bytes.");
+            return ApiResults.Problem(413, ProblemTypes.OfferTooLarge, "Offer too large", $"An SDP offer may be at most {MaxOfferBytes} bytes.");
         }
         if (!SdpOffers.TryRead(body, out var offer, out var sdpError))
         {
             audit.Append(user.Subject(), user.Role(), "visit.join", target, "refused: malformed SDP");
-            return ApiResults.BadRequest("The SDP offer is not valid: " + sdpError);
+            return ApiResults.BadRequest("The SDP offer is not valid: " + sdpError, ProblemTypes.InvalidOffer);
         }
         var outcome = lifecycle.Join(visit, participant, offer, joinClient!.Address, joinClient);
         if (outcome.Refusal is { } refusal)
@@ -319,7 +319,7 @@ public static class VisitEndpoints
             // A refusal about who holds the token names the client that tried, so the audit shows a copied join code.
             var named = refusal.Title is VisitLifecycle.TokenInUseTitle or VisitLifecycle.AlreadyConnectedTitle ? ": " + joinClient.Describe() : "";
             audit.Append(user.Subject(), user.Role(), "visit.join", target, $"refused: {refusal.Status} {refusal.Title}{named}");
-            return ApiResults.Problem(refusal.Status, refusal.Title, refusal.Detail);
+            return ApiResults.Refused(refusal);
         }
         var leg = outcome.Leg!;
         audit.Append(user.Subject(), user.Role(), "visit.join", $"{target}/legs/{leg.Id}", "ok: " + joinClient.Describe());
@@ -371,7 +371,7 @@ public static class VisitEndpoints
         if (user.VisitId() != id || visit?.FindParticipant(user.Subject()) is null)
         {
             audit.Append(user.Subject(), user.Role(), "visit.roster", target, "refused: token is for another visit");
-            return ApiResults.Forbidden("This token is for another visit.");
+            return ApiResults.Forbidden("This token is for another visit.", ProblemTypes.WrongVisit);
         }
         if (ReadClient(http, user, audit, "visit.roster", target, out var client) is { } badClient)
         {
@@ -380,7 +380,7 @@ public static class VisitEndpoints
         if (bindings.Check(client!) == BindingMatch.Other)
         {
             audit.Append(user.Subject(), user.Role(), "visit.roster", target, "refused: token bound to another client: " + client!.Describe());
-            return ApiResults.Problem(409, VisitLifecycle.TokenInUseTitle, "This join code is in use on another device.");
+            return ApiResults.Problem(409, ProblemTypes.TokenInUse, VisitLifecycle.TokenInUseTitle, "This join code is in use on another device.");
         }
         return Results.Ok(RosterDto.From(visit!, user.Subject()));
     }
@@ -401,7 +401,7 @@ public static class VisitEndpoints
         if (!lifecycle.Terminate(visit, reason))
         {
             audit.Append(user.Subject(), user.Role(), "visit.terminate", "visit/" + id, "refused: already " + VisitStore.StateName(visit.State));
-            return ApiResults.Problem(409, "Visit is over", $"The visit is already {VisitStore.StateName(visit.State)}.");
+            return ApiResults.Problem(409, visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, "Visit is over", $"The visit is already {VisitStore.StateName(visit.State)}.");
         }
         audit.Append(user.Subject(), user.Role(), "visit.terminate", "visit/" + id, "ok: " + reason);
         return Results.Ok(VisitDto.From(visit, flags.For(visit)));
@@ -424,7 +424,7 @@ public static class VisitEndpoints
         if (visit.Privileged)
         {
             audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: privileged visit");
-            return ApiResults.Forbidden("This is a privileged (attorney or clergy) visit: nobody may watch or listen to it.");
+            return ApiResults.Forbidden("This is a privileged (attorney or clergy) visit: nobody may watch or listen to it.", ProblemTypes.Privileged);
         }
         bool mixed;
         switch (audio)
@@ -441,18 +441,18 @@ public static class VisitEndpoints
         var contentType = http.Request.ContentType ?? "";
         if (!contentType.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase))
         {
-            return ApiResults.Problem(415, "Unsupported media type", "The offer must be sent as application/sdp.");
+            return ApiResults.Problem(415, ProblemTypes.UnsupportedMediaType, "Unsupported media type", "The offer must be sent as application/sdp.");
         }
         var body = await ReadBodyAsync(http.Request, MaxOfferBytes).ConfigureAwait(false);
         if (body is null)
         {
             audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: offer too large");
-            return ApiResults.Problem(413, "Offer too large", $"An SDP offer may be at most {MaxOfferBytes} bytes.");
+            return ApiResults.Problem(413, ProblemTypes.OfferTooLarge, "Offer too large", $"An SDP offer may be at most {MaxOfferBytes} bytes.");
         }
         if (!SdpOffers.TryRead(body, out var offer, out var sdpError))
         {
             audit.Append(user.Subject(), user.Role(), "visit.tap", target, "refused: malformed SDP");
-            return ApiResults.BadRequest("The SDP offer is not valid: " + sdpError);
+            return ApiResults.BadRequest("The SDP offer is not valid: " + sdpError, ProblemTypes.InvalidOffer);
         }
         var client = http.Connection.RemoteIpAddress ?? IPAddress.Loopback;
         var outcome = lifecycle.OpenTap(visit, offer, client, user.Subject(), user.Role(),
@@ -460,7 +460,7 @@ public static class VisitEndpoints
         if (outcome.Refusal is { } refusal)
         {
             audit.Append(user.Subject(), user.Role(), "visit.tap", target, $"refused: {refusal.Status} {refusal.Title}");
-            return ApiResults.Problem(refusal.Status, refusal.Title, refusal.Detail);
+            return ApiResults.Refused(refusal);
         }
         var tap = outcome.Tap!;
         audit.Append(user.Subject(), user.Role(), "visit.tap", $"{target}/taps/{tap.Id}", "ok: " + (tap.IsWebRtc ? "webrtc" : "rtp") + (tap.MixedAudio ? ", mixed audio" : ""));
@@ -503,7 +503,7 @@ public static class VisitEndpoints
         if (visit.IsFinal)
         {
             audit.Append(user.Subject(), user.Role(), "visit.flag", target, "refused: visit " + VisitStore.StateName(visit.State));
-            return ApiResults.Problem(409, "Visit is over", $"The visit is already {VisitStore.StateName(visit.State)}; a flag marks a moment of a visit in progress.");
+            return ApiResults.Problem(409, visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, "Visit is over", $"The visit is already {VisitStore.StateName(visit.State)}; a flag marks a moment of a visit in progress.");
         }
         var flag = flags.Create(visit, user.Subject(), note);
         audit.Append(user.Subject(), user.Role(), "visit.flag", target, "ok: at " + flag.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture));

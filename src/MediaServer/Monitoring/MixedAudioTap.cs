@@ -45,7 +45,7 @@ public sealed class MixedAudioTap : IDisposable
     public OpusMixer Mixer => _mixer;
 
     /// <summary>The refusal when a mixed-audio tap's offer has no audio m-line that takes Opus.</summary>
-    public static readonly JoinRefusal NoAudioSlot = new(422, "No audio slot for the mix",
+    public static readonly JoinRefusal NoAudioSlot = new(ProblemTypes.NoUsableMedia, 422, "No audio slot for the mix",
         "A mixed-audio tap (audio=mixed) needs a receive-only audio m-line offering opus/48000/2; this offer has none.");
 
     /// <summary>

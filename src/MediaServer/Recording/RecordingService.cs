@@ -134,7 +134,7 @@ public sealed partial class RecordingService : IHostedService, IVisitFlagSink, I
             return null;
         }
         _metrics.JoinRefused();
-        return new JoinRefusal(503, UnrecordedTitle, UnrecordedDetail);
+        return new JoinRefusal(ProblemTypes.RecordingUnavailable, 503, UnrecordedTitle, UnrecordedDetail);
     }
 
     /// <summary>The recorder writing the visit's current segment, if any (tests).</summary>

@@ -6,7 +6,8 @@ namespace MediaServer.Visits;
 /// <summary>An m-line of our answer: the port we receive on (0 = rejected) and the formats we accept.</summary>
 public sealed record AnsweredMedia(OfferedMedia Offer, int Port, IReadOnlyList<OfferedFormat> Formats, SdpDirection Direction);
 
-public sealed record JoinRefusal(int Status, string Title, string Detail);
+/// <summary>Why a join or tap is refused: a <see cref="ProblemTypes"/> slug, the HTTP status and the words for people.</summary>
+public sealed record JoinRefusal(string Type, int Status, string Title, string Detail);
 
 /// <summary>What a negotiation decided: the answer's m-lines (ports still to be filled) and which m-line publishes each kind.</summary>
 public sealed record NegotiatedJoin(List<AnsweredMedia> Answers, Dictionary<MediaKind, OfferedMedia> Publishers)
@@ -48,7 +49,7 @@ public static class JoinNegotiation
             if (offered[i].Port != 0 && offered[i].Supported.Count == 0 && offer.Media[i].Supported.Count > 0)
             {
                 // Not a codec the relay lacks (that m-line would just be rejected) but one the others do not share.
-                return (null, new JoinRefusal(422, "No common codec",
+                return (null, new JoinRefusal(ProblemTypes.NoCommonCodec, 422, "No common codec",
                     $"M-line '{offered[i].Mid ?? offered[i].Media}' offers only H.264 in {string.Join(", ", otherProfiles.Select(Name))}, "
                     + $"but this visit uses H.264 in {(h264 is { } p ? Name(p) : "no profile")}. The relay does not transcode."));
             }
@@ -65,7 +66,7 @@ public static class JoinNegotiation
         }
         if (offered.All(m => m.Kind is null || m.Port == 0 || m.Supported.Count == 0))
         {
-            return (null, new JoinRefusal(422, "No usable media",
+            return (null, new JoinRefusal(ProblemTypes.NoUsableMedia, 422, "No usable media",
                 $"The offer names no audio or video m-line with a codec the relay forwards ({Supported()})." + refusalNote));
         }
 
@@ -92,7 +93,7 @@ public static class JoinNegotiation
                 if (narrowed.Count == 0)
                 {
                     var receiver = others.First(o => o.SlotsOf(kind).Count > 0 && !o.SlotsOf(kind).Any(s => media.Supported.Any(f => s.Accepts(f.Codec))));
-                    return (null, new JoinRefusal(422, "No common codec",
+                    return (null, new JoinRefusal(ProblemTypes.NoCommonCodec, 422, "No common codec",
                         $"This party offers to send {kind.ToString().ToLowerInvariant()} as {Describe(media.Supported)}, "
                         + $"but participant '{receiver.ParticipantId}' receives only {Describe(receiver.SlotsOf(kind))}. The relay does not transcode." + refusalNote));
                 }
@@ -114,7 +115,7 @@ public static class JoinNegotiation
                 }
                 if (!slots.Any(a => a.Formats.Any(f => track.Codecs.Contains(f.Codec))))
                 {
-                    return (null, new JoinRefusal(422, "No common codec",
+                    return (null, new JoinRefusal(ProblemTypes.NoCommonCodec, 422, "No common codec",
                         $"Participant '{other.ParticipantId}' sends {kind.ToString().ToLowerInvariant()} as {Describe(track.Codecs)}, "
                         + $"but this offer receives only {Describe(slots.SelectMany(a => a.Formats).Select(f => f.Codec))}. The relay does not transcode." + refusalNote));
                 }

@@ -93,7 +93,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
                 {
                     opened.Dispose();
                 }
-                return (null, null, null, new JoinRefusal(503, "No media ports free",
+                return (null, null, null, new JoinRefusal(ProblemTypes.NoPorts, 503, "No media ports free",
                     "Every port of the configured RTP range is in use; try again shortly or widen MediaServer:Rtp:PortMin/PortMax."));
             }
             Track? track = null;
@@ -162,13 +162,13 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
         if (!allowed.Contains(client))
         {
             LogNotAllowed(logger, visitId, client);
-            return new JoinRefusal(403, "Network not allowed",
+            return new JoinRefusal(ProblemTypes.NetworkNotAllowed, 403, "Network not allowed",
                 $"Plain RTP is accepted only from the facility's configured networks (MediaServer:Rtp:AllowedNetworks), and {client} "
                 + "is not in them. Join over WebRTC, or ask the administrator to add this device's network.");
         }
         if (client.AddressFamily != ports.Address.AddressFamily)
         {
-            return new JoinRefusal(400, "Address family mismatch",
+            return new JoinRefusal(ProblemTypes.AddressFamilyMismatch, 400, "Address family mismatch",
                 $"This join came from {client}, but the plain-RTP sockets listen on {ports.Address}; join over the same IP version.");
         }
         foreach (var media in offer.Media)

@@ -25,7 +25,7 @@ public static class TapNegotiation
         }
         if (answers.TrueForAll(a => a.Port == 0))
         {
-            return (null, new JoinRefusal(422, "No usable media",
+            return (null, new JoinRefusal(ProblemTypes.NoUsableMedia, 422, "No usable media",
                 "A tap offers receive-only (recvonly) audio or video m-lines with a codec the relay forwards "
                 + "(VP8/90000, H264/90000 (packetization-mode=1), opus/48000/2); this offer has none."));
         }
@@ -43,7 +43,7 @@ public static class TapNegotiation
                 if (!slots.Any(a => a.Formats.Any(f => track.Codecs.Contains(f.Codec))))
                 {
                     var offered = slots.SelectMany(a => a.Formats).Select(f => f.Codec).Distinct().Select(MediaCodecs.Describe);
-                    return (null, new JoinRefusal(422, "No common codec",
+                    return (null, new JoinRefusal(ProblemTypes.NoCommonCodec, 422, "No common codec",
                         $"Participant '{party.ParticipantId}' sends {kind.ToString().ToLowerInvariant()} as "
                         + $"{string.Join(", ", track.Codecs.Select(MediaCodecs.Describe))}, but this tap receives only "
                         + $"{string.Join(", ", offered)}. The relay does not transcode."));

@@ -16,7 +16,7 @@ public sealed class VisitBudgets(int maxVisitors, LimitOptions limits)
     private readonly Dictionary<string, int> _tapsByOfficer = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public JoinRefusal OfficerTapRefusal { get; } = new(429, "Too many taps",
+    public JoinRefusal OfficerTapRefusal { get; } = new(ProblemTypes.TooManyTaps, 429, "Too many taps",
         $"An officer may have at most {limits.MaxTapsPerOfficer} taps open at once; close one first.");
 
     /// <summary>
@@ -44,7 +44,7 @@ public sealed class VisitBudgets(int maxVisitors, LimitOptions limits)
         var allowed = offer.IsWebRtc ? WebRtcLegMedia(visit) : PlainLegMedia(visit);
         if (media > allowed)
         {
-            return new JoinRefusal(400, "Too many m-lines",
+            return new JoinRefusal(ProblemTypes.TooManyMLines, 400, "Too many m-lines",
                 $"A {(offer.IsWebRtc ? "WebRTC" : "plain-RTP")} offer for this visit may carry at most {allowed} m-lines "
                 + $"(the party's own audio and video and one of each for every other party); this one has {media}.");
         }
@@ -64,13 +64,13 @@ public sealed class VisitBudgets(int maxVisitors, LimitOptions limits)
         var open = visit.OpenTaps().Count;
         if (open >= limits.MaxTapsPerVisit)
         {
-            return new JoinRefusal(409, "Too many taps",
+            return new JoinRefusal(ProblemTypes.TooManyTaps, 409, "Too many taps",
                 $"This visit already has {open} taps open; at most {limits.MaxTapsPerVisit} may watch one visit at once.");
         }
         var media = CountMedia(offer);
         if (media > TapMedia(visit))
         {
-            return new JoinRefusal(400, "Too many m-lines",
+            return new JoinRefusal(ProblemTypes.TooManyMLines, 400, "Too many m-lines",
                 $"A tap of this visit may offer at most {TapMedia(visit)} m-lines (one video and one audio slot per party); this one has {media}.");
         }
         if (offer.IsWebRtc)
@@ -161,6 +161,6 @@ public sealed class VisitBudgets(int maxVisitors, LimitOptions limits)
         return held;
     }
 
-    private JoinRefusal PortBudgetRefusal(Visit visit, int held, int media) => new(409, "Port budget exhausted",
+    private JoinRefusal PortBudgetRefusal(Visit visit, int held, int media) => new(ProblemTypes.PortBudgetExhausted, 409, "Port budget exhausted",
         $"This visit's legs and taps hold {held} of its {VisitPortPairs(visit)} RTP port pairs; this offer needs {media} more.");
 }

@@ -70,25 +70,25 @@ public sealed partial class VisitLifecycle
             var now = _time.GetUtcNow();
             if (visit.IsFinal || now >= visit.End)
             {
-                return new JoinOutcome(null, null, null, new JoinRefusal(410, "Visit is over",
+                return new JoinOutcome(null, null, null, new JoinRefusal(visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, 410, "Visit is over",
                     visit.State == VisitState.Terminated ? "The facility ended this visit." : "This visit has ended."));
             }
             if (now < visit.Start - _auth.JoinGrace)
             {
-                return new JoinOutcome(null, null, null, new JoinRefusal(403, "Too early",
+                return new JoinOutcome(null, null, null, new JoinRefusal(ProblemTypes.TooEarly, 403, "Too early",
                     $"This visit opens at {(visit.Start - _auth.JoinGrace):O}."));
             }
             if (_bindings.Check(client) == BindingMatch.Other)
             {
                 LogTokenInUse(_logger, visit.Id, participant.Id, client.TokenId, client.Address.ToString());
-                return new JoinOutcome(null, null, null, new JoinRefusal(409, TokenInUseTitle,
+                return new JoinOutcome(null, null, null, new JoinRefusal(ProblemTypes.TokenInUse, 409, TokenInUseTitle,
                     "This join code is already in use on another device. Join from the device that first used it, or ask the facility for a new code."));
             }
             if (visit.LatestLeg(participant.Id) is { IsClosed: false, Client: { } holder }
                 && !string.Equals(holder.Credential, client.Credential, StringComparison.Ordinal))
             {
                 LogTokenInUse(_logger, visit.Id, participant.Id, client.TokenId, client.Address.ToString());
-                return new JoinOutcome(null, null, null, new JoinRefusal(409, AlreadyConnectedTitle,
+                return new JoinOutcome(null, null, null, new JoinRefusal(ProblemTypes.AlreadyConnected, 409, AlreadyConnectedTitle,
                     $"{participant.Name} is already connected to this visit from another device. Leave the visit there first."));
             }
             if (_budgets.CheckJoin(visit, participant, offer) is { } overBudget)
@@ -119,7 +119,7 @@ public sealed partial class VisitLifecycle
             if (visit.Privileged && !leg.Sends)
             {
                 leg.Close(LegState.Closed, now);
-                return new JoinOutcome(null, null, null, new JoinRefusal(403, PublishesNothingTitle,
+                return new JoinOutcome(null, null, null, new JoinRefusal(ProblemTypes.PrivilegedSilent, 403, PublishesNothingTitle,
                     "On a privileged visit every party is seen or heard: the offer must send audio or video (sendrecv or sendonly)."));
             }
             leg.Client = client;
@@ -150,12 +150,12 @@ public sealed partial class VisitLifecycle
             var now = _time.GetUtcNow();
             if (visit.Privileged)
             {
-                return new TapOutcome(null, null, null, new JoinRefusal(403, "Privileged visit",
+                return new TapOutcome(null, null, null, new JoinRefusal(ProblemTypes.Privileged, 403, "Privileged visit",
                     "This is a privileged (attorney or clergy) visit: nobody may watch or listen to it."));
             }
             if (visit.IsFinal || now >= visit.End)
             {
-                return new TapOutcome(null, null, null, new JoinRefusal(410, "Visit is over",
+                return new TapOutcome(null, null, null, new JoinRefusal(visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, 410, "Visit is over",
                     visit.State == VisitState.Terminated ? "The facility ended this visit." : "This visit has ended."));
             }
             if (_budgets.CheckTap(visit, offer) is { } overBudget)

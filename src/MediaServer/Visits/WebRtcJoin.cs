@@ -26,7 +26,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
     {
         if (offer.WebRtc is not { } webRtc)
         {
-            return (null, null, new JoinRefusal(400, "Bad request", "The offer is not a WebRTC offer."));
+            return (null, null, new JoinRefusal(ProblemTypes.InvalidOffer, 400, "Bad request", "The offer is not a WebRTC offer."));
         }
         var (join, refusal) = JoinNegotiation.Negotiate(visit, participant, offer);
         if (join is null)
@@ -51,7 +51,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
     {
         if (offer.WebRtc is not { } webRtc)
         {
-            return (null, null, new JoinRefusal(400, "Bad request", "The offer is not a WebRTC offer."));
+            return (null, null, new JoinRefusal(ProblemTypes.InvalidOffer, 400, "Bad request", "The offer is not a WebRTC offer."));
         }
         var (negotiated, refusal) = TapNegotiation.Negotiate(visit, offer);
         if (negotiated is null)
