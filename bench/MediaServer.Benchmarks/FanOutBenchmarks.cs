@@ -1,9 +1,8 @@
-using System.Net;
 using BenchmarkDotNet.Attributes;
 using MediaServer.Codecs.Rtp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
-using MediaServer.Transport;
 
 namespace MediaServer.Benchmarks;
 
@@ -36,7 +35,6 @@ public class FanOutBenchmarks
         _track = new Track("kiosk", MediaKind.Video, codecByPayloadType, senderCounters, metrics);
         router.Attach(new RouterParty("kiosk", isKiosk: true, _track, null, [], [], senderCounters));
 
-        var destination = new IPEndPoint(IPAddress.Loopback, 50_000).Serialize();
         for (var i = 0; i < Legs; i++)
         {
             var payloadTypes = new byte[MediaCodecs.Count];
@@ -44,7 +42,7 @@ public class FanOutBenchmarks
             payloadTypes[(int)MediaCodec.Vp8] = 100;
             var counters = new PartyCounters(0);
             var id = "visitor" + i;
-            var slot = new ReceiverSlot(id, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), new NullDatagramSender(), destination,
+            var slot = new ReceiverSlot(id, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), new NullDatagramSender(),
                 counters, metrics);
             router.Attach(new RouterParty(id, isKiosk: false, null, null, [slot], [], counters));
         }

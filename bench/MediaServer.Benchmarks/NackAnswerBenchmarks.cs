@@ -1,12 +1,10 @@
 using System.Buffers.Binary;
-using System.Net;
 using BenchmarkDotNet.Attributes;
 using MediaServer.Codecs.Rtcp;
 using MediaServer.Codecs.Rtp;
-using MediaServer.Hosting;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
-using MediaServer.Transport;
 
 namespace MediaServer.Benchmarks;
 
@@ -30,16 +28,16 @@ public class NackAnswerBenchmarks
     private ushort _sequence;
     private uint _timestamp;
 
-    private sealed class LastSequenceSender : IDatagramSender
+    private sealed class LastSequenceSender : IRtpSender
     {
         public ushort LastSequence;
         public long Sent;
 
         public bool IsReady => true;
 
-        public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
+        public bool TrySend(ReadOnlySpan<byte> packet)
         {
-            LastSequence = RtpHeader.GetSequenceNumber(datagram);
+            LastSequence = RtpHeader.GetSequenceNumber(packet);
             Sent++;
             return true;
         }
@@ -62,7 +60,7 @@ public class NackAnswerBenchmarks
         var counters = new PartyCounters(0);
         // A share of 2 earns each relayed packet's resend, so the resend path is measured rather than the budget's refusal.
         _slot = new ReceiverSlot("visitor", MediaKind.Video, 0, payloadTypes, 0x1000, _sender,
-            new IPEndPoint(IPAddress.Loopback, 50_000).Serialize(), counters, metrics)
+            counters, metrics)
         {
             AnswersNacks = true,
             Feedback = new FeedbackPolicy(new RelayOptions { RetransmitShare = 2 }),

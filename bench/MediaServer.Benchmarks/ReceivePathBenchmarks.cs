@@ -2,6 +2,7 @@ using System.Net;
 using System.Reflection;
 using BenchmarkDotNet.Attributes;
 using MediaServer.Codecs.Rtp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 using MediaServer.Transport;
@@ -39,7 +40,6 @@ public class ReceivePathBenchmarks : IDisposable
         var senderCounters = new PartyCounters(0);
         var track = new Track("kiosk", MediaKind.Video, codecByPayloadType, senderCounters, metrics);
         router.Attach(new RouterParty("kiosk", isKiosk: true, track, null, [], [], senderCounters));
-        var destination = new IPEndPoint(IPAddress.Loopback, 50_000).Serialize();
         for (var i = 0; i < Legs; i++)
         {
             var payloadTypes = new byte[MediaCodecs.Count];
@@ -47,7 +47,7 @@ public class ReceivePathBenchmarks : IDisposable
             payloadTypes[(int)MediaCodec.Vp8] = 100;
             var counters = new PartyCounters(0);
             var id = "visitor" + i;
-            var slot = new ReceiverSlot(id, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), new NullDatagramSender(), destination,
+            var slot = new ReceiverSlot(id, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), new NullDatagramSender(),
                 counters, metrics);
             router.Attach(new RouterParty(id, isKiosk: false, null, null, [slot], [], counters));
         }
@@ -55,7 +55,8 @@ public class ReceivePathBenchmarks : IDisposable
         // Any free even/odd pair high in the range; the sockets are only held, never read.
         var ports = new PortAllocator(IPAddress.Loopback, 56_000, 56_999);
         var pair = ports.Allocate() ?? throw new InvalidOperationException("No free port pair in 56000-56999.");
-        _endpoint = new PlainRtpEndpoint(pair, IPAddress.Loopback, track, metrics, NullLogger.Instance);
+        var peer = new PlainRtpPeer(pair, new IPEndPoint(IPAddress.Loopback, 50_000), new IPEndPoint(IPAddress.Loopback, 50_001));
+        _endpoint = new PlainRtpEndpoint(pair, peer, IPAddress.Loopback, track, null, track, metrics, NullLogger.Instance);
         // The RTP handler is the endpoint's private per-socket callback; reach it the way the receive loop holds it.
         _handler = (IDatagramHandler)(typeof(PlainRtpEndpoint).GetField("_rtp", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(_endpoint)
             ?? throw new InvalidOperationException("PlainRtpEndpoint has no _rtp handler field any more; update this benchmark."));

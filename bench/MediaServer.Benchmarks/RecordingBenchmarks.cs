@@ -1,11 +1,10 @@
 using System.Diagnostics;
-using System.Net;
 using BenchmarkDotNet.Attributes;
 using MediaServer.Codecs.Rtp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Recording;
 using MediaServer.Routing;
-using MediaServer.Transport;
 
 namespace MediaServer.Benchmarks;
 
@@ -69,15 +68,13 @@ public class RecordingBenchmarks
         var senderCounters = new PartyCounters(0);
         var track = new Track("kiosk", MediaKind.Video, codecByPayloadType, senderCounters, metrics);
         router.Attach(new RouterParty("kiosk", isKiosk: true, track, null, [], [], senderCounters));
-        var destination = new IPEndPoint(IPAddress.Loopback, 50_000).Serialize();
         for (var i = 0; i < 4; i++)
         {
             var payloadTypes = new byte[MediaCodecs.Count];
             Array.Fill(payloadTypes, MediaCodecs.NoPayloadType);
             payloadTypes[(int)MediaCodec.Vp8] = 100;
             var counters = new PartyCounters(0);
-            var slot = new ReceiverSlot("visitor" + i, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), new NullDatagramSender(),
-                destination, counters, metrics);
+            var slot = new ReceiverSlot("visitor" + i, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), new NullDatagramSender(), counters, metrics);
             router.Attach(new RouterParty("visitor" + i, isKiosk: false, null, null, [slot], [], counters));
         }
         return track;

@@ -4,7 +4,7 @@ using BenchmarkDotNet.Attributes;
 using MediaServer.Codecs.Rtp;
 using MediaServer.Codecs.Srtp;
 using MediaServer.Codecs.Stun;
-using MediaServer.Hosting;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 using MediaServer.Transport.WebRtc;
@@ -57,36 +57,36 @@ public class WebRtcPathBenchmarks
     {
         var random = new Random(7);
         _metrics = new RelayMetrics();
-        _port = new WebRtcPort(Options.Create(new MediaServerOptions()), _metrics, NullLogger<WebRtcPort>.Instance);
+        _port = new WebRtcPort(Options.Create(new WebRtcOptions()), _metrics, NullLogger<WebRtcPort>.Instance);
         _socket = new NullDatagramSender();
         _port.Sender = _socket;
         var dtls = new DtlsSrtpServer(DtlsCertificate.CreateEphemeral());
         var router = new VisitRouter("bench");
 
         // The kiosk's leg: its video track, routed by payload type as WebRtcJoin sets it up.
-        var kiosk = Leg(dtls, random, out _kioskAddress, out var kioskKeys, port: 50_000);
+        var kioskPeer = new WebRtcPeer(_port);
         var codecs = new MediaCodec[128];
         codecs[96] = MediaCodec.Vp8;
         var kioskCounters = new PartyCounters(0);
-        var track = new Track("kiosk", MediaKind.Video, codecs, kioskCounters, _metrics);
-        track.SetKeyframeSource(kiosk);
-        track.Rtcp = kiosk;
-        kiosk.TrackByPayloadType[96] = track;
+        var track = new Track("kiosk", MediaKind.Video, codecs, kioskCounters, _metrics) { KeyframeSource = kioskPeer, Rtcp = kioskPeer };
+        var byPayloadType = new IRtpSink?[128];
+        byPayloadType[96] = track;
+        Leg(dtls, random, kioskPeer, new WebRtcRoutes(byPayloadType, [], []), out _kioskAddress, out var kioskKeys, port: 50_000);
         router.Attach(new RouterParty("kiosk", isKiosk: true, track, null, [], [], kioskCounters));
         // What the browser protects with is what the server unprotects with: the client write key (RFC 5764 §4.2).
         _browser = new SrtpContext(Profile, kioskKeys.RemoteMasterKey, kioskKeys.RemoteMasterSalt);
 
         for (var i = 0; i < Receivers; i++)
         {
-            var leg = Leg(dtls, random, out _, out _, port: 50_002 + (2 * i));
+            var peer = new WebRtcPeer(_port);
             var payloadTypes = new byte[MediaCodecs.Count];
             Array.Fill(payloadTypes, MediaCodecs.NoPayloadType);
             payloadTypes[(int)MediaCodec.Vp8] = 100;
             var counters = new PartyCounters(0);
             var id = "visitor" + i;
-            var slot = new ReceiverSlot(id, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), leg,
-                new IPEndPoint(IPAddress.Loopback, 9).Serialize(), counters, _metrics) { Rtcp = leg };
-            leg.Slots = [slot];
+            var slot = new ReceiverSlot(id, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), peer,
+                counters, _metrics) { Rtcp = peer };
+            Leg(dtls, random, peer, new WebRtcRoutes(new IRtpSink?[128], [slot], []), out _, out _, port: 50_002 + (2 * i));
             router.Attach(new RouterParty(id, isKiosk: false, null, null, [slot], [], counters));
         }
 
@@ -109,9 +109,10 @@ public class WebRtcPathBenchmarks
     }
 
     /// <summary>One leg on the port: registered, bound by an authenticated check from <paramref name="port"/>, keyed.</summary>
-    private WebRtcSession Leg(DtlsSrtpServer dtls, Random random, out SocketAddress address, out DtlsSrtpKeys keys, int port)
+    private void Leg(DtlsSrtpServer dtls, Random random, WebRtcPeer peer, WebRtcRoutes routes, out SocketAddress address,
+        out DtlsSrtpKeys keys, int port)
     {
-        var session = new WebRtcSession(_port, dtls, BrowserUfrag, [dtls.Fingerprint], _metrics, NullLogger.Instance);
+        var session = new WebRtcSession(_port, dtls, peer, BrowserUfrag, [dtls.Fingerprint], routes, _metrics, NullLogger.Instance);
         _sessions.Add(session);
         session.Start();
         address = new IPEndPoint(IPAddress.Loopback, port).Serialize();
@@ -124,7 +125,6 @@ public class WebRtcPathBenchmarks
         keys = new DtlsSrtpKeys(Profile.ProtectionProfileId(), Bytes(random, Profile.MasterKeyLength()), Bytes(random, Profile.MasterSaltLength()),
             Bytes(random, Profile.MasterKeyLength()), Bytes(random, Profile.MasterSaltLength()));
         session.Secure(Profile, keys);
-        return session;
     }
 
     private static byte[] Bytes(Random random, int length)

@@ -1,4 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using MediaServer.Routing;
+using MediaServer.Transport;
+using MediaServer.Transport.WebRtc;
 
 namespace MediaServer.Hosting;
 
@@ -57,54 +60,6 @@ public sealed class AuditOptions
 
     /// <summary>Identical refusals (same actor, role, action, target, outcome) within this window become one entry with a count; 0 turns it off.</summary>
     public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromSeconds(10);
-}
-
-public sealed class RtpOptions
-{
-    /// <summary>Address the plain-RTP sockets bind to.</summary>
-    public string ListenAddress { get; set; } = "127.0.0.1";
-
-    /// <summary>Address written into SDP answers; empty means <see cref="ListenAddress"/> (set it when clients reach the server through NAT).</summary>
-    public string AnnouncedAddress { get; set; } = "";
-
-    /// <summary>First port of the plain-RTP range (each m-line takes an even/odd pair: RTP, RTCP).</summary>
-    [Range(1024, 65534)]
-    public int PortMin { get; set; } = 40000;
-
-    [Range(1025, 65535)]
-    public int PortMax { get; set; } = 40999;
-
-    /// <summary>
-    /// CIDR prefixes (IPv4 and IPv6) plain, unauthenticated RTP is accepted from: joins and taps from elsewhere are refused 403
-    /// before any port is bound. Empty means loopback only (127.0.0.0/8, ::1/128); a facility lists its kiosk subnet here.
-    /// Family devices on the internet join over WebRTC, which this does not limit.
-    /// </summary>
-    public string[] AllowedNetworks { get; set; } = [];
-}
-
-public sealed class WebRtcOptions
-{
-    /// <summary>The one UDP port every WebRTC leg uses (ICE, DTLS, SRTP demultiplexed by first byte, RFC 7983); 0 = any free port.</summary>
-    [Range(0, 65535)]
-    public int Port { get; set; } = 41000;
-
-    /// <summary>Address the shared port binds to; also the host candidate unless <see cref="AnnouncedAddress"/> is set.</summary>
-    public string ListenAddress { get; set; } = "127.0.0.1";
-
-    /// <summary>Host candidate written into answers when clients reach the server through NAT (empty: ListenAddress).</summary>
-    public string AnnouncedAddress { get; set; } = "";
-
-    /// <summary>A leg whose peer sends no authenticated consent check for this long is closed (RFC 7675 §5.1: 30 s).</summary>
-    public TimeSpan ConsentTimeout { get; set; } = TimeSpan.FromSeconds(30);
-
-    /// <summary>How long a new leg may take to complete ICE and DTLS before it is closed.</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(20);
-
-    /// <summary>
-    /// Whether WebRTC legs get generic NACK (RFC 4585 §6.2.1): answers offer <c>a=rtcp-fb:* nack</c> and lost packets are resent
-    /// from the track's cache. Off leaves plain nack out of answers (nack pli stays) and ignores NACKs; for loss measurements.
-    /// </summary>
-    public bool Nack { get; set; } = true;
 }
 
 public sealed class AuthOptions

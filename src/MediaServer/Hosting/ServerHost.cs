@@ -2,7 +2,9 @@ using System.Net;
 using MediaServer.Api;
 using MediaServer.Auth;
 using MediaServer.Metrics;
+using MediaServer.Monitoring;
 using MediaServer.Recording;
+using MediaServer.Routing;
 using MediaServer.Storage;
 using MediaServer.Transport;
 using MediaServer.Transport.WebRtc;
@@ -85,20 +87,10 @@ public static class ServerHost
             sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Auth, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RelayMetrics>();
         services.AddSingleton<HttpMetrics>();
-        services.AddSingleton(sp =>
-        {
-            var rtp = sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Rtp;
-            return new PortAllocator(IPAddress.Parse(rtp.ListenAddress), rtp.PortMin, rtp.PortMax);
-        });
-        services.AddSingleton(sp => AllowedNetworks.Parse(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Rtp.AllowedNetworks));
-        services.AddSingleton(sp => new MediaServer.Routing.FeedbackPolicy(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Relay));
-        services.AddSingleton<PlainRtpJoin>();
-        services.AddSingleton(sp => DtlsCertificate.LoadOrCreate(keyDirectory.Path, sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton(sp => new DtlsSrtpServer(sp.GetRequiredService<DtlsCertificate>(), new DtlsOptions(),
-            sp.GetRequiredService<ILogger<DtlsSrtpServer>>()));
-        services.AddSingleton<WebRtcPort>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebRtcPort>());
-        services.AddSingleton<WebRtcJoin>();
+        services.AddRelay();
+        services.AddWebRtc(keyDirectory.Path);
+        services.AddJoins();
+        services.AddMonitoring();
         services.AddSingleton<RecordingStore>();
         services.AddSingleton(new RecordingSigner(keyDirectory.Path));
         services.AddSingleton<RecordingMetrics>();

@@ -1,12 +1,10 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using MediaServer.Codecs.Rtp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
-using MediaServer.Transport;
 using MediaServer.Visits;
 
 namespace MediaServer.Monitoring;
@@ -69,10 +67,9 @@ public sealed class MixedAudioTap : IDisposable
         var opusOnly = new byte[MediaCodecs.Count];
         Array.Fill(opusOnly, MediaCodecs.NoPayloadType);
         opusOnly[(int)MediaCodec.Opus] = MixPayloadType;
-        var nowhere = new IPEndPoint(IPAddress.Loopback, 9).Serialize();
         for (var i = 0; i < inputs; i++)
         {
-            feeders.Add(new ReceiverSlot(party.ParticipantId, MediaKind.Audio, i, opusOnly, (uint)i, new MixerInput(mixer, i), nowhere,
+            feeders.Add(new ReceiverSlot(party.ParticipantId, MediaKind.Audio, i, opusOnly, (uint)i, new MixerInput(mixer, i),
                 feedCounters, metrics)
             {
                 Hidden = true,
@@ -135,17 +132,17 @@ public sealed class MixedAudioTap : IDisposable
     }
 
     /// <summary>Where a feeding slot "sends": into the mixer's queue for one party. Runs on that party's receive loop.</summary>
-    private sealed class MixerInput(OpusMixer mixer, int input) : IDatagramSender
+    private sealed class MixerInput(OpusMixer mixer, int input) : IRtpSender
     {
         public bool IsReady => true;
 
-        public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
+        public bool TrySend(ReadOnlySpan<byte> packet)
         {
-            if (!RtpPacket.TryParse(datagram, out var packet))
+            if (!RtpPacket.TryParse(packet, out var parsed))
             {
                 return false;
             }
-            mixer.Push(input, packet.SequenceNumber, packet.Payload);
+            mixer.Push(input, parsed.SequenceNumber, parsed.Payload);
             return true;
         }
     }

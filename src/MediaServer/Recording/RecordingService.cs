@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
 using MediaServer.Hosting;
+using MediaServer.Media;
 using MediaServer.Routing;
 using MediaServer.Storage;
 using MediaServer.Visits;

@@ -1,7 +1,9 @@
+using MediaServer.Routing;
+
 namespace MediaServer.Recording;
 
 /// <summary>What a relay track holds to have its packets journaled: the visit's recorder and the track's id in it.</summary>
-public sealed class TrackJournal(VisitRecorder recorder, uint trackId)
+public sealed class TrackJournal(VisitRecorder recorder, uint trackId) : ITrackRecorder
 {
     public VisitRecorder Recorder { get; } = recorder;
     public uint TrackId { get; } = trackId;

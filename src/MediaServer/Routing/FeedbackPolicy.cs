@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MediaServer.Hosting;
 
 namespace MediaServer.Routing;
 

@@ -1,3 +1,5 @@
+using MediaServer.Media;
+
 namespace MediaServer.Routing;
 
 /// <summary>What one joined leg brings to the router: the tracks it publishes and the slots it receives on.</summary>

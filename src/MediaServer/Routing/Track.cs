@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using MediaServer.Codecs.Rtcp;
+using MediaServer.Media;
 using MediaServer.Metrics;
-using MediaServer.Recording;
-using MediaServer.Transport;
 
 namespace MediaServer.Routing;
 
@@ -10,14 +9,14 @@ namespace MediaServer.Routing;
 /// One incoming stream of one party (its audio or its video) and the receiver slots it is forwarded to. The subscriber array is
 /// replaced whole by the router (copy-on-write), so the packet path reads it once without a lock.
 /// </summary>
-public sealed class Track : IRtpSink
+public sealed class Track : IRtpSink, IRtcpSink
 {
     private readonly MediaCodec[] _codecByPayloadType;
     private readonly PartyCounters _counters;
     private readonly RelayMetrics _metrics;
     private ReceiverSlot[] _subscribers = [];
     private Action? _onFirstPacket;
-    private IKeyframeSource? _keyframeSource;
+    private readonly IKeyframeSource? _keyframeSource;
     private long _lastKeyframeRequest;
     private uint _lastSsrc;
     private bool _haveSsrc;
@@ -73,10 +72,10 @@ public sealed class Track : IRtpSink
     /// <summary>Keyframe requests sent to the sender (after throttling).</summary>
     public long KeyframeRequests => Volatile.Read(ref _keyframeRequests);
 
-    private TrackJournal? _journal;
+    private ITrackRecorder? _journal;
 
     /// <summary>Where this track's packets are recorded (null: not recorded). Set once when the leg joins a recorded visit.</summary>
-    public TrackJournal? Journal
+    public ITrackRecorder? Journal
     {
         get => Volatile.Read(ref _journal);
         set => Volatile.Write(ref _journal, value);
@@ -109,15 +108,21 @@ public sealed class Track : IRtpSink
     public FeedbackPolicy Feedback { get; init; } = FeedbackPolicy.Default;
 
     /// <summary>Where receiver reports about this track go (the sender's transport); null where none are sent.</summary>
-    public IRtcpChannel? Rtcp { get; set; }
+    public IRtcpChannel? Rtcp { get; init; }
 
-    /// <summary>Where keyframe requests go; set by the sender's transport.</summary>
-    public void SetKeyframeSource(IKeyframeSource source) => Volatile.Write(ref _keyframeSource, source);
+    /// <summary>Where keyframe requests go: the sender's transport (null: nowhere, e.g. a mixer's own track).</summary>
+    public IKeyframeSource? KeyframeSource
+    {
+        get => _keyframeSource;
+        init => _keyframeSource = value;
+    }
+
+    void IRtcpSink.OnRtcp(ReadOnlySpan<byte> compound) => OnSenderRtcp(compound);
 
     /// <summary>Asks the sender for a keyframe, at most once per interval (250 ms by default). Safe from any thread.</summary>
     public void RequestKeyframe()
     {
-        var source = Volatile.Read(ref _keyframeSource);
+        var source = _keyframeSource;
         if (source is null || Kind != MediaKind.Video || !Volatile.Read(ref _haveSsrc))
         {
             return;

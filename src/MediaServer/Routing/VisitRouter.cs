@@ -1,3 +1,5 @@
+using MediaServer.Media;
+
 namespace MediaServer.Routing;
 
 /// <summary>

@@ -3,12 +3,13 @@ using System.Net.Sockets;
 
 namespace MediaServer.Transport;
 
-/// <summary>Sends one datagram. The relay's only way out, so benchmarks can replace the socket with a null sender.</summary>
+/// <summary>
+/// Sends one datagram from a socket to a named address: what the shared WebRTC port (STUN answers, DTLS, SRTP) and the
+/// plain-RTP peers send through, so benchmarks can replace the socket with a null sender. The relay itself never names an
+/// address: it sends through a peer-bound <see cref="MediaServer.Media.IRtpSender"/>.
+/// </summary>
 public interface IDatagramSender
 {
-    /// <summary>False while the way out is not established yet (a WebRTC leg before ICE and DTLS complete).</summary>
-    bool IsReady { get; }
-
     /// <summary>Sends synchronously (the kernel copies the bytes before returning); false when the kernel refused.</summary>
     bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination);
 }
@@ -16,8 +17,6 @@ public interface IDatagramSender
 /// <summary>Sends through a bound UDP socket, so that receivers see packets come from the port the answer named (symmetric RTP).</summary>
 public sealed class UdpDatagramSender(Socket socket) : IDatagramSender
 {
-    public bool IsReady => true;
-
     public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         try

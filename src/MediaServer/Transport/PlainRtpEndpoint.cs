@@ -2,8 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using MediaServer.Codecs.Rtcp;
 using MediaServer.Codecs.Rtp;
+using MediaServer.Media;
 using MediaServer.Metrics;
-using MediaServer.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace MediaServer.Transport;
@@ -13,13 +13,16 @@ namespace MediaServer.Transport;
 /// packet that comes from the IP the join request came from (clients such as FFmpeg send from other ports than they receive
 /// on, so the port is learnt, the host never); datagrams from any other host, and after the latch from any other port, are
 /// dropped and counted as unknown_source, and so are datagrams longer than the receive buffer, as oversize. Valid RTP goes to
-/// the sink; nothing here throws or allocates per packet.
+/// the sink, valid RTCP to the RTCP sinks; nothing here throws or allocates per packet. What goes back to the client leaves
+/// through the m-line's <see cref="PlainRtpPeer"/>.
 /// </summary>
-public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChannel
+public sealed class PlainRtpEndpoint : ILegTransport
 {
     private readonly UdpPortPair _ports;
     private readonly IPAddress _expectedSource;
     private readonly IRtpSink? _sink;
+    private readonly IRtcpSink? _feedback;
+    private readonly IRtcpSink? _senderReports;
     private readonly RelayMetrics _metrics;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -27,60 +30,35 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
     private readonly RtcpHandler _rtcp;
     private volatile bool _closed;
 
+    /// <param name="peer">The way back to the client on this m-line's sockets (closed with the endpoint).</param>
     /// <param name="expectedSource">Only this IP may latch: the address the join request came from (never one named only in SDP).</param>
     /// <param name="sink">Where RTP goes; null for a receive-only slot, where nothing may be sent to us.</param>
-    public PlainRtpEndpoint(UdpPortPair ports, IPAddress expectedSource, IRtpSink? sink, RelayMetrics metrics, ILogger logger)
+    /// <param name="feedback">Receives the client's RTCP feedback for what we send on this m-line (the receiver slot); null for none.</param>
+    /// <param name="senderReports">Receives the client's sender reports about what it sends on this m-line (its track); null for none.</param>
+    public PlainRtpEndpoint(UdpPortPair ports, PlainRtpPeer peer, IPAddress expectedSource, IRtpSink? sink, IRtcpSink? feedback,
+        IRtcpSink? senderReports, RelayMetrics metrics, ILogger logger)
     {
         _ports = ports;
+        Peer = peer;
         _expectedSource = expectedSource ?? throw new ArgumentNullException(nameof(expectedSource));
         _sink = sink;
+        _feedback = feedback;
+        _senderReports = senderReports;
         _metrics = metrics;
         _logger = logger;
         _rtp = new RtpHandler(this);
         _rtcp = new RtcpHandler(this);
-        Sender = new UdpDatagramSender(ports.Rtp);
-        RtcpSender = new UdpDatagramSender(ports.Rtcp);
     }
 
     public int RtpPort => _ports.RtpPort;
 
     public int RtcpPort => _ports.RtcpPort;
 
-    /// <summary>Sends from this m-line's RTP port, so the client sees media come from where the answer said.</summary>
-    public IDatagramSender Sender { get; }
+    /// <summary>The way back to the client on this m-line.</summary>
+    public PlainRtpPeer Peer { get; }
 
-    public IDatagramSender RtcpSender { get; }
-
-    /// <summary>Receives the client's RTCP feedback for what we send on this m-line (the receiver slot); null for none.</summary>
-    public IRtcpSink? RtcpSink { get; set; }
-
-    /// <summary>Where the client receives RTCP for this m-line (its offer's port + 1, or a=rtcp; RFC 3605).</summary>
-    public SocketAddress? RtcpDestination { get; set; }
-
-    /// <summary>Our SSRC as the sender of RTCP feedback on this m-line.</summary>
-    public uint RtcpSsrc { get; } = (uint)Random.Shared.NextInt64(1, 1L << 32);
-
-    public bool SendRtcp(ReadOnlySpan<byte> compound)
-    {
-        var destination = RtcpDestination;
-        return !_closed && destination is not null && RtcpSender.TrySend(compound, destination);
-    }
-
-    /// <summary>Sends the client a PLI for its track (RFC 4585 §6.3.1) from this m-line's RTCP port.</summary>
-    public void RequestKeyframe(uint mediaSsrc)
-    {
-        var destination = RtcpDestination;
-        if (_closed || destination is null)
-        {
-            return;
-        }
-        Span<byte> pli = stackalloc byte[RtcpPli.Length];
-        var length = RtcpPli.Write(pli, RtcpSsrc, mediaSsrc);
-        if (length > 0)
-        {
-            RtcpSender.TrySend(pli[..length], destination);
-        }
-    }
+    /// <summary>Plain RTP carries no authentication (RFC 3550 §9): anyone who reaches the port could have sent a packet.</summary>
+    public bool Authenticated => false;
 
     public void Start()
     {
@@ -95,6 +73,7 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
             return;
         }
         _closed = true;
+        Peer.Close();
         _stop.Cancel();
         _ports.Dispose();
         _stop.Dispose();
@@ -209,9 +188,9 @@ public sealed class PlainRtpEndpoint : ILegTransport, IKeyframeSource, IRtcpChan
                 return;
             }
             owner._metrics.CountRtcpIn();
-            owner.RtcpSink?.OnRtcp(datagram);
+            owner._feedback?.OnRtcp(datagram);
             // The client's sender reports about what it sends on this m-line (RFC 3550 §6.4.1): kept with the recording.
-            (owner._sink as Track)?.OnSenderRtcp(datagram);
+            owner._senderReports?.OnRtcp(datagram);
         }
     }
 }

@@ -1,4 +1,5 @@
 using MediaServer.Codecs.Sdp;
+using MediaServer.Media;
 using MediaServer.Routing;
 
 namespace MediaServer.Visits;

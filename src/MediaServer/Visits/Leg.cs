@@ -36,7 +36,7 @@ public sealed class Leg : IDisposable
         var authenticated = transports.Count > 0;
         foreach (var transport in transports)
         {
-            authenticated &= transport is Transport.WebRtc.WebRtcSession;
+            authenticated &= transport.Authenticated;
         }
         Authenticated = authenticated;
     }

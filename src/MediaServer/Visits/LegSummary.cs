@@ -1,3 +1,4 @@
+using MediaServer.Media;
 using MediaServer.Routing;
 
 namespace MediaServer.Visits;

@@ -1,5 +1,6 @@
 using MediaServer.Codecs.Sdp;
 using System.Net;
+using MediaServer.Media;
 using MediaServer.Routing;
 
 namespace MediaServer.Visits;

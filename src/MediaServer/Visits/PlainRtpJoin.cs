@@ -1,6 +1,5 @@
-using MediaServer.Codecs.Sdp;
 using System.Net;
-using System.Security.Cryptography;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 using MediaServer.Transport;
@@ -68,14 +67,15 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
         return (new Tap(tapId, visit.Id, officerId, officerRole, isWebRtc: false, party, endpoints!, now), final, null);
     }
 
+    /// <summary>
+    /// One port pair per accepted m-line. Its peer (the way back) is bound to the join address at the ports the offer named,
+    /// so the track and the slot are built with it; the endpoint then gets them as the places its packets go.
+    /// </summary>
     private (RouterParty?, List<PlainRtpEndpoint>?, List<AnsweredMedia>?, JoinRefusal?) Build(Visit visit, string ownerId, bool isKiosk,
         List<AnsweredMedia> answers, Dictionary<MediaKind, OfferedMedia> publisher, IPAddress clientAddress, bool hidden)
     {
-        var counters = new PartyCounters(System.Diagnostics.Stopwatch.GetTimestamp());
+        var builder = new PartyBuilder(ownerId, isKiosk, hidden, publisher, _feedback, metrics);
         var endpoints = new List<PlainRtpEndpoint>();
-        var tracks = new Dictionary<MediaKind, Track>();
-        var videoSlots = new List<ReceiverSlot>();
-        var audioSlots = new List<ReceiverSlot>();
         var final = new List<AnsweredMedia>(answers.Count);
         foreach (var answer in answers)
         {
@@ -84,7 +84,6 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
                 final.Add(answer);
                 continue;
             }
-            var kind = answer.Offer.Kind!.Value;
             var pair = ports.Allocate();
             if (pair is null)
             {
@@ -96,60 +95,18 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
                 return (null, null, null, new JoinRefusal(ProblemTypes.NoPorts, 503, "No media ports free",
                     "Every port of the configured RTP range is in use; try again shortly or widen MediaServer:Rtp:PortMin/PortMax."));
             }
-            Track? track = null;
-            if (publisher.TryGetValue(kind, out var pub) && ReferenceEquals(pub, answer.Offer))
-            {
-                var map = new MediaCodec[128];
-                foreach (var format in answer.Formats)
-                {
-                    map[format.PayloadType] = format.Codec;
-                }
-                track = new Track(ownerId, kind, map, counters, metrics) { Feedback = _feedback };
-                track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
-                tracks[kind] = track;
-            }
-            // Only the join request's address may latch, whatever c= said; receive-only slots accept nothing from the client
-            // (the endpoint counts such packets as no_route).
-            var clientHost = clientAddress;
-            var endpoint = new PlainRtpEndpoint(pair, clientHost, track, metrics, logger);
-            endpoints.Add(endpoint);
-            // RFC 3550 §11: the client takes RTCP on the port after its RTP port, unless a=rtcp says otherwise (RFC 3605).
-            endpoint.RtcpDestination = new IPEndPoint(clientHost, answer.Offer.RtcpPort ?? answer.Offer.Port + 1).Serialize();
-            if (track is not null)
-            {
-                track.SetKeyframeSource(endpoint);
-                track.Rtcp = endpoint;
-            }
-            if (answer.Offer.ClientReceives)
-            {
-                var payloadTypes = new byte[MediaCodecs.Count];
-                Array.Fill(payloadTypes, MediaCodecs.NoPayloadType);
-                foreach (var format in answer.Formats)
-                {
-                    if (payloadTypes[(int)format.Codec] == MediaCodecs.NoPayloadType)
-                    {
-                        payloadTypes[(int)format.Codec] = format.PayloadType;
-                    }
-                }
-                var destination = new IPEndPoint(clientHost, answer.Offer.Port).Serialize();
-                var slots = kind == MediaKind.Video ? videoSlots : audioSlots;
-                var slot = new ReceiverSlot(ownerId, kind, slots.Count, payloadTypes, RandomSsrc(), endpoint.Sender, destination, counters, metrics)
-                {
-                    Rtcp = endpoint,
-                    Hidden = hidden,
-                    // RFC 4585 §4.2: NACKs are answered only where the offer asked for generic NACK (and the answer says so).
-                    AnswersNacks = OffersNack(answer.Formats),
-                    Feedback = _feedback,
-                };
-                endpoint.RtcpSink = slot;
-                slots.Add(slot);
-            }
+            // Media and RTCP go only to the join request's address, whatever c= said, at the ports the offer named
+            // (RFC 3550 §11: RTCP on the port after the RTP port, unless a=rtcp says otherwise, RFC 3605).
+            var peer = new PlainRtpPeer(pair, new IPEndPoint(clientAddress, answer.Offer.Port),
+                new IPEndPoint(clientAddress, answer.Offer.RtcpPort ?? answer.Offer.Port + 1));
+            var track = builder.Publishes(answer) ? builder.AddTrack(answer, peer, peer, () => FirstMedia?.Invoke(visit)) : null;
+            var slot = answer.Offer.ClientReceives ? builder.AddSlot(answer, peer, peer, nackAllowed: true) : null;
+            // Only the join request's address may latch; receive-only slots accept nothing from the client (the endpoint
+            // counts such packets as no_route).
+            endpoints.Add(new PlainRtpEndpoint(pair, peer, clientAddress, track, slot, track, metrics, logger));
             final.Add(answer with { Port = pair.RtpPort });
         }
-
-        var party = new RouterParty(ownerId, isKiosk,
-            tracks.GetValueOrDefault(MediaKind.Video), tracks.GetValueOrDefault(MediaKind.Audio), videoSlots, audioSlots, counters);
-        return (party, endpoints, final, null);
+        return (builder.Build(), endpoints, final, null);
     }
 
     /// <summary>
@@ -187,21 +144,6 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
 
     /// <summary>Raised (off the packet path) when a leg's first media packet arrives.</summary>
     public event Action<Visit>? FirstMedia;
-
-    /// <summary>Whether any answered format carries <c>a=rtcp-fb:&lt;pt&gt; nack</c> or <c>a=rtcp-fb:* nack</c> (generic NACK).</summary>
-    internal static bool OffersNack(IReadOnlyList<OfferedFormat> formats)
-    {
-        foreach (var format in formats)
-        {
-            if (format.Feedback.Contains("nack"))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "No RTP ports free for a join to visit {VisitId}")]
     private static partial void LogPortsExhausted(ILogger logger, string visitId);

@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using MediaServer.Codecs.Sdp;
+using MediaServer.Media;
 using MediaServer.Routing;
 
 namespace MediaServer.Visits;

@@ -1,6 +1,4 @@
-using System.Diagnostics;
-using System.Net;
-using System.Security.Cryptography;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 using MediaServer.Transport.WebRtc;
@@ -65,17 +63,18 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
         return (tap, text, null);
     }
 
+    /// <summary>
+    /// The leg's one peer (the way out, bound to the pair ICE nominates) comes first: every track and slot of the leg is built
+    /// with it; the session, which selects and keys that peer, then gets them as the places the browser's packets go.
+    /// </summary>
     private (WebRtcSession Session, RouterParty Party, string Answer) Build(Visit visit, string ownerId, bool isKiosk, NegotiatedJoin join,
         WebRtcOfferInfo webRtc, bool hidden)
     {
-        var session = new WebRtcSession(port, dtls, webRtc.IceUfrag, webRtc.Fingerprints, metrics, logger);
-        var counters = new PartyCounters(Stopwatch.GetTimestamp());
-        var tracks = new Dictionary<MediaKind, Track>();
-        var videoSlots = new List<ReceiverSlot>();
-        var audioSlots = new List<ReceiverSlot>();
+        var peer = new WebRtcPeer(port);
+        var builder = new PartyBuilder(ownerId, isKiosk, hidden, join.Publishers, feedback ?? FeedbackPolicy.Default, metrics);
+        var byPayloadType = new IRtpSink?[128];
         var senders = new Dictionary<int, (uint, string, string)>();
         var answers = new List<AnsweredMedia>(join.Answers.Count);
-        var placeholder = new IPEndPoint(IPAddress.Loopback, 9).Serialize();
         for (var i = 0; i < join.Answers.Count; i++)
         {
             var answer = join.Answers[i];
@@ -84,59 +83,26 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
                 answers.Add(answer);
                 continue;
             }
-            var kind = answer.Offer.Kind!.Value;
-            if (join.Publishers.TryGetValue(kind, out var publisher) && ReferenceEquals(publisher, answer.Offer))
+            if (builder.Publishes(answer))
             {
-                var map = new MediaCodec[128];
+                var track = builder.AddTrack(answer, peer, peer, () => FirstMedia?.Invoke(visit));
                 foreach (var format in answer.Formats)
                 {
-                    map[format.PayloadType] = format.Codec;
-                }
-                var track = new Track(ownerId, kind, map, counters, metrics) { Feedback = feedback ?? FeedbackPolicy.Default };
-                track.OnFirstPacket(() => FirstMedia?.Invoke(visit));
-                track.SetKeyframeSource(session);
-                track.Rtcp = session;
-                tracks[kind] = track;
-                foreach (var format in answer.Formats)
-                {
-                    session.TrackByPayloadType[format.PayloadType] = track;
+                    byPayloadType[format.PayloadType] = track;
                 }
             }
             if (answer.Offer.ClientReceives)
             {
-                var payloadTypes = new byte[MediaCodecs.Count];
-                Array.Fill(payloadTypes, MediaCodecs.NoPayloadType);
-                foreach (var format in answer.Formats)
-                {
-                    if (payloadTypes[(int)format.Codec] == MediaCodecs.NoPayloadType)
-                    {
-                        payloadTypes[(int)format.Codec] = format.PayloadType;
-                    }
-                }
-                var slots = kind == MediaKind.Video ? videoSlots : audioSlots;
-                var ssrc = RandomSsrc();
-                slots.Add(new ReceiverSlot(ownerId, kind, slots.Count, payloadTypes, ssrc, session, placeholder, counters, metrics)
-                {
-                    Rtcp = session,
-                    Hidden = hidden,
-                    AnswersNacks = port.Options.Nack && PlainRtpJoin.OffersNack(answer.Formats),
-                    Feedback = feedback ?? FeedbackPolicy.Default,
-                });
+                var slot = builder.AddSlot(answer, peer, peer, nackAllowed: port.Options.Nack);
                 // Audio and video of the same slot index share a stream, so the browser plays them as one party.
-                var index = slots.Count - 1;
-                senders[i] = (ssrc, $"party{index}", $"{(kind == MediaKind.Video ? "video" : "audio")}{index}");
+                senders[i] = (slot.Ssrc, $"party{slot.Index}", $"{(slot.Kind == MediaKind.Video ? "video" : "audio")}{slot.Index}");
             }
             answers.Add(answer with { Port = port.Port });
         }
-        session.Slots = [.. videoSlots, .. audioSlots];
-        session.SenderTracks = [.. tracks.Values];
-
-        var party = new RouterParty(ownerId, isKiosk,
-            tracks.GetValueOrDefault(MediaKind.Video), tracks.GetValueOrDefault(MediaKind.Audio), videoSlots, audioSlots, counters);
+        var routes = new WebRtcRoutes(byPayloadType, builder.Slots, [.. builder.Tracks]);
+        var session = new WebRtcSession(port, dtls, peer, webRtc.IceUfrag, webRtc.Fingerprints, routes, metrics, logger);
         var text = SdpOffers.WriteWebRtcAnswer(answers, new SdpOffers.WebRtcAnswerInfo(
             session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port, senders) { Nack = port.Options.Nack });
-        return (session, party, text);
+        return (session, builder.Build(), text);
     }
-
-    private static uint RandomSsrc() => BitConverter.ToUInt32(RandomNumberGenerator.GetBytes(4));
 }

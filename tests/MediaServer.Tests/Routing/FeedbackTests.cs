@@ -1,5 +1,5 @@
-using System.Net;
 using MediaServer.Codecs.Rtcp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 
@@ -29,10 +29,9 @@ public sealed class FeedbackTests
         var map = new MediaCodec[128];
         map[96] = MediaCodec.Vp8;
         var counters = new PartyCounters(0);
-        var track = new Track("kiosk", MediaKind.Video, map, counters, _metrics, keyframeInterval);
-        track.SetKeyframeSource(_keyframes);
+        var track = new Track("kiosk", MediaKind.Video, map, counters, _metrics, keyframeInterval) { KeyframeSource = _keyframes };
         var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 100, 255, 255], 0xABCD, _sender,
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics)
+            new PartyCounters(0), _metrics)
         { AnswersNacks = true }; // as for a leg that negotiated a=rtcp-fb nack
         var router = new VisitRouter("v");
         router.Attach(new RouterParty("kiosk", true, track, null, [], [], counters));

@@ -1,5 +1,5 @@
-using System.Net;
 using MediaServer.Codecs.Rtp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 
@@ -40,7 +40,7 @@ public sealed class KeyframeReplayTests
     private ReceiverSlot Receiver(VisitRouter router)
     {
         var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 100, 255, 255], 0xCAFEBABE, _sender,
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics);
+            new PartyCounters(0), _metrics);
         router.Attach(new RouterParty("mum", false, null, null, [slot], [], new PartyCounters(0)));
         return slot;
     }

@@ -1,4 +1,4 @@
-using System.Net;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 
@@ -17,7 +17,7 @@ public sealed class ReceiverSlotTests
         var senderCounters = new PartyCounters(0);
         var track = new Track("kiosk", MediaKind.Video, map, senderCounters, _metrics);
         var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, receiverPayloadType, 255, 255], 0xCAFEBABE, _sender,
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics);
+            new PartyCounters(0), _metrics);
         var router = new VisitRouter("v");
         router.Attach(new RouterParty("kiosk", true, track, null, [], [], senderCounters));
         router.Attach(new RouterParty("mum", false, null, null, [slot], [], new PartyCounters(0)));

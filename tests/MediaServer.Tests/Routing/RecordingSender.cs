@@ -1,19 +1,18 @@
-using System.Net;
 using MediaServer.Codecs.Rtp;
-using MediaServer.Transport;
+using MediaServer.Media;
 
 namespace MediaServer.Tests.Routing;
 
 /// <summary>Keeps a copy of every datagram "sent", in place of a socket.</summary>
-internal sealed class RecordingSender : IDatagramSender
+internal sealed class RecordingSender : IRtpSender
 {
     public List<byte[]> Sent { get; } = [];
 
     public bool IsReady => true;
 
-    public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
+    public bool TrySend(ReadOnlySpan<byte> packet)
     {
-        Sent.Add(datagram.ToArray());
+        Sent.Add(packet.ToArray());
         return true;
     }
 

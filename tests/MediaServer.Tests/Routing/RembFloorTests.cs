@@ -1,9 +1,7 @@
-using System.Net;
 using MediaServer.Codecs.Rtcp;
-using MediaServer.Hosting;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
-using MediaServer.Transport;
 
 namespace MediaServer.Tests.Routing;
 
@@ -42,7 +40,7 @@ public sealed class RembFloorTests
         for (var i = 0; i < estimates.Length; i++)
         {
             var slot = new ReceiverSlot("visitor" + i, MediaKind.Video, 0, [255, 96, 255, 255], (uint)(0xA0 + i), new RecordingSender(),
-                new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics);
+                new PartyCounters(0), _metrics);
             router.Attach(new RouterParty("visitor" + i, false, null, null, [slot], [], new PartyCounters(0)));
             slots.Add(slot);
         }

@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
-using System.Net;
 using MediaServer.Codecs.Rtcp;
-using MediaServer.Hosting;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 
@@ -19,30 +18,30 @@ public sealed class RetransmitBoundsTests
     private readonly RelayMetrics _metrics = new();
     private readonly RecordingSender _sender = new();
 
-    private sealed class CountingSender : MediaServer.Transport.IDatagramSender
+    private sealed class CountingSender : IRtpSender
     {
         public long Sent;
         public ushort? FirstSequence;
 
         public bool IsReady => true;
 
-        public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
+        public bool TrySend(ReadOnlySpan<byte> packet)
         {
-            FirstSequence ??= MediaServer.Codecs.Rtp.RtpHeader.GetSequenceNumber(datagram);
+            FirstSequence ??= MediaServer.Codecs.Rtp.RtpHeader.GetSequenceNumber(packet);
             Sent++;
             return true;
         }
     }
 
     private (Track Track, ReceiverSlot Slot) Wire(FeedbackPolicy? policy = null, bool answersNacks = true,
-        MediaServer.Transport.IDatagramSender? sender = null)
+        IRtpSender? sender = null)
     {
         var map = new MediaCodec[128];
         map[96] = MediaCodec.Vp8;
         var counters = new PartyCounters(0);
         var track = new Track("kiosk", MediaKind.Video, map, counters, _metrics);
         var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 100, 255, 255], 0xABCD, sender ?? _sender,
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics)
+            new PartyCounters(0), _metrics)
         {
             AnswersNacks = answersNacks,
             Feedback = policy ?? FeedbackPolicy.Default,
@@ -247,7 +246,7 @@ public sealed class RetransmitBoundsTests
     public void Answers_nack_is_off_unless_the_join_says_so()
     {
         var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 100, 255, 255], 1, _sender,
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics);
+            new PartyCounters(0), _metrics);
         Assert.False(slot.AnswersNacks);
     }
 

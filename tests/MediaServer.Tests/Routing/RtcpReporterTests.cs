@@ -1,8 +1,7 @@
-using System.Net;
 using MediaServer.Codecs.Rtcp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
-using MediaServer.Transport;
 
 namespace MediaServer.Tests.Routing;
 
@@ -33,7 +32,7 @@ public sealed class RtcpReporterTests
         var counters = new PartyCounters(0);
         var track = new Track("kiosk", MediaKind.Video, map, counters, _metrics) { Rtcp = senderChannel };
         var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 96, 255, 255], 0xABCD, new RecordingSender(),
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics) { Rtcp = receiverChannel };
+            new PartyCounters(0), _metrics) { Rtcp = receiverChannel };
         var router = new VisitRouter("v");
         var kiosk = new RouterParty("kiosk", true, track, null, [], [], counters);
         var mum = new RouterParty("mum", false, null, null, [slot], [], new PartyCounters(0));
@@ -77,7 +76,7 @@ public sealed class RtcpReporterTests
         var counters = new PartyCounters(0);
         var track = new Track("kiosk", MediaKind.Video, map, counters, _metrics) { Rtcp = senderChannel };
         ReceiverSlot Slot(string owner, uint ssrc) => new(owner, MediaKind.Video, 0, [255, 96, 255, 255], ssrc, new RecordingSender(),
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), _metrics);
+            new PartyCounters(0), _metrics);
         var first = Slot("mum", 0xA);
         var second = Slot("dad", 0xB);
         var router = new VisitRouter("v");

@@ -1,5 +1,5 @@
-using System.Net;
 using MediaServer.Codecs.Rtcp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 
@@ -18,26 +18,26 @@ public sealed class TapRoutingTests
     }
 
     /// <summary>A way out that is not up yet: slots given a source then do not ask for a keyframe on their own.</summary>
-    private sealed class NotReadySender : MediaServer.Transport.IDatagramSender
+    private sealed class NotReadySender : IRtpSender
     {
         public bool IsReady => false;
 
-        public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination) => false;
+        public bool TrySend(ReadOnlySpan<byte> packet) => false;
     }
 
-    private RouterParty Party(string id, bool kiosk, int slotPairs, bool publishes = true, bool hidden = false, bool ready = true)
+    private RouterParty Party(string id, bool kiosk, int slotPairs, bool publishes = true, bool hidden = false, bool ready = true,
+        IKeyframeSource? keyframes = null)
     {
         var counters = new PartyCounters(0);
         var vp8 = new MediaCodec[128];
         vp8[96] = MediaCodec.Vp8;
         var opus = new MediaCodec[128];
         opus[111] = MediaCodec.Opus;
-        var video = publishes ? new Track(id, MediaKind.Video, vp8, counters, _metrics) : null;
+        var video = publishes ? new Track(id, MediaKind.Video, vp8, counters, _metrics) { KeyframeSource = keyframes } : null;
         var audio = publishes ? new Track(id, MediaKind.Audio, opus, counters, _metrics) : null;
-        var destination = new IPEndPoint(IPAddress.Loopback, 9).Serialize();
         ReceiverSlot Slot(MediaKind kind, int index) => new(id, kind, index,
             [255, kind == MediaKind.Video ? (byte)96 : (byte)255, 255, kind == MediaKind.Audio ? (byte)111 : (byte)255],
-            (uint)(index + 1), ready ? new RecordingSender() : new NotReadySender(), destination, counters, _metrics) { Hidden = hidden };
+            (uint)(index + 1), ready ? new RecordingSender() : new NotReadySender(), counters, _metrics) { Hidden = hidden };
         var videoSlots = Enumerable.Range(0, slotPairs).Select(i => Slot(MediaKind.Video, i)).ToList();
         var audioSlots = Enumerable.Range(0, slotPairs).Select(i => Slot(MediaKind.Audio, i)).ToList();
         return new RouterParty(id, kiosk, video, audio, videoSlots, audioSlots, counters);
@@ -137,16 +137,15 @@ public sealed class TapRoutingTests
     {
         // Senders not ready: no slot asks for a keyframe by itself when it gets its source, so every request below is the PLI's.
         var router = new VisitRouter("v");
-        var kiosk = Party("inmate", kiosk: true, slotPairs: 1, ready: false);
         var keyframes = new CountingKeyframeSource();
-        kiosk.Video!.SetKeyframeSource(keyframes);
+        var kiosk = Party("inmate", kiosk: true, slotPairs: 1, ready: false, keyframes: keyframes);
         router.Attach(kiosk);
         var visitor = Party("v1", kiosk: false, slotPairs: 1, ready: false);
         router.Attach(visitor);
         var tap = Tap("t", slotPairs: 1, ready: false);
         router.AttachTap(tap);
         var packet = Packets.Rtp(96, 1, 3000, 0x1111);
-        kiosk.Video.OnRtp(packet, Packets.Info(packet));
+        kiosk.Video!.OnRtp(packet, Packets.Info(packet));
         var slot = tap.VideoSlots[0];
         Assert.Same(kiosk.Video, slot.Source);
 

@@ -1,4 +1,4 @@
-using System.Net;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 
@@ -17,10 +17,9 @@ public sealed class VisitRouterTests
         opus[111] = MediaCodec.Opus;
         var video = publishes ? new Track(id, MediaKind.Video, vp8, counters, _metrics) : null;
         var audio = publishes ? new Track(id, MediaKind.Audio, opus, counters, _metrics) : null;
-        var destination = new IPEndPoint(IPAddress.Loopback, 9).Serialize();
         ReceiverSlot Slot(MediaKind kind, int index) => new(id, kind, index,
             [255, kind == MediaKind.Video ? (byte)96 : (byte)255, 255, kind == MediaKind.Audio ? (byte)111 : (byte)255],
-            (uint)(index + 1), new RecordingSender(), destination, counters, _metrics);
+            (uint)(index + 1), new RecordingSender(), counters, _metrics);
         var videoSlots = Enumerable.Range(0, slotPairs).Select(i => Slot(MediaKind.Video, i)).ToList();
         var audioSlots = Enumerable.Range(0, slotPairs).Select(i => Slot(MediaKind.Audio, i)).ToList();
         return new RouterParty(id, kiosk, video, audio, videoSlots, audioSlots, counters);

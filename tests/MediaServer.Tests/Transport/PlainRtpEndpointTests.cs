@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -161,7 +162,8 @@ public sealed class PlainRtpEndpointTests
         {
             var allocator = new PortAllocator(IPAddress.Loopback, 46000, 46999);
             var pair = allocator.Allocate() ?? throw new InvalidOperationException("no port pair free");
-            _endpoint = new PlainRtpEndpoint(pair, IPAddress.Loopback, Sink, Metrics, NullLogger.Instance);
+            var peer = new PlainRtpPeer(pair, new IPEndPoint(IPAddress.Loopback, 9), new IPEndPoint(IPAddress.Loopback, 9));
+            _endpoint = new PlainRtpEndpoint(pair, peer, IPAddress.Loopback, Sink, null, null, Metrics, NullLogger.Instance);
             RtpEndPoint = new IPEndPoint(IPAddress.Loopback, pair.RtpPort);
             _endpoint.Start();
         }

@@ -16,7 +16,7 @@ public sealed class PlainNackNegotiationTests
     {
         Assert.True(SdpOffers.TryRead(Offer(feedback), out var offer, out var error), error);
         var answers = offer.Media.Select(m => new AnsweredMedia(m, 41000 + 2 * m.Index, m.Supported, SdpDirection.SendRecv)).ToList();
-        return (PlainRtpJoin.OffersNack(answers[0].Formats), SdpOffers.WriteAnswer(answers, IPAddress.Loopback));
+        return (PartyBuilder.OffersNack(answers[0].Formats), SdpOffers.WriteAnswer(answers, IPAddress.Loopback));
     }
 
     [Theory]

@@ -86,9 +86,9 @@ public sealed class PlainRtpJoinAddressTests : IDisposable
 
         Assert.Null(refusal);
         Assert.False(leg!.Authenticated);
-        var endpoint = Assert.IsType<PlainRtpEndpoint>(leg.Party.VideoSlots[0].Rtcp);
+        var endpoint = Assert.IsType<PlainRtpPeer>(leg.Party.VideoSlots[0].Rtcp);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 30001).Serialize(), endpoint.RtcpDestination);
-        var audio = Assert.IsType<PlainRtpEndpoint>(leg.Party.AudioSlots[0].Rtcp);
+        var audio = Assert.IsType<PlainRtpPeer>(leg.Party.AudioSlots[0].Rtcp);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 30003).Serialize(), audio.RtcpDestination);
     }
 
@@ -98,7 +98,7 @@ public sealed class PlainRtpJoinAddressTests : IDisposable
         var (leg, refusal) = Plan(Joiner(), Offer("127.0.0.1"), "::ffff:127.0.0.1");
 
         Assert.Null(refusal);
-        var endpoint = Assert.IsType<PlainRtpEndpoint>(leg!.Party.VideoSlots[0].Rtcp);
+        var endpoint = Assert.IsType<PlainRtpPeer>(leg!.Party.VideoSlots[0].Rtcp);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, 30001).Serialize(), endpoint.RtcpDestination);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using MediaServer.Codecs.Sdp;
+using MediaServer.Media;
 using MediaServer.Routing;
 using MediaServer.Visits;
 

@@ -107,8 +107,6 @@ internal sealed class CallbackSender(Func<byte[], bool> deliver) : IDatagramSend
 
     public int Sent => Volatile.Read(ref _sent);
 
-    public bool IsReady => true;
-
     public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
         if (Interlocked.Increment(ref _sent) > Limit)

@@ -1,4 +1,3 @@
-using MediaServer.Hosting;
 using MediaServer.Metrics;
 using MediaServer.Transport.WebRtc;
 using MediaServer.Visits;
@@ -15,7 +14,7 @@ namespace MediaServer.Tests.WebRtc;
 public sealed class H264NegotiationTests : IAsyncLifetime
 {
     // Started on any free port: an answer's m-lines carry the shared port, and port 0 would mean "rejected".
-    private readonly WebRtcPort _port = new(Options.Create(new MediaServerOptions { WebRtc = new WebRtcOptions { Port = 0 } }),
+    private readonly WebRtcPort _port = new(Options.Create(new WebRtcOptions { Port = 0 }),
         new RelayMetrics(), NullLogger<WebRtcPort>.Instance);
     private readonly WebRtcJoin _join;
     private readonly Visit _visit;

@@ -1,6 +1,7 @@
 using System.Net;
 using MediaServer.Codecs.Rtcp;
 using MediaServer.Codecs.Sdp;
+using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 using MediaServer.Tests.Routing;
@@ -50,7 +51,7 @@ public sealed class NackSwitchTests
         var counters = new PartyCounters(0);
         var track = new Track("kiosk", MediaKind.Video, map, counters, metrics);
         var slot = new ReceiverSlot("mum", MediaKind.Video, 0, [255, 100, 255, 255], 0xABCD, sender,
-            new IPEndPoint(IPAddress.Loopback, 9).Serialize(), new PartyCounters(0), metrics)
+            new PartyCounters(0), metrics)
         { AnswersNacks = answersNacks };
         var router = new VisitRouter("v");
         router.Attach(new RouterParty("kiosk", true, track, null, [], [], counters));

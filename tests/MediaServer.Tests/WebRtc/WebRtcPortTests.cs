@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MediaServer.Codecs.Stun;
-using MediaServer.Hosting;
 using MediaServer.Metrics;
 using MediaServer.Transport.WebRtc;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -22,12 +21,13 @@ public sealed class WebRtcPortTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var options = Options.Create(new MediaServerOptions { WebRtc = new WebRtcOptions { Port = 0, ListenAddress = "127.0.0.1" } });
+        var options = Options.Create(new WebRtcOptions { Port = 0, ListenAddress = "127.0.0.1" });
         _port = new WebRtcPort(options, _metrics, NullLogger<WebRtcPort>.Instance);
         await _port.StartAsync(CancellationToken.None);
         _server = new IPEndPoint(IPAddress.Loopback, _port.Port);
         var dtls = new DtlsSrtpServer(DtlsCertificate.CreateEphemeral());
-        _session = new WebRtcSession(_port, dtls, RemoteUfrag, [dtls.Fingerprint], _metrics, NullLogger.Instance);
+        _session = new WebRtcSession(_port, dtls, new WebRtcPeer(_port), RemoteUfrag, [dtls.Fingerprint], WebRtcRoutes.None, _metrics,
+            NullLogger.Instance);
         _session.Start();
         _client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _client.ReceiveTimeout = 5000;

@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using MediaServer.Codecs.Stun;
-using MediaServer.Hosting;
 using MediaServer.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,9 +29,9 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
     private Socket? _socket;
     private Task? _consentTask;
 
-    public WebRtcPort(IOptions<MediaServerOptions> options, RelayMetrics metrics, ILogger<WebRtcPort> logger)
+    public WebRtcPort(IOptions<WebRtcOptions> options, RelayMetrics metrics, ILogger<WebRtcPort> logger)
     {
-        _options = options.Value.WebRtc;
+        _options = options.Value;
         _metrics = metrics;
         _logger = logger;
         _byUfragSpan = _byUfrag.GetAlternateLookup<ReadOnlySpan<char>>();

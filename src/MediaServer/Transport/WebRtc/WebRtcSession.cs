@@ -7,45 +7,46 @@ using MediaServer.Codecs.Rtp;
 using MediaServer.Codecs.Sdp;
 using MediaServer.Codecs.Srtp;
 using MediaServer.Codecs.Stun;
+using MediaServer.Media;
 using MediaServer.Metrics;
-using MediaServer.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace MediaServer.Transport.WebRtc;
 
 /// <summary>
 /// One WebRTC leg on the shared port: ICE-lite responder (RFC 8445 §2.5), DTLS-SRTP (RFC 5764) as the passive side, then SRTP
-/// in both directions. It is the leg's transport (<see cref="ILegTransport"/>), the way out for every receiver slot of the leg
-/// (<see cref="IDatagramSender"/>: protect, then send to the nominated address), and the way to ask its sender for a keyframe.
-/// Incoming datagrams arrive on the shared port's one receive loop, so the inbound SRTP context needs no lock; outbound
-/// protection can be called from any relay loop and takes a short lock around the cipher only, never around the send.
+/// in both directions. It is the leg's transport (<see cref="ILegTransport"/>): it selects and keys its <see cref="WebRtcPeer"/>
+/// (the way out for every receiver slot of the leg) and hands what the peer sends to its <see cref="WebRtcRoutes"/>.
+/// Incoming datagrams arrive on the shared port's one receive loop, so the inbound SRTP context needs no lock.
 /// </summary>
-public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKeyframeSource, IRtcpChannel
+public sealed partial class WebRtcSession : ILegTransport
 {
-    private const int MaxOverhead = 32;
     private readonly WebRtcPort _port;
     private readonly DtlsSrtpServer _dtls;
+    private readonly WebRtcPeer _peer;
+    private readonly WebRtcRoutes _routes;
     private readonly IReadOnlyList<SdpFingerprint> _remoteFingerprints;
     private readonly byte[] _localUfrag;
     private readonly byte[] _localPassword;
     private readonly byte[] _remoteUfrag;
     private readonly RelayMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Lock _protectLock = new();
     private readonly long _createdTicks = Stopwatch.GetTimestamp();
-    private SocketAddress? _selected;
     private DtlsSrtpHandshake? _handshake;
     private SrtpContext? _inbound;
-    private SrtpContext? _outbound;
     private long _lastConsentTicks;
     private int _closed;
     private int _failed;
 
-    public WebRtcSession(WebRtcPort port, DtlsSrtpServer dtls, string remoteUfrag, IReadOnlyList<SdpFingerprint> remoteFingerprints,
-        RelayMetrics metrics, ILogger logger)
+    /// <param name="peer">The leg's way out, which this session selects and keys (built first: the leg's slots send through it).</param>
+    /// <param name="routes">Where what the peer sends goes.</param>
+    public WebRtcSession(WebRtcPort port, DtlsSrtpServer dtls, WebRtcPeer peer, string remoteUfrag, IReadOnlyList<SdpFingerprint> remoteFingerprints,
+        WebRtcRoutes routes, RelayMetrics metrics, ILogger logger)
     {
         _port = port;
         _dtls = dtls;
+        _peer = peer;
+        _routes = routes;
         _remoteFingerprints = remoteFingerprints;
         _metrics = metrics;
         _logger = logger;
@@ -55,29 +56,24 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
         _localUfrag = Encoding.ASCII.GetBytes(LocalUfrag);
         _localPassword = Encoding.ASCII.GetBytes(LocalPassword);
         _remoteUfrag = Encoding.ASCII.GetBytes(remoteUfrag);
-        RtcpSsrc = (uint)Random.Shared.NextInt64(1, 1L << 32);
     }
 
     public string LocalUfrag { get; }
     public string LocalPassword { get; }
-    public uint RtcpSsrc { get; }
+
+    /// <summary>The leg's way out (the sender of its slots, its RTCP channel, its keyframe source).</summary>
+    public WebRtcPeer Peer => _peer;
 
     /// <summary>The nominated remote address (null until an authenticated check arrives).</summary>
-    public SocketAddress? Selected => Volatile.Read(ref _selected);
+    public SocketAddress? Selected => _peer.Selected;
 
-    public bool IsSecure => Volatile.Read(ref _outbound) is not null;
-
-    /// <summary>Routes the leg's incoming RTP by payload type: which of its tracks a payload type belongs to.</summary>
-    public Track?[] TrackByPayloadType { get; } = new Track?[128];
-
-    /// <summary>The leg's receiver slots: RTCP feedback from the peer goes to each (each picks out its own SSRC).</summary>
-    public IReadOnlyList<ReceiverSlot> Slots { get; set; } = [];
-
-    /// <summary>The tracks this peer publishes (their sender reports go to the recording).</summary>
-    public IReadOnlyList<Track> SenderTracks { get; set; } = [];
+    public bool IsSecure => _peer.IsSecure;
 
     /// <summary>Raised once, off the receive loop, when the leg can no longer carry media (DTLS failed, consent lost).</summary>
     public event Action<WebRtcSession, string>? Failed;
+
+    /// <summary>Everything that reaches the routes passed SRTP authentication (RFC 3711 §3.4).</summary>
+    public bool Authenticated => true;
 
     public void Start() => _port.Register(this);
 
@@ -90,11 +86,7 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
         _port.Unregister(this);
         _handshake?.SendCloseNotify();
         _handshake?.Dispose();
-        lock (_protectLock)
-        {
-            Volatile.Read(ref _outbound)?.Dispose();
-            Volatile.Write(ref _outbound, null);
-        }
+        _peer.Close();
         // The inbound context is used by the receive loop without a lock; dropping the reference is enough (it holds no
         // unmanaged resources beyond what the GC reclaims).
         Volatile.Write(ref _inbound, null);
@@ -112,14 +104,14 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
         if (outcome == StunBindingOutcome.Success)
         {
             Volatile.Write(ref _lastConsentTicks, Stopwatch.GetTimestamp());
-            var selected = Volatile.Read(ref _selected);
+            var selected = _peer.Selected;
             // RFC 8445 §7.3.1.5: the controlling agent nominates with USE-CANDIDATE; until then the first valid pair serves.
             if (selected is null || (request.HasUseCandidate && !selected.Equals(source)))
             {
                 var copy = new SocketAddress(source.Family, source.Size);
                 source.Buffer.Span[..source.Size].CopyTo(copy.Buffer.Span);
                 _port.Bind(this, selected, copy);
-                Volatile.Write(ref _selected, copy);
+                _peer.Select(copy);
             }
         }
         else
@@ -143,7 +135,7 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
         var handshake = _handshake;
         if (handshake is null)
         {
-            var selected = Volatile.Read(ref _selected)!;
+            var selected = _peer.Selected!;
             handshake = _handshake = _dtls.CreateHandshake(_port.Sender, selected, _remoteFingerprints);
             _ = CompleteHandshakeAsync(handshake);
         }
@@ -179,15 +171,12 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
         var inbound = new SrtpContext(profile, keys.RemoteMasterKey, keys.RemoteMasterSalt, options);
         var outbound = new SrtpContext(profile, keys.LocalMasterKey, keys.LocalMasterSalt, options);
         Volatile.Write(ref _inbound, inbound);
-        lock (_protectLock)
-        {
-            Volatile.Write(ref _outbound, outbound);
-        }
+        _peer.Secure(outbound);
         LogSecure(_logger, LocalUfrag, profile);
-        // The receivers of this leg start now: ask every source they carry for a keyframe.
-        foreach (var slot in Slots)
+        // The receivers of this leg start now: each asks the source it carries for a keyframe.
+        foreach (var stream in _routes.Outgoing)
         {
-            slot.Source?.RequestKeyframe();
+            stream.OnTransportReady();
         }
     }
 
@@ -213,16 +202,16 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
                 return;
             }
             _metrics.CountRtcpIn();
-            var slots = Slots;
-            for (var i = 0; i < slots.Count; i++)
+            var outgoing = _routes.Outgoing;
+            for (var i = 0; i < outgoing.Count; i++)
             {
-                slots[i].OnRtcp(compound);
+                outgoing[i].OnRtcp(compound);
             }
             // With BUNDLE one compound carries the peer's sender reports for both of its tracks; each track keeps its own.
-            var tracks = SenderTracks;
-            for (var i = 0; i < tracks.Count; i++)
+            var reports = _routes.SenderReports;
+            for (var i = 0; i < reports.Count; i++)
             {
-                tracks[i].OnSenderRtcp(compound);
+                reports[i].OnRtcp(compound);
             }
             return;
         }
@@ -237,7 +226,7 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
             _metrics.CountDrop(DropReason.Malformed);
             return;
         }
-        var track = TrackByPayloadType[packet.PayloadType];
+        var track = _routes.ByPayloadType[packet.PayloadType];
         if (track is null)
         {
             _metrics.CountDrop(DropReason.NoRoute);
@@ -258,57 +247,6 @@ public sealed partial class WebRtcSession : ILegTransport, IDatagramSender, IKey
             default:
                 _metrics.CountDrop(DropReason.SrtpAuth);
                 return false;
-        }
-    }
-
-    public bool IsReady => Volatile.Read(ref _outbound) is not null && Volatile.Read(ref _selected) is not null;
-
-    /// <summary>Protects one rewritten RTP packet and sends it to the nominated address (the destination argument is unused).</summary>
-    public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination) => ProtectAndSend(datagram, rtcp: false);
-
-    /// <summary>Protects and sends one RTCP compound packet we made (reports).</summary>
-    public bool SendRtcp(ReadOnlySpan<byte> compound) => ProtectAndSend(compound, rtcp: true);
-
-    /// <summary>
-    /// Copies the packet once into a stack buffer with room for the tag, protects it under the lock (the cipher state is
-    /// per direction and shared by every relay loop that sends here), and sends outside the lock.
-    /// </summary>
-    private bool ProtectAndSend(ReadOnlySpan<byte> packet, bool rtcp)
-    {
-        var selected = Volatile.Read(ref _selected);
-        if (selected is null || packet.Length > DatagramReceiveLoop.BufferSize)
-        {
-            return false;
-        }
-        Span<byte> buffer = stackalloc byte[DatagramReceiveLoop.BufferSize + MaxOverhead];
-        packet.CopyTo(buffer);
-        int protectedLength;
-        lock (_protectLock)
-        {
-            var outbound = Volatile.Read(ref _outbound);
-            if (outbound is null)
-            {
-                return false;
-            }
-            var protectedOk = rtcp
-                ? outbound.TryProtectRtcp(buffer, packet.Length, out protectedLength)
-                : outbound.TryProtectRtp(buffer, packet.Length, out protectedLength);
-            if (!protectedOk)
-            {
-                return false;
-            }
-        }
-        return _port.Sender.TrySend(buffer[..protectedLength], selected);
-    }
-
-    /// <summary>Sends the peer a PLI (RFC 4585 §6.3.1) over SRTCP.</summary>
-    public void RequestKeyframe(uint mediaSsrc)
-    {
-        Span<byte> pli = stackalloc byte[RtcpPli.Length];
-        var length = RtcpPli.Write(pli, RtcpSsrc, mediaSsrc);
-        if (length > 0)
-        {
-            ProtectAndSend(pli[..length], rtcp: true);
         }
     }
 

@@ -1,4 +1,4 @@
-namespace MediaServer.Routing;
+namespace MediaServer.Media;
 
 /// <summary>Asks the sender of a track for a keyframe (RTCP PLI, RFC 4585 §6.3.1) through whatever transport it came on.</summary>
 public interface IKeyframeSource

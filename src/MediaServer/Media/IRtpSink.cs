@@ -1,4 +1,4 @@
-namespace MediaServer.Transport;
+namespace MediaServer.Media;
 
 /// <summary>The fields of a validated RTP header that routing needs, read once by the transport.</summary>
 public readonly record struct RtpHeaderInfo(ushort SequenceNumber, uint Timestamp, uint Ssrc, byte PayloadType, bool Marker, int HeaderLength);

@@ -1,4 +1,4 @@
-namespace MediaServer.Transport;
+namespace MediaServer.Media;
 
 /// <summary>Sends RTCP we generate (reports, feedback) to a leg's peer: plainly to its RTCP port, or as SRTCP on WebRTC.</summary>
 public interface IRtcpChannel

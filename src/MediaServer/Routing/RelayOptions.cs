@@ -1,4 +1,4 @@
-namespace MediaServer.Hosting;
+namespace MediaServer.Routing;
 
 /// <summary>
 /// "MediaServer:Relay": how far the relay answers its receivers' feedback. Bounds NACK retransmissions (RFC 4585 §6.2.1) per
@@ -7,6 +7,9 @@ namespace MediaServer.Hosting;
 /// </summary>
 public sealed class RelayOptions
 {
+    /// <summary>Where these options live in the configuration.</summary>
+    public const string SectionName = "MediaServer:Relay";
+
     /// <summary>Packets one NACK message may bring back; what it names beyond this is dropped and counted (nack_over_limit).</summary>
     public int MaxNackPackets { get; set; } = 64;
 

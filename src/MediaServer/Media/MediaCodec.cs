@@ -1,4 +1,4 @@
-namespace MediaServer.Routing;
+namespace MediaServer.Media;
 
 public enum MediaKind
 {

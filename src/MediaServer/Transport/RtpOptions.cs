@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MediaServer.Transport;
+
+/// <summary>"MediaServer:Rtp": the plain-RTP sockets and who may use them.</summary>
+public sealed class RtpOptions
+{
+    /// <summary>Where these options live in the configuration.</summary>
+    public const string SectionName = "MediaServer:Rtp";
+
+    /// <summary>Address the plain-RTP sockets bind to.</summary>
+    public string ListenAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>Address written into SDP answers; empty means <see cref="ListenAddress"/> (set it when clients reach the server through NAT).</summary>
+    public string AnnouncedAddress { get; set; } = "";
+
+    /// <summary>First port of the plain-RTP range (each m-line takes an even/odd pair: RTP, RTCP).</summary>
+    [Range(1024, 65534)]
+    public int PortMin { get; set; } = 40000;
+
+    [Range(1025, 65535)]
+    public int PortMax { get; set; } = 40999;
+
+    /// <summary>
+    /// CIDR prefixes (IPv4 and IPv6) plain, unauthenticated RTP is accepted from: joins and taps from elsewhere are refused 403
+    /// before any port is bound. Empty means loopback only (127.0.0.0/8, ::1/128); a facility lists its kiosk subnet here.
+    /// Family devices on the internet join over WebRTC, which this does not limit.
+    /// </summary>
+    public string[] AllowedNetworks { get; set; } = [];
+}
