@@ -34,8 +34,3 @@ public sealed class UdpDatagramSender(Socket socket) : IDatagramSender
         }
     }
 }
-
-public static class SocketAddresses
-{
-    public static SocketAddress From(IPEndPoint endPoint) => endPoint.Serialize();
-}
