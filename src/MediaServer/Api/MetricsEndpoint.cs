@@ -15,8 +15,11 @@ public static partial class MetricsEndpoint
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", Render).RequireAuthorization(Policies.Staff);
-        app.MapGet("/healthz", Health);
+        app.MapGet("/metrics", Render).RequireAuthorization(Policies.Staff).WithTags("Operations")
+            .WithName("Metrics").WithSummary("Prometheus text: visits, legs, taps, packets, drops, audit state (officer, admin).")
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain");
+        app.MapGet("/healthz", Health).WithTags("Operations")
+            .WithName("Health").WithSummary("Fixed-text health: database, RTP ports, audit chain (anonymous).");
     }
 
     private static IResult Health(Database database, PortAllocator ports, AuditLog audit, ILoggerFactory loggers)

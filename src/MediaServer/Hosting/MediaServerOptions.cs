@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MediaServer.Auth;
 
 namespace MediaServer.Hosting;
 
@@ -105,23 +106,6 @@ public sealed class WebRtcOptions
     /// from the track's cache. Off leaves plain nack out of answers (nack pli stays) and ignores NACKs; for loss measurements.
     /// </summary>
     public bool Nack { get; set; } = true;
-}
-
-public sealed class AuthOptions
-{
-    public string Issuer { get; set; } = "mediaserver";
-
-    /// <summary>How long before a visit's start its kiosk and visitor tokens may join.</summary>
-    public TimeSpan JoinGrace { get; set; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>
-    /// Visit tokens stay valid this long after the scheduled end, so that a late client is told "the visit has ended" (410)
-    /// rather than "your token is invalid" (401). Joining after the end is refused either way.
-    /// </summary>
-    public TimeSpan AfterEndGrace { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Lifetime of staff tokens printed by the <c>token</c> command when no --ttl is given.</summary>
-    public TimeSpan DefaultTokenLifetime { get; set; } = TimeSpan.FromHours(8);
 }
 
 public sealed class VisitOptions
