@@ -69,7 +69,7 @@ public static partial class MetricsEndpoint
         Header(text, "mediaserver_visits", "gauge", "Visits held in memory by state (scheduled and live are all of them).");
         foreach (var state in Enum.GetValues<VisitState>())
         {
-            Line(text, "mediaserver_visits", $"state=\"{VisitStore.StateName(state)}\"", byState.GetValueOrDefault(state));
+            Line(text, "mediaserver_visits", $"state=\"{VisitStateNames.Name(state)}\"", byState.GetValueOrDefault(state));
         }
         Gauge(text, "mediaserver_legs", "Open participant legs.", legs);
         Gauge(text, "mediaserver_taps", "Open officers' taps (receive-only monitoring legs).", taps);

@@ -4,7 +4,6 @@ using System.Security.Claims;
 using MediaServer.Auth;
 using MediaServer.Hosting;
 using MediaServer.Monitoring;
-using MediaServer.Storage;
 using MediaServer.Visits;
 using Microsoft.Extensions.Options;
 
@@ -106,8 +105,8 @@ public static class TapEndpoints
         }
         if (visit.IsFinal)
         {
-            audit.Refused("visit " + VisitStore.StateName(visit.State));
-            return VisitEndpoints.VisitOver(visit, $"The visit is already {VisitStore.StateName(visit.State)}; a flag marks a moment of a visit in progress.");
+            audit.Refused("visit " + VisitStateNames.Name(visit.State));
+            return VisitEndpoints.VisitOver(visit, $"The visit is already {VisitStateNames.Name(visit.State)}; a flag marks a moment of a visit in progress.");
         }
         var flag = flags.Create(visit, user.Subject(), note);
         audit.Ok("at " + flag.At.ToString("O", CultureInfo.InvariantCulture));

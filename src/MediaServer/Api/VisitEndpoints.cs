@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using MediaServer.Auth;
 using MediaServer.Hosting;
-using MediaServer.Storage;
 using MediaServer.Visits;
 using Microsoft.Extensions.Options;
 
@@ -58,7 +57,7 @@ public static class VisitEndpoints
         VisitState? filter = null;
         if (!string.IsNullOrEmpty(state))
         {
-            if (!VisitStore.TryParseState(state, out var parsed))
+            if (!VisitStateNames.TryParse(state, out var parsed))
             {
                 return ApiResults.BadRequest("state must be one of scheduled, live, ended, terminated.");
             }
@@ -129,8 +128,8 @@ public static class VisitEndpoints
         var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "terminated by an officer" : request.Reason.Trim();
         if (!lifecycle.Terminate(visit, reason))
         {
-            audit.Refused("already " + VisitStore.StateName(visit.State));
-            return VisitOver(visit, $"The visit is already {VisitStore.StateName(visit.State)}.");
+            audit.Refused("already " + VisitStateNames.Name(visit.State));
+            return VisitOver(visit, $"The visit is already {VisitStateNames.Name(visit.State)}.");
         }
         audit.Ok(reason);
         return Results.Ok(VisitDto.From(visit, flags.For(visit)));
