@@ -232,7 +232,7 @@ public sealed class ConsoleFeed(VisitRegistry registry, FlagStore flags, TimePro
         {
             visits.Add(Describe(visit, flagsByVisit.GetValueOrDefault(visit.Id) ?? [], now));
         }
-        // Flagged first (api.md: "live flagged visits first"), then the longest-running first.
+        // Flagged first (docs/api.md, "GET /api/officer/events": every live visit, flagged first), then the longest-running first.
         visits.Sort(static (a, b) =>
         {
             if (a.Flagged != b.Flagged)

@@ -8,7 +8,7 @@ using MediaServer.Visits;
 
 namespace MediaServer.Api;
 
-/// <summary>The investigators' recordings API (api.md, "Recordings"). Every view, download, verify and hold is audited.</summary>
+/// <summary>The investigators' recordings API (docs/api.md, "Recordings"). Every view, download, verify and hold is audited.</summary>
 public static class RecordingEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)

@@ -2,7 +2,7 @@ namespace MediaServer.Routing;
 
 /// <summary>
 /// Decides who receives whom in one visit. Every party receives every other party and never itself: a receiver's slots of a
-/// kind are filled kiosk first, then visitors in the order they first joined (api.md, SDP rules). A slot keeps its party while
+/// kind are filled kiosk first, then visitors in the order they first joined (docs/api.md, SDP rules). A slot keeps its party while
 /// that party is away, so a re-join lands in the same slot with a continuous stream; an unused slot takes a party that joins
 /// later. All of this runs on the control path under one lock; the packet path sees only the subscriber arrays it publishes.
 /// <para>

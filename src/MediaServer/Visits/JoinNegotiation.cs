@@ -17,7 +17,7 @@ public sealed record NegotiatedJoin(List<AnsweredMedia> Answers, Dictionary<Medi
 }
 
 /// <summary>
-/// The transport-independent half of a join (RFC 3264 offer/answer, api.md SDP rules): the first sending m-line of each kind
+/// The transport-independent half of a join (RFC 3264 offer/answer, docs/api.md SDP rules): the first sending m-line of each kind
 /// publishes the party's own media and receives the first other party; further m-lines receive the rest. Codecs are matched
 /// against the parties already in the visit, because the relay never transcodes: a join that could not be heard or seen is
 /// refused (422) with the codecs named.

@@ -7,7 +7,7 @@ using MediaServer.Routing;
 namespace MediaServer.Visits;
 
 /// <summary>
-/// Reads a join offer into the relay's terms (RFC 3264 §5–6, api.md SDP rules) and writes the answer. The SDP text itself is
+/// Reads a join offer into the relay's terms (RFC 3264 §5–6, docs/api.md SDP rules) and writes the answer. The SDP text itself is
 /// parsed and written by <see cref="SessionDescription"/>, which enforces the size and count limits against hostile offers.
 /// </summary>
 public static class SdpOffers

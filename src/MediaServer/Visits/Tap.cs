@@ -5,7 +5,7 @@ using MediaServer.Transport;
 namespace MediaServer.Visits;
 
 /// <summary>
-/// An officer's receive-only monitoring leg of a visit (api.md, taps; WHEP-style resource, RFC 9725 §4.2). Its
+/// An officer's receive-only monitoring leg of a visit (docs/api.md, taps; WHEP-style resource, RFC 9725 §4.2). Its
 /// <see cref="RouterParty"/> has no tracks and only hidden slots, and it is attached to the router as a tap, never as a
 /// party: participants' slots, SDP, RTCP and the API's participant list do not change.
 /// </summary>

@@ -4,7 +4,7 @@ using MediaServer.Routing;
 namespace MediaServer.Visits;
 
 /// <summary>
-/// The transport-independent half of a tap (api.md, SDP rules for join and tap): every m-line on which the client receives
+/// The transport-independent half of a tap (docs/api.md, SDP rules for join and tap): every m-line on which the client receives
 /// becomes a slot we only send on (RFC 3264 §6.1: recvonly or sendrecv is answered sendonly); nothing publishes, so nothing
 /// the client might send is ever routed. Codecs are matched against the parties already in the visit the same way a join's
 /// are, but a tap never narrows what a party may send: it takes what the parties send, or is refused (422).

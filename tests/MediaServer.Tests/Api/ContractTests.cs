@@ -16,7 +16,7 @@ public sealed partial class ContractTests(InProcessServer server) : IClassFixtur
     [GeneratedRegex(@"^###\s+(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)\s*$", RegexOptions.Multiline)]
     private static partial Regex EndpointHeading();
 
-    private static string ApiDoc => File.ReadAllText(Path.Combine(RepoRoot.Path, "docs", "api.md"));
+    private static string ApiDoc => File.ReadAllText(Path.Combine(RepoRoot.Path, "docs/api.md"));
 
     private static SortedSet<string> DocumentedEndpoints() =>
         new(EndpointHeading().Matches(ApiDoc).Select(m => m.Groups[1].Value + " " + m.Groups[2].Value), StringComparer.Ordinal);
