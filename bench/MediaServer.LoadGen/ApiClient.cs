@@ -11,7 +11,7 @@ internal sealed record CreatedVisit(string Id, string KioskId, IReadOnlyList<str
 
 internal sealed record JoinedLeg(Uri Location, string Answer);
 
-/// <summary>The few calls of the HTTP contract (api.md) a load run needs.</summary>
+/// <summary>The few calls of the HTTP contract (docs/api.md) a load run needs.</summary>
 internal sealed class ApiClient(Uri baseUrl) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(30) };

@@ -65,7 +65,7 @@ internal sealed class ClientPorts(int first, int last)
 }
 
 /// <summary>
-/// One kiosk or visitor of one visit, as a plain-RTP client (server-contract.md): a sendrecv video+audio pair that publishes its
+/// One kiosk or visitor of one visit, as a plain-RTP client (docs/api.md, "SDP rules for join and tap"): a sendrecv video+audio pair that publishes its
 /// own media and receives the first other party, and recvonly pairs for the rest. It sends from its own socket on 127.0.0.1; the
 /// server latches that address from the first packet.
 /// </summary>

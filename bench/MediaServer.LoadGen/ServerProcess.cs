@@ -5,7 +5,7 @@ using System.Text;
 namespace MediaServer.LoadGen;
 
 /// <summary>
-/// The real server, started as the integration tests start it (server-contract.md): <c>dotnet MediaServer.dll --urls ...</c> with a
+/// The real server, started as the integration tests start it (README.md, "Configuration"): <c>dotnet MediaServer.dll --urls ...</c> with a
 /// fresh data directory and an RTP port range of our choosing; its output goes to a log file so a full pipe can never stall it.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable

@@ -1,4 +1,5 @@
 using MediaServer.Hosting;
+using MediaServer.Hosting.Cli;
 
 namespace MediaServer;
 

@@ -14,7 +14,7 @@ namespace MediaServer.IntegrationTests;
 
 /// <summary>
 /// The review copy of a real visit: the real server records a kiosk (VP8) and a visitor (H.264), each an FFmpeg sending
-/// the flash-and-beep clip (peers.md) with its own beep frequency, and renders it when the visit ends. The MP4 is measured
+/// the flash-and-beep clip (docs/peers.md) with its own beep frequency, and renders it when the visit ends. The MP4 is measured
 /// with FFmpeg filters: each party's flash (signalstats on its tile) and beep (bandpass + silencedetect) must coincide
 /// within 60 ms, and it must be H.264 + AAC lasting the recording within 0.5 s.
 /// </summary>

@@ -72,7 +72,7 @@ public sealed class RelayTests(ITestOutputHelper output)
         await using var visitor1 = new FfmpegPeer("visitor1", PartyMedia.Visitor1, VideoCodec.Vp8, partyNumber: 2, otherParties: 2, server.WorkDirectory, output);
         await using var visitor2 = new FfmpegPeer("visitor2", PartyMedia.Visitor2, VideoCodec.Vp8, partyNumber: 3, otherParties: 2, server.WorkDirectory, output);
 
-        // Join order kiosk, visitor1, visitor2 fixes the slot order (api.md: kiosk first, then visitors in join order).
+        // Join order kiosk, visitor1, visitor2 fixes the slot order (docs/api.md: kiosk first, then visitors in join order).
         var kioskLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp);
         var visitor1Leg = await server.Api.JoinAsync(visit.VisitorToken(1), visit.Id, visitor1.OfferSdp);
         var visitor2Leg = await server.Api.JoinAsync(visit.VisitorToken(2), visit.Id, visitor2.OfferSdp);

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace MediaServer.IntegrationTests;
 
 /// <summary>
-/// Officers' plain-RTP taps (issue 5, api.md taps): a tap receives every party's video and audio, the participants see
+/// Officers' plain-RTP taps (issue 5, docs/api.md taps): a tap receives every party's video and audio, the participants see
 /// nothing of it, many taps do not take from the participants, and every tap closes with the visit.
 /// </summary>
 [Collection(FfmpegMediaCollection.Name)]
@@ -45,7 +45,7 @@ public sealed class TapTests(ITestOutputHelper output)
         var firstVideo = tap.Video.Select(r => Stopwatch.GetElapsedTime(answered, r.Packets[0].ArrivalTimestamp).TotalMilliseconds).ToList();
         output.WriteLine($"tap answered in {Stopwatch.GetElapsedTime(opened, answered).TotalMilliseconds:0} ms; first video packet per slot "
             + $"{string.Join(", ", firstVideo.Select(ms => $"{ms:0} ms"))} after the answer");
-        // Slot order (api.md): the kiosk first, then visitors in join order; each slot carries that party's own packets.
+        // Slot order (docs/api.md): the kiosk first, then visitors in join order; each slot carries that party's own packets.
         Checks.All(
             ("tap video slot 0 carries the kiosk", () => AssertCarries(tap.Video[0], kiosk)),
             ("tap audio slot 0 carries the kiosk", () => AssertCarries(tap.Audio[0], kiosk)),

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace MediaServer.WebRtcTests;
 
 /// <summary>
-/// Debian's aiortc as a party, one kind per connection (peers.md: aiortc 1.4 stops sending when it offers both), with a
+/// Debian's aiortc as a party, one kind per connection (docs/peers.md: aiortc 1.4 stops sending when it offers both), with a
 /// Chromium page as the other party.
 /// </summary>
 public sealed class AiortcInteropTests(ITestOutputHelper output)

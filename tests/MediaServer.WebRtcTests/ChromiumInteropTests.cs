@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace MediaServer.WebRtcTests;
 
-/// <summary>Two Chromium pages on the server's /visit page: a kiosk and a family member, each a WebRTC leg (api.md SDP rules).</summary>
+/// <summary>Two Chromium pages on the server's /visit page: a kiosk and a family member, each a WebRTC leg (docs/api.md SDP rules).</summary>
 public sealed class ChromiumInteropTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
@@ -84,7 +84,7 @@ public sealed class ChromiumInteropTests(ITestOutputHelper output)
             await page.WaitForStateAsync("connected", Connect);
         }
 
-        // api.md: the sendrecv pair carries the first visitor, the next recvonly pair the second; each decodes on its own slot.
+        // docs/api.md: the sendrecv pair carries the first visitor, the next recvonly pair the second; each decodes on its own slot.
         var stats = await Eventually.Until(kiosk.StatsAsync,
             s => s is not null && s.Video(0)?.FramesDecoded > 30 && s.Video(1)?.FramesDecoded > 30
                 && s.Audio(0)?.PacketsReceived > 25 && s.Audio(1)?.PacketsReceived > 25,

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 
 namespace MediaServer.WebRtcTests;
 
-/// <summary>The real server serves the /visit page and its two files (api.md, "Web pages").</summary>
+/// <summary>The real server serves the /visit page and its two files (docs/api.md, "Pages").</summary>
 public sealed class ServerPageTests(ITestOutputHelper output)
 {
     [Fact]

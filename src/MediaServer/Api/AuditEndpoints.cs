@@ -9,9 +9,12 @@ public static class AuditEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/audit", Query).RequireAuthorization(Policies.Admin);
-        app.MapGet("/api/audit/verify", Verify).RequireAuthorization(Policies.Admin);
-        app.MapGet("/api/audit/head", (AuditLog audit) => Results.Ok(audit.CurrentHead())).RequireAuthorization(Policies.Admin);
+        app.MapGet("/api/audit", Query).RequireAuthorization(Policies.Admin).WithTags("Audit")
+            .WithName("QueryAudit").WithSummary("Audit entries by time, actor or visit (admin).");
+        app.MapGet("/api/audit/verify", Verify).RequireAuthorization(Policies.Admin).WithTags("Audit")
+            .WithName("VerifyAudit").WithSummary("Check the whole chain against its key and checkpoints (admin).");
+        app.MapGet("/api/audit/head", (AuditLog audit) => Results.Ok(audit.CurrentHead())).RequireAuthorization(Policies.Admin).WithTags("Audit")
+            .WithName("AuditHead").WithSummary("The chain's last sequence number and hash (admin).");
     }
 
     private static IResult Query(DateTimeOffset? from, DateTimeOffset? to, string? actor, string? visit, ClaimsPrincipal user, AuditLog audit)

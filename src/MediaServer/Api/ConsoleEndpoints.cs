@@ -47,8 +47,11 @@ public static class ConsoleEndpoints
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/officer/events", Stream).RequireAuthorization(Policies.Staff);
-        app.MapGet("/api/officer/visits", (ConsoleFeed feed) => Results.Ok(feed.Snapshot())).RequireAuthorization(Policies.Staff);
+        app.MapGet("/api/officer/events", Stream).RequireAuthorization(Policies.Staff).WithTags("Officer console")
+            .WithName("ConsoleEvents").WithSummary("Server-sent events: every live visit, pushed on each change and every 2 s (officer, admin).")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+        app.MapGet("/api/officer/visits", (ConsoleFeed feed) => Results.Ok(feed.Snapshot())).RequireAuthorization(Policies.Staff).WithTags("Officer console")
+            .WithName("ConsoleVisits").WithSummary("The console's live-visit list once (officer, admin).");
     }
 
     /// <summary>
@@ -57,7 +60,7 @@ public static class ConsoleEndpoints
     /// <see cref="LimitOptions.MaxEventStreamsPerPrincipal"/> streams; more are 429.
     /// </summary>
     private static async Task Stream(HttpContext http, ClaimsPrincipal user, ConsoleFeed feed, IHostApplicationLifetime lifetime,
-        IOptions<MediaServerOptions> options, TimeProvider time)
+        IOptions<LimitOptions> limits, TimeProvider time)
     {
         var remaining = TokenRemaining(user, time.GetUtcNow());
         if (remaining <= TimeSpan.Zero)
@@ -66,7 +69,7 @@ public static class ConsoleEndpoints
             return;
         }
         var principal = user.Subject();
-        var max = options.Value.Limits.MaxEventStreamsPerPrincipal;
+        var max = limits.Value.MaxEventStreamsPerPrincipal;
         if (!feed.TryOpenStream(principal, max))
         {
             http.Response.Headers.RetryAfter = "5";
@@ -229,7 +232,7 @@ public sealed class ConsoleFeed(VisitRegistry registry, FlagStore flags, TimePro
         {
             visits.Add(Describe(visit, flagsByVisit.GetValueOrDefault(visit.Id) ?? [], now));
         }
-        // Flagged first (api.md: "live flagged visits first"), then the longest-running first.
+        // Flagged first (docs/api.md, "GET /api/officer/events": every live visit, flagged first), then the longest-running first.
         visits.Sort(static (a, b) =>
         {
             if (a.Flagged != b.Flagged)

@@ -15,8 +15,11 @@ public static partial class MetricsEndpoint
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", Render).RequireAuthorization(Policies.Staff);
-        app.MapGet("/healthz", Health);
+        app.MapGet("/metrics", Render).RequireAuthorization(Policies.Staff).WithTags("Operations")
+            .WithName("Metrics").WithSummary("Prometheus text: visits, legs, taps, packets, drops, audit state (officer, admin).")
+            .Produces(StatusCodes.Status200OK, contentType: "text/plain");
+        app.MapGet("/healthz", Health).WithTags("Operations")
+            .WithName("Health").WithSummary("Fixed-text health: database, RTP ports, audit chain (anonymous).");
     }
 
     private static IResult Health(Database database, PortAllocator ports, AuditLog audit, ILoggerFactory loggers)
@@ -66,7 +69,7 @@ public static partial class MetricsEndpoint
         Header(text, "mediaserver_visits", "gauge", "Visits held in memory by state (scheduled and live are all of them).");
         foreach (var state in Enum.GetValues<VisitState>())
         {
-            Line(text, "mediaserver_visits", $"state=\"{VisitStore.StateName(state)}\"", byState.GetValueOrDefault(state));
+            Line(text, "mediaserver_visits", $"state=\"{VisitStateNames.Name(state)}\"", byState.GetValueOrDefault(state));
         }
         Gauge(text, "mediaserver_legs", "Open participant legs.", legs);
         Gauge(text, "mediaserver_taps", "Open officers' taps (receive-only monitoring legs).", taps);

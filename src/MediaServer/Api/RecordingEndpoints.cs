@@ -8,23 +8,24 @@ using MediaServer.Visits;
 
 namespace MediaServer.Api;
 
-/// <summary>The investigators' recordings API (api.md, "Recordings"). Every view, download, verify and hold is audited.</summary>
+/// <summary>The investigators' recordings API (docs/api.md, "Recordings"). Every view, download, verify and hold is audited.</summary>
 public static class RecordingEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/recordings").RequireAuthorization(Policies.Investigation);
-        group.MapGet("", Search);
-        group.MapGet("/public-key", PublicKey);
-        group.MapGet("/{id}", Get);
-        group.MapGet("/{id}/media", Media);
-        group.MapGet("/{id}/journal", Journal);
-        group.MapGet("/{id}/verify", Verify);
-        group.MapGet("/{id}/export", Export);
-        group.MapPost("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, true, user, store, audit));
+        var group = app.MapGroup("/api/recordings").RequireAuthorization(Policies.Investigation).WithTags("Recordings");
+        group.MapGet("", Search).WithName("SearchRecordings").WithSummary("Recordings by inmate, visitor, time or flag (investigator, admin).");
+        group.MapGet("/public-key", PublicKey).WithName("RecordingPublicKey").WithSummary("The manifest-signing public key, PEM (investigator, admin).");
+        group.MapGet("/{id}", Get).WithName("GetRecording").WithSummary("One recording with its manifest summary (investigator, admin).");
+        group.MapGet("/{id}/media", Media).WithName("RecordingMedia").WithSummary("The review copy, MP4, range requests (investigator, admin).");
+        group.MapGet("/{id}/journal", Journal).WithName("RecordingJournal").WithSummary("The raw journal (investigator, admin).");
+        group.MapGet("/{id}/verify", Verify).WithName("VerifyRecording").WithSummary("Check the manifest signature and every segment (investigator, admin).");
+        group.MapGet("/{id}/export", Export).WithName("ExportRecording").WithSummary("A zip of the recording folder for offline verify (investigator, admin).");
+        group.MapPost("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, true, user, store, audit))
+            .WithName("HoldRecording").WithSummary("Put a legal hold on a recording (investigator, admin).");
         // Only an admin lifts a legal hold; an investigator's attempt is refused (403) and audited like any wrong-role request.
         group.MapDelete("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, false, user, store, audit))
-            .RequireAuthorization(Policies.Admin);
+            .RequireAuthorization(Policies.Admin).WithName("ReleaseHold").WithSummary("Release a legal hold (admin).");
     }
 
     private static IResult Search(string? inmate, string? visitor, DateTimeOffset? from, DateTimeOffset? to, bool? flagged,

@@ -71,7 +71,7 @@ public static class RequestLimits
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
             var sdp = request.ContentType?.StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase) == true;
-            var limit = sdp ? VisitEndpoints.MaxOfferBytes : MaxJsonBodyBytes;
+            var limit = sdp ? SdpExchange.MaxOfferBytes : MaxJsonBodyBytes;
             if (request.ContentLength > limit)
             {
                 await ApiResults.Problem(413, ProblemTypes.BodyTooLarge, "Body too large",

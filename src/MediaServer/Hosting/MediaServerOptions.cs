@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using MediaServer.Auth;
 using MediaServer.Routing;
 using MediaServer.Transport;
 using MediaServer.Transport.WebRtc;
@@ -60,23 +61,6 @@ public sealed class AuditOptions
 
     /// <summary>Identical refusals (same actor, role, action, target, outcome) within this window become one entry with a count; 0 turns it off.</summary>
     public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromSeconds(10);
-}
-
-public sealed class AuthOptions
-{
-    public string Issuer { get; set; } = "mediaserver";
-
-    /// <summary>How long before a visit's start its kiosk and visitor tokens may join.</summary>
-    public TimeSpan JoinGrace { get; set; } = TimeSpan.FromMinutes(15);
-
-    /// <summary>
-    /// Visit tokens stay valid this long after the scheduled end, so that a late client is told "the visit has ended" (410)
-    /// rather than "your token is invalid" (401). Joining after the end is refused either way.
-    /// </summary>
-    public TimeSpan AfterEndGrace { get; set; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>Lifetime of staff tokens printed by the <c>token</c> command when no --ttl is given.</summary>
-    public TimeSpan DefaultTokenLifetime { get; set; } = TimeSpan.FromHours(8);
 }
 
 public sealed class VisitOptions

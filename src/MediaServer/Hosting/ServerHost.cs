@@ -9,13 +9,14 @@ using MediaServer.Storage;
 using MediaServer.Transport;
 using MediaServer.Transport.WebRtc;
 using MediaServer.Visits;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace MediaServer.Hosting;
 
-/// <summary>Composes the server: options, storage, auth, the relay and the HTTP API.</summary>
+/// <summary>
+/// Composes the server and does nothing else: options (the bound root, validated at start, and each feature's part of it),
+/// then each feature's services, then the HTTP pipeline and endpoints (<see cref="ApiPipeline"/>).
+/// </summary>
 public static class ServerHost
 {
     public static WebApplication Build(string[] args)
@@ -49,6 +50,10 @@ public static class ServerHost
             .Validate(o => RecordingFailurePolicy.IsValid(o.Recording.OnFailure),
                 "MediaServer:Recording:OnFailure must be refuse or continue-and-alert.")
             .ValidateOnStart();
+        AddFeatureOptions(builder.Services, o => o.Auth);
+        AddFeatureOptions(builder.Services, o => o.Visits);
+        AddFeatureOptions(builder.Services, o => o.Limits);
+        AddFeatureOptions(builder.Services, o => o.Rtp);
 
         // The review page plays and downloads recordings with ?access_token= in the URL (a <video> cannot send a header); the
         // host's request lines print whole URLs, so they stay off whatever the configuration says (README, "API notes").
@@ -82,11 +87,7 @@ public static class ServerHost
         services.AddSingleton<FlagStore>();
         // Flags go to every registered IVisitFlagSink (the recorder registers itself as one).
         services.AddSingleton<VisitFlags>();
-        services.AddSingleton(new SigningKeys(keyDirectory));
-        services.AddSingleton(sp => new TokenIssuer(sp.GetRequiredService<SigningKeys>(),
-            sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Auth, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<RelayMetrics>();
-        services.AddSingleton<HttpMetrics>();
         services.AddRelay();
         services.AddWebRtc(keyDirectory.Path);
         services.AddJoins();
@@ -101,91 +102,25 @@ public static class ServerHost
         services.AddSingleton<JoinBindings>();
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
-        ConsoleEndpoints.AddServices(services);
-        RequestLimits.AddServices(services, options.Limits);
 
-        services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiResults.DefaultType);
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AuditingAuthorizationResultHandler>();
-        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<TokenIssuer>((jwt, issuer) =>
-            {
-                jwt.MapInboundClaims = false;
-                jwt.TokenValidationParameters = issuer.ValidationParameters();
-                jwt.Events = new JwtBearerEvents { OnMessageReceived = TokenFromQuery };
-            });
-        services.AddAuthorization(Policies.Add);
+        // Auth: token signing and checking; every action goes to the audit trail (the audit log in Storage).
+        services.AddAuth(keyDirectory.LoadOrCreateSecret(SigningKeys.FileName, SigningKeys.SecretBytes, out _));
+        services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<AuditLog>());
+
+        // Api: the HTTP surface.
+        services.AddApi(options.Limits);
 
         var app = builder.Build();
-        app.Use(SecurityHeaders);
-        app.UseExceptionHandler();
-        app.UseStaticFiles();
-        app.UseStatusCodePages();
-        RequestLimits.UseBodyLimits(app);
-        app.UseAuthentication();
-        app.UseAuthorization();
-        // After authorisation: limits are partitioned by the token, and a request without a valid one never spends them.
-        app.UseRateLimiter();
-
-        // The participant page: /visit?token=… (static, served from wwwroot beside the binary).
-        // The pages: /visit (families, kiosks), /review (investigators), /officer (the officer console); tokens are pasted in.
-        var webRoot = app.Environment.WebRootPath ?? Path.Combine(AppContext.BaseDirectory, "wwwroot");
-        foreach (var name in new[] { "visit", "review", "officer" })
-        {
-            var page = Path.Combine(webRoot, name + ".html");
-            app.MapGet("/" + name, () => File.Exists(page)
-                ? Results.File(page, "text/html; charset=utf-8")
-                : ApiResults.NotFound($"The {name} page is not installed beside the server binary (wwwroot/{name}.html)."));
-        }
-        MetricsEndpoint.Map(app);
-        VisitEndpoints.Map(app);
-        AuditEndpoints.Map(app);
-        RecordingEndpoints.Map(app);
-        ConsoleEndpoints.Map(app);
+        app.UseApi();
+        app.MapApi();
         return app;
     }
 
     /// <summary>
-    /// The pages load only their own script, style and media (no inline code, nothing from elsewhere) and may not be framed, so a
-    /// hostile site can neither inject script into them nor overlay them to steal a click (End visit, release hold). The same
-    /// headers go on every API answer: harmless there, and nothing is left out by a route that forgot them.
+    /// Each feature reads its own part of the configuration as <c>IOptions&lt;TheirOptions&gt;</c>, taken from the one bound and
+    /// validated root (MediaServer:*), so a feature never sees the root and every key keeps its name.
     /// </summary>
-    internal const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
-        + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-    private static Task SecurityHeaders(HttpContext context, Func<Task> next)
-    {
-        var headers = context.Response.Headers;
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        headers.XFrameOptions = "DENY";
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "no-referrer";
-        return next();
-    }
-
-    /// <summary>
-    /// A &lt;video&gt; element and a download link cannot send an Authorization header, so GET of a recording's media, journal and
-    /// export may carry the bearer token as <c>?access_token=</c> (RFC 6750 §2.3) instead. Nowhere else: every other endpoint
-    /// reads the header only. The request is then authorised and audited exactly like one with the header.
-    /// </summary>
-    private static Task TokenFromQuery(MessageReceivedContext context)
-    {
-        var request = context.Request;
-        if (HttpMethods.IsGet(request.Method) && !request.Headers.ContainsKey("Authorization")
-            && request.Query.TryGetValue("access_token", out var values) && values.Count == 1
-            && IsRecordingDownload(request.Path))
-        {
-            context.Token = values[0];
-        }
-        return Task.CompletedTask;
-    }
-
-    /// <summary>/api/recordings/{id}/media, /journal or /export, exactly.</summary>
-    private static bool IsRecordingDownload(PathString path)
-    {
-        var segments = (path.Value ?? "").Split('/');
-        return segments.Length == 5 && segments[0].Length == 0 && segments[1] == "api" && segments[2] == "recordings"
-            && segments[3].Length > 0 && segments[4] is "media" or "journal" or "export";
-    }
+    private static void AddFeatureOptions<T>(IServiceCollection services, Func<MediaServerOptions, T> part)
+        where T : class =>
+        services.AddSingleton<IOptions<T>>(sp => Options.Create(part(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value)));
 }

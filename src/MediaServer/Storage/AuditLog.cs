@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MediaServer.Auth;
 using MediaServer.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -30,7 +31,7 @@ public sealed record AuditHead(long Seq, string Hash);
 /// rows (which leaves a valid but shorter chain) is caught too. A refusal is written at once; identical ones within a window
 /// after it become one more entry with a count, so a flood of refused requests cannot flood the log.
 /// </summary>
-public sealed partial class AuditLog : IDisposable
+public sealed partial class AuditLog : IDisposable, IAuditTrail
 {
     public const string KeyFileName = "audit-hmac.key";
     public const string CheckpointFileName = "audit-checkpoints.jsonl";
@@ -105,6 +106,8 @@ public sealed partial class AuditLog : IDisposable
         var (seq, hash) = ReadHead();
         return new AuditHead(seq, hash);
     }
+
+    void IAuditTrail.Append(string actor, string role, string action, string target, string outcome) => Append(actor, role, action, target, outcome);
 
     public AuditEntry Append(string actor, string role, string action, string target, string outcome)
     {

@@ -129,27 +129,9 @@ public sealed class VisitStore(Database database)
         return visit;
     }
 
-    public static string StateName(VisitState state) => state switch
-    {
-        VisitState.Scheduled => "scheduled",
-        VisitState.Live => "live",
-        VisitState.Ended => "ended",
-        VisitState.Terminated => "terminated",
-        _ => throw new ArgumentOutOfRangeException(nameof(state)),
-    };
+    public static string StateName(VisitState state) => VisitStateNames.Name(state);
 
-    public static bool TryParseState(string? text, out VisitState state)
-    {
-        state = default;
-        switch (text)
-        {
-            case "scheduled": state = VisitState.Scheduled; return true;
-            case "live": state = VisitState.Live; return true;
-            case "ended": state = VisitState.Ended; return true;
-            case "terminated": state = VisitState.Terminated; return true;
-            default: return false;
-        }
-    }
+    public static bool TryParseState(string? text, out VisitState state) => VisitStateNames.TryParse(text, out state);
 
     private static VisitState ParseState(string text) =>
         TryParseState(text, out var state) ? state : throw new InvalidDataException($"Unknown visit state '{text}'.");

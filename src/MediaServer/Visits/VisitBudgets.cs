@@ -20,7 +20,7 @@ public sealed class VisitBudgets(int maxVisitors, LimitOptions limits)
         $"An officer may have at most {limits.MaxTapsPerOfficer} taps open at once; close one first.");
 
     /// <summary>
-    /// M-lines a plain-RTP leg may offer: its own audio and video, and one of each for every other party (api.md's slot
+    /// M-lines a plain-RTP leg may offer: its own audio and video, and one of each for every other party (docs/api.md's slot
     /// rule). A plain client cannot use more: each further m-line would only hold a port pair.
     /// </summary>
     public static int PlainLegMedia(Visit visit) => 2 + (2 * (visit.Participants.Count - 1));

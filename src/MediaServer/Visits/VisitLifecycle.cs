@@ -1,4 +1,5 @@
 using System.Net;
+using MediaServer.Auth;
 using MediaServer.Hosting;
 using MediaServer.Recording;
 using MediaServer.Storage;

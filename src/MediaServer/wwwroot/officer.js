@@ -1,5 +1,5 @@
 // The /officer console: live visits (flagged first) pushed by the server, a one-click tap that shows and plays every party,
-// flags with a note, and terminate after a confirmation (api.md, "Visits"; README, "Officer console").
+// flags with a note, and terminate after a confirmation (docs/api.md, "Visits"; README, "Officer console").
 //
 // The live list comes from GET /api/officer/events, a text/event-stream read with fetch() so the token travels in the
 // Authorization header (EventSource cannot send headers, and a token in a URL ends up in logs).
@@ -426,7 +426,7 @@
     });
   }
 
-  // api.md: a tap's slots fill kiosk first, then visitors in the order they first joined; parties not yet joined come last.
+  // docs/api.md: a tap's slots fill kiosk first, then visitors in the order they first joined; parties not yet joined come last.
   function slotOrder(visit) {
     return [...visit.participants].sort((a, b) => {
       if ((a.role === 'kiosk') !== (b.role === 'kiosk')) return a.role === 'kiosk' ? -1 : 1;
@@ -469,7 +469,7 @@
     ui.tapSound.hidden = true;
     document.body.dataset.state = 'tapping';
     try {
-      // One video and one audio slot per party (api.md, SDP rules for join and tap); a mixed tap has one audio slot.
+      // One video and one audio slot per party (docs/api.md, SDP rules for join and tap); a mixed tap has one audio slot.
       const videos = [];
       const audios = [];
       for (let i = 0; i < parties.length; i++) {

@@ -1,5 +1,5 @@
 // The /review page: investigators search recordings, play the review copy, jump to bookmarks, verify, download and set a
-// legal hold (api.md, "Recordings"). Framework-free, like /visit: the server serves these three files and nothing else is loaded.
+// legal hold (docs/api.md, "Recordings"). Framework-free, like /visit: the server serves these three files and nothing else is loaded.
 //
 // The token lives in sessionStorage (this tab only). API calls send it as "Authorization: Bearer"; the <video> element and
 // download links cannot, so their addresses carry it as ?access_token=, which the server accepts for exactly those three

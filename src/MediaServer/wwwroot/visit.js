@@ -1,4 +1,4 @@
-// The /visit page: joins a visit with a WebRTC offer (api.md, "POST /api/visits/{id}/join"), shows the other parties and
+// The /visit page: joins a visit with a WebRTC offer (docs/api.md, "POST /api/visits/{id}/join"), shows the other parties and
 // says clearly why a visit ended. Framework-free on purpose: kiosks and old phones load it from the server with no network beyond.
 //
 // Test hooks (read by tests/MediaServer.WebRtcTests): window.visitPc is the live RTCPeerConnection, window.visitTimings the
@@ -11,7 +11,7 @@
 'use strict';
 
 (() => {
-  // Slots beyond the first sendrecv pair: api.md lets a join carry up to four further parties on recvonly pairs.
+  // Slots beyond the first sendrecv pair: docs/api.md lets a join carry up to four further parties on recvonly pairs.
   const EXTRA_PARTIES = 4;
   // The server is ICE-lite and never trickles, so the offer must carry our candidates; wait this long for gathering at most.
   const GATHER_TIMEOUT_MS = 2000;
@@ -235,7 +235,7 @@
   }
 
   function createPeerConnection() {
-    // The server answers with BUNDLE and rtcp-mux (api.md): ask for both so every slot rides one transport.
+    // The server answers with BUNDLE and rtcp-mux (docs/api.md, "SDP rules for join and tap"): ask for both so every slot rides one transport.
     const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' });
     const video = localTrack('video');
     const audio = localTrack('audio');

@@ -1,6 +1,6 @@
 namespace MediaServer.IntegrationTests.Harness;
 
-// The JSON shapes of /work/shared/api.md and notes/server-contract.md, as the tests read them.
+// The JSON shapes of docs/api.md, as the tests read them.
 
 public sealed record PersonDto(string Id, string Name);
 

@@ -1,6 +1,6 @@
 namespace MediaServer.IntegrationTests.Harness;
 
-/// <summary>Where the server build this test run should start lives (see notes/server-contract.md).</summary>
+/// <summary>Where the server build this test run should start lives (README.md, "Layout").</summary>
 public static class RepoLayout
 {
     private static readonly Lazy<string> Root = new(FindRoot);

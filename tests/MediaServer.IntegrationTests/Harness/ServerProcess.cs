@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace MediaServer.IntegrationTests.Harness;
 
 /// <summary>
-/// The real MediaServer process (notes/server-contract.md): its own HTTP port, UDP range and data directory per test,
+/// The real MediaServer process (README.md, "Configuration"): its own HTTP port, UDP range and data directory per test,
 /// ready once /healthz answers, killed with its whole process tree on dispose, its output copied to the test log.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable

@@ -1,5 +1,6 @@
 using MediaServer.Auth;
 using MediaServer.Hosting;
+using MediaServer.Hosting.Cli;
 using MediaServer.Storage;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -32,7 +33,7 @@ public sealed class TokenIssuerTests : IDisposable
     [Fact]
     public void Every_token_carries_its_own_jti()
     {
-        var issuer = new TokenIssuer(new SigningKeys(KeyDirectory.Open(_directory)), new AuthOptions(), TimeProvider.System);
+        var issuer = new TokenIssuer(new SigningKeys(KeyDirectory.Open(_directory).LoadOrCreateSecret(SigningKeys.FileName, SigningKeys.SecretBytes, out _)), new AuthOptions(), TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < 50; i++)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using MediaServer.Hosting;
+using MediaServer.Hosting.Cli;
 using MediaServer.Recording;
 using MediaServer.Recording.Rendering;
 using MediaServer.Storage;

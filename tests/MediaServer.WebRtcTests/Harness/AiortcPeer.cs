@@ -7,7 +7,7 @@ namespace MediaServer.WebRtcTests.Harness;
 internal sealed record AiortcResult(bool Ok, string? Kind, int? Status, long FramesReceived, long FramesSent, double? FirstFrameMs,
     double? FirstFrameAfterConnectedMs, double? ConnectedMs, string? ConnectionState, string? Detail, string? Error);
 
-/// <summary>Debian's aiortc on Debian's python (peers.md): one kind per connection.</summary>
+/// <summary>Debian's aiortc on Debian's python (docs/peers.md): one kind per connection.</summary>
 internal static class AiortcPeer
 {
     public const string Python = "/usr/bin/python3";

@@ -4,14 +4,14 @@ using Xunit.Abstractions;
 namespace MediaServer.WebRtcTests.Harness;
 
 /// <summary>
-/// Debian's Chromium driven by Playwright (peers.md, "Chromium"). Never Playwright's own browser download. Each page gets its
+/// Debian's Chromium driven by Playwright (docs/peers.md, "Chromium"). Never Playwright's own browser download. Each page gets its
 /// own browser context, like two people on two devices.
 /// </summary>
 internal sealed class ChromiumBrowser : IAsyncDisposable
 {
     public const string ExecutablePath = "/usr/bin/chromium";
 
-    /// <summary>Exactly the flags of peers.md: fake camera and microphone, no permission prompt, loopback candidates allowed.</summary>
+    /// <summary>Exactly the flags of docs/peers.md: fake camera and microphone, no permission prompt, loopback candidates allowed.</summary>
     public static readonly string[] Arguments =
     [
         "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -6,7 +6,7 @@ namespace MediaServer.WebRtcTests.Harness;
 internal readonly record struct FrameCount(long Video, long Audio);
 
 /// <summary>
-/// A plain-RTP party made of two FFmpeg processes (peers.md, "FFmpeg"): one sends a test pattern and a tone as VP8 + Opus to the
+/// A plain-RTP party made of two FFmpeg processes (docs/peers.md, "FFmpeg"): one sends a test pattern and a tone as VP8 + Opus to the
 /// ports of the server's answer, one receives what the server relays on the ports of our offer and keeps it in a file.
 /// </summary>
 internal sealed class FfmpegPeer : IAsyncDisposable
@@ -33,7 +33,7 @@ internal sealed class FfmpegPeer : IAsyncDisposable
         _audioPort = FreePorts.UdpPair();
     }
 
-    /// <summary>Our offer: where we receive (api.md: the m-line port is the client's receive port, RTCP on port+1).</summary>
+    /// <summary>Our offer: where we receive (docs/api.md: the m-line port is the client's receive port, RTCP on port+1).</summary>
     public string Offer => string.Join("\r\n",
         "v=0",
         "o=- 0 0 IN IP4 127.0.0.1",

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace MediaServer.WebRtcTests.Harness;
 
 /// <summary>
-/// An officer's plain-RTP tap received by FFmpeg (api.md taps; peers.md, "FFmpeg"): a receive-only offer with one video and
+/// An officer's plain-RTP tap received by FFmpeg (docs/api.md taps; docs/peers.md, "FFmpeg"): a receive-only offer with one video and
 /// one audio m-line per party, and an FFmpeg process that decodes every m-line and prints one framecrc line per frame.
 /// </summary>
 internal sealed class FfmpegTap : IAsyncDisposable

@@ -4,7 +4,7 @@ using Xunit.Abstractions;
 namespace MediaServer.WebRtcTests.Harness;
 
 /// <summary>
-/// The real server, started as its own process on free loopback ports with a fresh data directory (server-contract.md), plus
+/// The real server, started as its own process on free loopback ports with a fresh data directory (README.md, "Configuration"), plus
 /// the shared WebRTC UDP port (MediaServer__WebRtc__Port). Disposing kills it and copies its log to the test output.
 /// </summary>
 internal sealed class MediaServerProcess : IAsyncDisposable

@@ -1,6 +1,6 @@
 namespace MediaServer.WebRtcTests.Harness;
 
-/// <summary>Where the repository, the built server and the artifacts are (server-contract.md, "Build output").</summary>
+/// <summary>Where the repository, the built server and the artifacts are (README.md, "Layout").</summary>
 internal static class RepoPaths
 {
     public static string Root { get; } = FindRoot();

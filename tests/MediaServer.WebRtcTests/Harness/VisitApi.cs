@@ -11,7 +11,7 @@ internal sealed record TestVisit(string Id, string KioskId, IReadOnlyList<string
 
 internal sealed record JoinResult(HttpStatusCode Status, string Body, string? Location);
 
-/// <summary>The HTTP calls of api.md that the tests need.</summary>
+/// <summary>The HTTP calls of docs/api.md that the tests need.</summary>
 internal sealed class VisitApi(MediaServerProcess server)
 {
     private string? _adminToken;

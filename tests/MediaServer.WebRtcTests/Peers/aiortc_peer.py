@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""A WebRTC party made with Debian's aiortc, for interop tests (peers.md, "aiortc").
+"""A WebRTC party made with Debian's aiortc, for interop tests (docs/peers.md, "aiortc").
 
     aiortc_peer.py SERVER_URL VISIT_ID TOKEN video|audio SECONDS
 
@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 
-# aiortc leaves loopback out of its host candidates; tests run on 127.0.0.1 only (peers.md).
+# aiortc leaves loopback out of its host candidates; tests run on 127.0.0.1 only (docs/peers.md).
 import aioice.ice
 
 aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]

@@ -10,7 +10,7 @@ public sealed record RtpTarget(string Address, int Port, int PayloadType, uint S
 }
 
 /// <summary>
-/// FFmpeg as a plain-RTP kiosk or family device (peers.md recipe): a lavfi test pattern and a sine tone, encoded and
+/// FFmpeg as a plain-RTP kiosk or family device (docs/peers.md recipe): a lavfi test pattern and a sine tone, encoded and
 /// sent as RTP, one port per stream, for a fixed number of frames so the receiver's count can be compared.
 /// </summary>
 public sealed class FfmpegSender : IAsyncDisposable

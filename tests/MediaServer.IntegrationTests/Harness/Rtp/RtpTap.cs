@@ -4,7 +4,7 @@ namespace MediaServer.IntegrationTests.Harness.Rtp;
 
 /// <summary>
 /// An officer's plain-RTP tap made of C# sockets: a receive-only offer with one video and one audio m-line per party
-/// (api.md), and a receiver on each m-line's port, so a test can see which party each slot carries and when packets stop.
+/// (docs/api.md), and a receiver on each m-line's port, so a test can see which party each slot carries and when packets stop.
 /// </summary>
 public sealed class RtpTap : IAsyncDisposable
 {

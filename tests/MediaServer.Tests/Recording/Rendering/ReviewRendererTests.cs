@@ -11,7 +11,7 @@ namespace MediaServer.Tests.Recording.Rendering;
 
 /// <summary>
 /// The review copy made from what real FFmpeg senders sent: two parties, each sending the flash-and-beep clip
-/// (docs: /work/shared/peers.md) as video and Opus with RTCP sender reports, captured on UDP sockets into a journal.
+/// (docs/peers.md) as video and Opus with RTCP sender reports, captured on UDP sockets into a journal.
 /// The rendered MP4 is measured with FFmpeg filters: per tile the flash instants (signalstats), per party's beep
 /// frequency the beep instants (bandpass + silencedetect).
 /// </summary>

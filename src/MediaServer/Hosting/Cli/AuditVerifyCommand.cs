@@ -2,7 +2,7 @@ using System.Text.Json;
 using MediaServer.Storage;
 using Microsoft.Extensions.Configuration;
 
-namespace MediaServer.Hosting;
+namespace MediaServer.Hosting.Cli;
 
 /// <summary>
 /// <c>verify-audit [--json]</c>: checks the audit chain of the configured data directory against the key and the signed

@@ -3,7 +3,7 @@ using System.Globalization;
 using MediaServer.Recording.Rendering;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace MediaServer.Hosting;
+namespace MediaServer.Hosting.Cli;
 
 /// <summary>
 /// <c>render JOURNAL OUTPUT.mp4 [--visit ID]</c>: renders a review copy from a journal offline, as the server's render queue

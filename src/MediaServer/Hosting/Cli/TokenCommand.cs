@@ -2,7 +2,7 @@ using System.Globalization;
 using MediaServer.Auth;
 using Microsoft.Extensions.Configuration;
 
-namespace MediaServer.Hosting;
+namespace MediaServer.Hosting.Cli;
 
 /// <summary>
 /// <c>token --role ROLE --sub NAME [--ttl DURATION]</c>: prints a staff or scheduler token signed with the server's key (the one
@@ -59,7 +59,7 @@ public static class TokenCommand
         var dataDirectory = options.ResolveDataDirectory();
         Storage.KeyDirectory.CreateOwnerOnly(dataDirectory);
         var keys = Storage.KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
-        var issuer = new TokenIssuer(new SigningKeys(keys), options.Auth, TimeProvider.System);
+        var issuer = new TokenIssuer(new SigningKeys(keys.LoadOrCreateSecret(SigningKeys.FileName, SigningKeys.SecretBytes, out _)), options.Auth, TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
         output.WriteLine(issuer.Issue(role, subject, visit, now, now + ttl).Token);
         return 0;

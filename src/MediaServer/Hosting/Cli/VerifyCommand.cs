@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using MediaServer.Recording;
 
-namespace MediaServer.Hosting;
+namespace MediaServer.Hosting.Cli;
 
 /// <summary>
 /// <c>verify FOLDER (--key PUBLIC-KEY.pem | --key-id FINGERPRINT) [--json]</c>: checks an exported recording offline — no server,
