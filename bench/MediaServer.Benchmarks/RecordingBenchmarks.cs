@@ -4,6 +4,7 @@ using BenchmarkDotNet.Attributes;
 using MediaServer.Codecs.Rtp;
 using MediaServer.Metrics;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
 using MediaServer.Routing;
 using MediaServer.Transport;
 

@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using MediaServer.Auth;
 using MediaServer.Hosting;
-using MediaServer.Storage;
 using MediaServer.Visits;
 using Microsoft.Extensions.Options;
 
@@ -38,7 +37,7 @@ public static class VisitEndpoints
     // Privileged status is fixed when a visit is scheduled: no endpoint changes it, so a live privileged visit can never be
     // made tappable (issue: "a live visit cannot be switched from privileged to not").
 
-    private static async Task<IResult> Create(HttpContext http, ClaimsPrincipal user, VisitRegistry registry, AuditLog audit,
+    private static async Task<IResult> Create(HttpContext http, ClaimsPrincipal user, VisitRegistry registry, IAuditLog audit,
         TimeProvider time, IOptions<MediaServerOptions> options)
     {
         var now = time.GetUtcNow();
@@ -193,7 +192,7 @@ public static class VisitEndpoints
         VisitState? filter = null;
         if (!string.IsNullOrEmpty(state))
         {
-            if (!VisitStore.TryParseState(state, out var parsed))
+            if (!VisitStates.TryParse(state, out var parsed))
             {
                 return ApiResults.BadRequest("state must be one of scheduled, live, ended, terminated.");
             }
@@ -216,7 +215,7 @@ public static class VisitEndpoints
     /// joins with it.
     /// </summary>
     private static IResult MintToken(string id, TokenRequest? request, ClaimsPrincipal user, VisitRegistry registry, TokenIssuer issuer,
-        AuditLog audit, IOptions<MediaServerOptions> options)
+        IAuditLog audit, IOptions<MediaServerOptions> options)
     {
         var visit = registry.Get(id);
         if (visit is null)
@@ -251,7 +250,7 @@ public static class VisitEndpoints
     /// The client presenting a participant token (its <c>jti</c> and instance secret or address), or a refusal: a token
     /// without a <c>jti</c> (minted before tokens were bound to clients) or a malformed Client-Instance header.
     /// </summary>
-    private static IResult? ReadClient(HttpContext http, ClaimsPrincipal user, AuditLog audit, string action, string target, out JoinClient? client)
+    private static IResult? ReadClient(HttpContext http, ClaimsPrincipal user, IAuditLog audit, string action, string target, out JoinClient? client)
     {
         client = null;
         var tokenId = user.TokenId();
@@ -277,7 +276,7 @@ public static class VisitEndpoints
     }
 
     private static async Task<IResult> Join(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle,
-        AuditLog audit, IOptions<MediaServerOptions> options)
+        IAuditLog audit, IOptions<MediaServerOptions> options)
     {
         var target = "visit/" + id;
         if (user.VisitId() != id)
@@ -330,7 +329,7 @@ public static class VisitEndpoints
         return Results.Text(answer, "application/sdp", Encoding.UTF8, StatusCodes.Status201Created);
     }
 
-    private static IResult Leave(string id, string legId, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, AuditLog audit)
+    private static IResult Leave(string id, string legId, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, IAuditLog audit)
     {
         var visit = registry.Get(id);
         var leg = visit?.FindLeg(legId);
@@ -364,7 +363,7 @@ public static class VisitEndpoints
     /// receives, so each party sees who can hear it. Taps are not parties and are not listed (a privileged visit has none).
     /// A token bound to another client is refused, as its join would be.
     /// </summary>
-    private static IResult Roster(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, JoinBindings bindings, AuditLog audit)
+    private static IResult Roster(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, JoinBindings bindings, IAuditLog audit)
     {
         var target = "visit/" + id;
         var visit = registry.Get(id);
@@ -386,7 +385,7 @@ public static class VisitEndpoints
     }
 
     private static IResult Terminate(string id, TerminateRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle,
-        AuditLog audit, VisitFlags flags)
+        IAuditLog audit, VisitFlags flags)
     {
         var visit = registry.Get(id);
         if (visit is null)
@@ -400,8 +399,8 @@ public static class VisitEndpoints
         var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "terminated by an officer" : request.Reason.Trim();
         if (!lifecycle.Terminate(visit, reason))
         {
-            audit.Append(user.Subject(), user.Role(), "visit.terminate", "visit/" + id, "refused: already " + VisitStore.StateName(visit.State));
-            return ApiResults.Problem(409, visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, "Visit is over", $"The visit is already {VisitStore.StateName(visit.State)}.");
+            audit.Append(user.Subject(), user.Role(), "visit.terminate", "visit/" + id, "refused: already " + VisitStates.Name(visit.State));
+            return ApiResults.Problem(409, visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, "Visit is over", $"The visit is already {VisitStates.Name(visit.State)}.");
         }
         audit.Append(user.Subject(), user.Role(), "visit.terminate", "visit/" + id, "ok: " + reason);
         return Results.Ok(VisitDto.From(visit, flags.For(visit)));
@@ -412,7 +411,7 @@ public static class VisitEndpoints
     /// audited with the officer's identity, refused ones included: a privileged visit is refused before its offer is read.
     /// </summary>
     private static async Task<IResult> OpenTap(string id, string? audio, HttpContext http, ClaimsPrincipal user, VisitRegistry registry,
-        VisitLifecycle lifecycle, AuditLog audit, IOptions<MediaServerOptions> options, Metrics.RelayMetrics metrics)
+        VisitLifecycle lifecycle, IAuditLog audit, IOptions<MediaServerOptions> options, Metrics.RelayMetrics metrics)
     {
         var target = "visit/" + id;
         var visit = registry.Get(id);
@@ -472,7 +471,7 @@ public static class VisitEndpoints
     }
 
     /// <summary>Ends a tap (RFC 9725 §4.3: DELETE of the resource). Any officer may end any tap: ending one never reveals anything.</summary>
-    private static IResult CloseTap(string id, string tapId, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, AuditLog audit)
+    private static IResult CloseTap(string id, string tapId, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, IAuditLog audit)
     {
         var visit = registry.Get(id);
         var tap = visit?.FindTap(tapId);
@@ -486,7 +485,7 @@ public static class VisitEndpoints
     }
 
     /// <summary>An officer's bookmark at this moment of the visit (api.md); stored, listed with the visit, handed to the recorder.</summary>
-    private static IResult Flag(string id, FlagRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitFlags flags, AuditLog audit)
+    private static IResult Flag(string id, FlagRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitFlags flags, IAuditLog audit)
     {
         var target = "visit/" + id;
         var visit = registry.Get(id);
@@ -502,8 +501,8 @@ public static class VisitEndpoints
         }
         if (visit.IsFinal)
         {
-            audit.Append(user.Subject(), user.Role(), "visit.flag", target, "refused: visit " + VisitStore.StateName(visit.State));
-            return ApiResults.Problem(409, visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, "Visit is over", $"The visit is already {VisitStore.StateName(visit.State)}; a flag marks a moment of a visit in progress.");
+            audit.Append(user.Subject(), user.Role(), "visit.flag", target, "refused: visit " + VisitStates.Name(visit.State));
+            return ApiResults.Problem(409, visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, "Visit is over", $"The visit is already {VisitStates.Name(visit.State)}; a flag marks a moment of a visit in progress.");
         }
         var flag = flags.Create(visit, user.Subject(), note);
         audit.Append(user.Subject(), user.Role(), "visit.flag", target, "ok: at " + flag.At.ToString("O", System.Globalization.CultureInfo.InvariantCulture));

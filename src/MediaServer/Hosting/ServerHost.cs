@@ -3,6 +3,7 @@ using MediaServer.Api;
 using MediaServer.Auth;
 using MediaServer.Metrics;
 using MediaServer.Recording;
+using MediaServer.Recording.Review;
 using MediaServer.Storage;
 using MediaServer.Transport;
 using MediaServer.Transport.WebRtc;
@@ -69,17 +70,9 @@ public static class ServerHost
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(keyDirectory);
-        services.AddSingleton(new Database(Path.Combine(dataDirectory, "mediaserver.db")));
-        services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<Database>(), keyDirectory, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
-        // First hosted service: verifies the audit chain before anything else runs, and stops last (final checkpoint).
-        services.AddHostedService<AuditStartup>();
-        services.AddSingleton<VisitStore>();
-        services.AddSingleton<VisitRegistry>();
-        services.AddSingleton<FlagStore>();
-        // Flags go to every registered IVisitFlagSink (the recorder registers itself as one).
-        services.AddSingleton<VisitFlags>();
+        // First: the audit log's startup check is the first hosted service (it verifies the chain before anything else runs).
+        services.AddStorage(Path.Combine(dataDirectory, "mediaserver.db"), keyDirectory,
+            sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Audit);
         services.AddSingleton(new SigningKeys(keyDirectory));
         services.AddSingleton(sp => new TokenIssuer(sp.GetRequiredService<SigningKeys>(),
             sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Auth, sp.GetRequiredService<TimeProvider>()));
@@ -99,16 +92,13 @@ public static class ServerHost
         services.AddSingleton<WebRtcPort>();
         services.AddHostedService(sp => sp.GetRequiredService<WebRtcPort>());
         services.AddSingleton<WebRtcJoin>();
-        services.AddSingleton<RecordingStore>();
-        services.AddSingleton(new RecordingSigner(keyDirectory.Path));
-        services.AddSingleton<RecordingMetrics>();
-        services.AddSingleton<IReviewCopyRenderer, MediaServer.Recording.Rendering.ReviewCopyRenderer>();
-        services.AddSingleton<RecordingService>();
-        services.AddHostedService(sp => sp.GetRequiredService<RecordingService>());
-        services.AddSingleton<IVisitFlagSink>(sp => sp.GetRequiredService<RecordingService>());
-        services.AddSingleton<JoinBindings>();
-        services.AddSingleton<VisitLifecycle>();
-        services.AddHostedService<VisitScheduleService>();
+        services.AddRecording(sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Recording.WithRoots(dataDirectory, keyDirectory.Path));
+        services.AddReview();
+        services.AddVisits(sp =>
+        {
+            var root = sp.GetRequiredService<IOptions<MediaServerOptions>>().Value;
+            return root.Visits.WithJoinGrace(root.Auth.JoinGrace);
+        }, sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Limits);
         ConsoleEndpoints.AddServices(services);
         RequestLimits.AddServices(services, options.Limits);
 

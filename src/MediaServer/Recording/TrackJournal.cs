@@ -1,3 +1,4 @@
+using MediaServer.Recording.Journal;
 namespace MediaServer.Recording;
 
 /// <summary>What a relay track holds to have its packets journaled: the visit's recorder and the track's id in it.</summary>

@@ -1,6 +1,6 @@
 namespace MediaServer.Visits;
 
-/// <summary>An officer's bookmark at one moment of a visit (api.md, flags).</summary>
+/// <summary>An officer's bookmark at one moment of a visit (docs/api.md, flags).</summary>
 public sealed record VisitFlag(DateTimeOffset At, string By, string Note);
 
 /// <summary>

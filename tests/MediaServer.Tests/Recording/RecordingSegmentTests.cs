@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
-using MediaServer.Hosting;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
+using MediaServer.Recording.Manifest;
 using MediaServer.Storage;
 using MediaServer.Visits;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,9 +34,7 @@ public sealed class RecordingSegmentTests : IDisposable
 
     private Parts Service(string onFailure = RecordingFailurePolicy.Refuse)
     {
-        var options = new MediaServerOptions { DataDirectory = _data };
-        options.Recording.OnFailure = onFailure;
-        options.Recording.FlushInterval = TimeSpan.FromMilliseconds(20);
+        var options = new RecordingOptions { OnFailure = onFailure, FlushInterval = TimeSpan.FromMilliseconds(20) }.WithRoots(_data, _data + "-keys");
         var database = new Database(Path.Combine(_data, "mediaserver.db"));
         var store = new RecordingStore(database, Options.Create(options));
         var audit = new AuditLog(database, KeyDirectory.Open(_data + "-keys"), TimeProvider.System);
@@ -97,7 +96,7 @@ public sealed class RecordingSegmentTests : IDisposable
         var recorder = second.Service.ActiveRecorder(visit.Id)!;
         Assert.Equal(2, recorder.Segment);
         Record(recorder, "i1", 25);
-        second.Service.OnVisitFinished(visit, "every party left");
+        second.Service.OnEnded(visit, "every party left");
         await WaitForState(second.Store, visit.Id, RecordingState.RenderFailed); // no renderer: manifest without a review copy
         await second.Service.StopAsync(CancellationToken.None);
         second.Service.Dispose();
@@ -160,7 +159,7 @@ public sealed class RecordingSegmentTests : IDisposable
         await second.Service.StartAsync(CancellationToken.None);
         Assert.Null(second.Service.PrepareJoin(visit));
         Record(second.Service.ActiveRecorder(visit.Id)!, "i1", 10);
-        second.Service.OnVisitFinished(visit, "every party left");
+        second.Service.OnEnded(visit, "every party left");
         await WaitForState(second.Store, visit.Id, RecordingState.RenderFailed);
         await second.Service.StopAsync(CancellationToken.None);
         second.Service.Dispose();
@@ -212,7 +211,7 @@ public sealed class RecordingSegmentTests : IDisposable
         Assert.Single(parts.Audit.Query(null, null, null, null), e => e.Action == "recording.failed");
 
         // The visit ends: the alert for it is over.
-        parts.Service.OnVisitFinished(visit, "scheduled end");
+        parts.Service.OnEnded(visit, "scheduled end");
         Assert.Equal(0, parts.Metrics.Unrecorded);
         await parts.Service.StopAsync(CancellationToken.None);
         parts.Service.Dispose();
