@@ -20,7 +20,7 @@ public sealed partial class RecordingService
     /// null when the join may go on (recorded, privileged, recording off, or <c>continue-and-alert</c>). A failure is loud
     /// either way: log, metric, audit, recording row.
     /// </summary>
-    public JoinRefusal? PrepareJoin(Visit visit)
+    JoinRefusal? IJoinGate.PrepareJoin(Visit visit)
     {
         if (visit.Privileged || !_options.Enabled)
         {
@@ -66,10 +66,10 @@ public sealed partial class RecordingService
     }
 
     /// <summary>
-    /// A party joined (after <see cref="PrepareJoin"/>): declares the leg's tracks in the visit's open journal and points them
+    /// A party joined (after <see cref="IJoinGate.PrepareJoin"/>): declares the leg's tracks in the visit's open journal and points them
     /// at it. Privileged visits are never recorded, and that is said once in the audit log.
     /// </summary>
-    public void OnJoined(Visit visit, Leg leg)
+    void IVisitObserver.OnJoined(Visit visit, Leg leg)
     {
         if (visit.Privileged)
         {
@@ -121,7 +121,7 @@ public sealed partial class RecordingService
         recorder.Event(new { @event = "joined", participant = leg.Participant.Id, detail = leg.Id });
     }
 
-    public void OnLeft(Visit visit, Leg leg, string why)
+    void IVisitObserver.OnLeft(Visit visit, Leg leg, string why)
     {
         if (_active.TryGetValue(visit.Id, out var recorder))
         {
@@ -133,7 +133,7 @@ public sealed partial class RecordingService
     /// An officer's flag (<see cref="VisitFlags"/>), kept in the visit's journal as a bookmark. The recording is flagged from
     /// then on (a recording that does not exist yet takes the flag when it starts).
     /// </summary>
-    public void OnFlag(Visit visit, VisitFlag flag)
+    void IVisitFlagSink.OnFlag(Visit visit, VisitFlag flag)
     {
         OnBookmark(visit, flag.At, flag.By, flag.Note);
         _store.SetFlagged(visit.Id);
@@ -149,7 +149,7 @@ public sealed partial class RecordingService
     }
 
     /// <summary>The visit is over: the writer seals its journal and the render queue takes it.</summary>
-    public void OnEnded(Visit visit, string reason)
+    void IVisitObserver.OnEnded(Visit visit, string reason)
     {
         if (_failing.TryRemove(visit.Id, out _))
         {

@@ -70,7 +70,7 @@ public sealed partial class RecordingService
                     recorder.Dispose();
                 }
             }
-            if (stopped is not null && _options.RefuseWhenUnrecorded && !recorder.SealRequested && VisitMustEnd is { } handler)
+            if (stopped is not null && _options.RefuseWhenUnrecorded && !recorder.SealRequested && _visitMustEnd is { } handler)
             {
                 // Fail closed: a visit whose recording broke does not go on unrecorded. Ended off this thread and off every
                 // lock (ending takes the visit's membership lock, under which joins call into this service).

@@ -74,7 +74,13 @@ public sealed partial class RecordingService : IHostedService, IVisitObserver, I
     /// The recording of a visit under way failed and the policy is <c>refuse</c>: raised on the thread pool, outside every lock,
     /// with the visit id and the reason, so that the visit is ended (<see cref="VisitLifecycle"/>).
     /// </summary>
-    public event Action<string, string>? VisitMustEnd;
+    event Action<string, string>? IJoinGate.VisitMustEnd
+    {
+        add => _visitMustEnd += value;
+        remove => _visitMustEnd -= value;
+    }
+
+    private Action<string, string>? _visitMustEnd;
 
     private sealed record UnrecordedVisit(string Reason, long AtTicks, bool MidVisit);
 

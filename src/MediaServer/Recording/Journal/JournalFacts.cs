@@ -4,10 +4,10 @@ using MediaServer.Codecs.Recording;
 namespace MediaServer.Recording.Journal;
 
 /// <summary>A Bookmark record: an officer's flag (when, by whom, the note).</summary>
-public sealed record JournalBookmark(DateTimeOffset At, string By, string Note);
+internal sealed record JournalBookmark(DateTimeOffset At, string By, string Note);
 
 /// <summary>What a journal says about its visit, read back from its records: the basis of the manifest.</summary>
-public sealed class JournalFacts
+internal sealed class JournalFacts
 {
     public required JournalScan Scan { get; init; }
     public JsonElement? Begin { get; init; }

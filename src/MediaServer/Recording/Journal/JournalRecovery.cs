@@ -4,7 +4,7 @@ using MediaServer.Codecs.Recording;
 namespace MediaServer.Recording.Journal;
 
 /// <summary>Recovery of a journal segment left open (docs/recording-journal.md, "Recovery"): the torn tail is kept, an End is appended.</summary>
-public static class JournalRecovery
+internal static class JournalRecovery
 {
     /// <summary>
     /// Appends an End record to a segment nobody is writing, after moving a torn or damaged tail into the segment's tail file.

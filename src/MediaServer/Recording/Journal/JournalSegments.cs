@@ -7,7 +7,7 @@ namespace MediaServer.Recording.Journal;
 /// continuation after a restart or a failed recording is <c>journal-0002.msj</c>, <c>journal-0003.msj</c>, … in the same
 /// folder, and a segment's torn tail cut by recovery is kept beside it (<c>journal.tail</c>, <c>journal-0002.tail</c>).
 /// </summary>
-public static class JournalSegments
+internal static class JournalSegments
 {
     /// <summary>Segment numbers are written with four digits; a visit that needs more is not recorded further.</summary>
     public const int MaxSegments = 9999;

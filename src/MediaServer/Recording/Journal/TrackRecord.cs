@@ -11,7 +11,7 @@ namespace MediaServer.Recording.Journal;
 /// <param name="ClockRate">The declared RTP clock rate; null when absent or not positive.</param>
 /// <param name="PayloadTypes">The payload type map in the order the body lists it (payload type as written, codec name as written).</param>
 /// <param name="Authenticated">Whether the leg's media was authenticated (SRTP); null when the record does not say.</param>
-public sealed record TrackRecord(
+internal sealed record TrackRecord(
     uint Id,
     string? VisitId,
     string Participant,

@@ -9,7 +9,7 @@ namespace MediaServer.Recording.Manifest;
 /// officers' flags, signs it with the server's key, and writes manifest.json, manifest.sig and public-key.pem beside the
 /// journal, each atomically.
 /// </summary>
-public sealed class ManifestWriter(IRecordingStore store, RecordingSigner signer, IAuditLog audit, TimeProvider time)
+internal sealed class ManifestWriter(IRecordingStore store, RecordingSigner signer, IAuditLog audit, TimeProvider time)
 {
     private readonly IRecordingStore _store = store;
     private readonly RecordingSigner _signer = signer;

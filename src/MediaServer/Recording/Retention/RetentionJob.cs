@@ -8,7 +8,7 @@ namespace MediaServer.Recording.Retention;
 /// unless under legal hold or still being written; each purge is audited and the row stays, marked purged.
 /// </summary>
 /// <param name="isActive">True while a recording is being written (never purged then).</param>
-public sealed partial class RetentionJob(RecordingOptions options, IRecordingStore store, IAuditLog audit, RecordingMetrics metrics,
+internal sealed partial class RetentionJob(RecordingOptions options, IRecordingStore store, IAuditLog audit, RecordingMetrics metrics,
     TimeProvider time, ILogger logger, Func<string, bool> isActive)
 {
     private readonly RecordingOptions _options = options;

@@ -8,7 +8,7 @@ namespace MediaServer.Recording.Review;
 /// present) so that every thread FFmpeg makes inherits it from the start; where there is no nice, its priority is lowered
 /// right after it starts. Standard output and error are redirected; the caller reads them.
 /// </summary>
-public sealed class FfmpegProcess : IDisposable
+internal sealed class FfmpegProcess : IDisposable
 {
     private FfmpegProcess(Process process, bool lowered)
     {

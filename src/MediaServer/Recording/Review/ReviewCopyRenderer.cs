@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace MediaServer.Recording.Review;
 
 /// <summary>The recording service's renderer: <see cref="ReviewRenderer"/> and <see cref="JournalTimelineAnalyzer"/>, results as manifest entries.</summary>
-public sealed class ReviewCopyRenderer : IReviewCopyRenderer
+internal sealed class ReviewCopyRenderer : IReviewCopyRenderer
 {
     private readonly ReviewRenderer _renderer;
 
