@@ -13,13 +13,14 @@ namespace MediaServer.Storage;
 /// delete or edit rows but cannot recompute the chain. Signed checkpoints (sequence, head) are appended to a file beside the key
 /// and to the log every <see cref="AuditOptions.CheckpointEvery"/> entries, at start and at shutdown, so that dropping the newest
 /// rows (which leaves a valid but shorter chain) is caught too. A refusal is written at once; identical ones within a window
-/// after it become one more entry with a count, so a flood of refused requests cannot flood the log.
+/// after it become one more entry with a count, so a flood of refused requests cannot flood the log. The hash chain is
+/// <see cref="AuditChain"/>, the checkpoint file <see cref="AuditCheckpoints"/>; coalescing (AuditLog.Coalescing.cs) and
+/// verification (AuditLog.Verify.cs) are files of their own.
 /// </summary>
 public sealed partial class AuditLog : IAuditLog, IDisposable
 {
     public const string KeyFileName = "audit-hmac.key";
     public const string CheckpointFileName = "audit-checkpoints.jsonl";
-    private const int MaxPendingRefusals = 1024;
 
     private readonly Database _database;
     private readonly TimeProvider _time;
@@ -28,12 +29,9 @@ public sealed partial class AuditLog : IAuditLog, IDisposable
     private readonly byte[] _chainKey;
     private readonly AuditCheckpoints _checkpoints;
     private readonly Lock _appendLock = new();
-    private readonly Dictionary<PendingKey, Pending> _pending = [];
-    private ITimer? _flushTimer;
     private long _headSeq;
     private string _headHash = AuditChain.Genesis;
     private int _sinceCheckpoint;
-    private long _coalesced;
     private volatile AuditVerification? _lastVerification;
 
     public AuditLog(Database database, KeyDirectory keys, TimeProvider time, AuditOptions? options = null, ILogger<AuditLog>? logger = null)
@@ -90,52 +88,9 @@ public sealed partial class AuditLog : IAuditLog, IDisposable
             var now = _time.GetUtcNow();
             if (IsRefusal(outcome) && _options.CoalesceWindow > TimeSpan.Zero)
             {
-                // The first refusal is written at once (a lone refusal is never delayed or lost); identical ones within the
-                // window after it are counted and written as one row when the window closes.
-                var key = new PendingKey(actor, role, action, target, outcome);
-                if (_pending.TryGetValue(key, out var open))
-                {
-                    if (now - open.Opened < _options.CoalesceWindow)
-                    {
-                        open.Count++;
-                        open.FirstRepeat ??= now;
-                        Interlocked.Increment(ref _coalesced);
-                        return new AuditEntry(0, open.FirstRepeat.Value, actor, role, action, target, outcome, open.Count);
-                    }
-                    _pending.Remove(key);
-                    WritePending(key, open);
-                }
-                if (_pending.Count >= MaxPendingRefusals)
-                {
-                    FlushPendingLocked(all: true);
-                }
-                var written = Write(now, actor, role, action, target, outcome, 1);
-                _pending[key] = new Pending(now);
-                _flushTimer ??= _time.CreateTimer(_ => FlushExpiredOnTimer(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-                return written;
+                return AppendRefusalLocked(now, actor, role, action, target, outcome);
             }
             return Write(now, actor, role, action, target, outcome, 1);
-        }
-    }
-
-    /// <summary>Writes the coalesced refusals whose window has closed (run every second by a timer).</summary>
-    public void FlushExpired()
-    {
-        lock (_appendLock)
-        {
-            FlushPendingLocked(all: false);
-        }
-    }
-
-    private void FlushExpiredOnTimer()
-    {
-        try
-        {
-            FlushExpired();
-        }
-        catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException)
-        {
-            LogFlushFailed(_logger, e);
         }
     }
 
@@ -206,9 +161,6 @@ public sealed partial class AuditLog : IAuditLog, IDisposable
         _flushTimer?.Dispose();
     }
 
-    internal static bool IsRefusal(string outcome) =>
-        outcome.StartsWith("refused", StringComparison.Ordinal) || outcome.StartsWith("forbidden", StringComparison.Ordinal);
-
     private AuditEntry Write(DateTimeOffset at, string actor, string role, string action, string target, string outcome, int count)
     {
         using var connection = _database.Open();
@@ -258,42 +210,6 @@ public sealed partial class AuditLog : IAuditLog, IDisposable
         return entry;
     }
 
-    private void WritePending(PendingKey key, Pending pending)
-    {
-        if (pending.Count > 0 && pending.FirstRepeat is { } first)
-        {
-            Write(first, key.Actor, key.Role, key.Action, key.Target, key.Outcome, pending.Count);
-        }
-    }
-
-    private void FlushPendingLocked(bool all)
-    {
-        if (_pending.Count == 0)
-        {
-            return;
-        }
-        var now = _time.GetUtcNow();
-        List<KeyValuePair<PendingKey, Pending>>? closing = null;
-        foreach (var pair in _pending)
-        {
-            if (all || now - pair.Value.Opened >= _options.CoalesceWindow)
-            {
-                (closing ??= []).Add(pair);
-            }
-        }
-        if (closing is null)
-        {
-            return;
-        }
-        // Oldest window first, so the rows come out in the order the refusals began.
-        closing.Sort((a, b) => a.Value.Opened.CompareTo(b.Value.Opened));
-        foreach (var (key, pending) in closing)
-        {
-            _pending.Remove(key);
-            WritePending(key, pending);
-        }
-    }
-
     private void WriteCheckpointLocked(string reason)
     {
         var (seq, hash) = ReadHead();
@@ -313,20 +229,5 @@ public sealed partial class AuditLog : IAuditLog, IDisposable
         command.CommandText = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1";
         using var reader = command.ExecuteReader();
         return reader.Read() ? (reader.GetInt64(0), reader.GetString(1)) : (0, AuditChain.Genesis);
-    }
-
-    [LoggerMessage(EventId = 9002, Level = LogLevel.Error, Message = "Coalesced audit refusals could not be written yet; retrying in a second")]
-    private static partial void LogFlushFailed(ILogger logger, Exception exception);
-
-    private readonly record struct PendingKey(string Actor, string Role, string Action, string Target, string Outcome);
-
-    /// <summary>A coalescing window: opened by a written refusal, counting the identical ones after it.</summary>
-    private sealed class Pending(DateTimeOffset opened)
-    {
-        public DateTimeOffset Opened { get; } = opened;
-
-        public DateTimeOffset? FirstRepeat { get; set; }
-
-        public int Count { get; set; }
     }
 }
