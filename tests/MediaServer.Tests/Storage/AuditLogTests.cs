@@ -1,5 +1,4 @@
 using System.Globalization;
-using MediaServer.Hosting;
 using MediaServer.Storage;
 using MediaServer.Visits;
 using Microsoft.Data.Sqlite;
