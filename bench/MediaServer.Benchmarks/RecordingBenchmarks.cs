@@ -4,6 +4,7 @@ using MediaServer.Codecs.Rtp;
 using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
 using MediaServer.Routing;
 
 namespace MediaServer.Benchmarks;

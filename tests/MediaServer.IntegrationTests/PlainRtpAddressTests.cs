@@ -4,6 +4,7 @@ using MediaServer.IntegrationTests.Harness;
 using MediaServer.IntegrationTests.Harness.Rtp;
 using MediaServer.IntegrationTests.Harness.Sdp;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

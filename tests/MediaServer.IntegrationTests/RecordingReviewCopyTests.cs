@@ -8,6 +8,8 @@ using MediaServer.Codecs.Recording;
 using MediaServer.IntegrationTests.Harness;
 using MediaServer.IntegrationTests.Harness.Sdp;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
+using MediaServer.Recording.Manifest;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

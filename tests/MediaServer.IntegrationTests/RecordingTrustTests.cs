@@ -7,6 +7,8 @@ using MediaServer.Codecs.Recording;
 using MediaServer.IntegrationTests.Harness;
 using MediaServer.IntegrationTests.Harness.Rtp;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
+using MediaServer.Recording.Manifest;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 

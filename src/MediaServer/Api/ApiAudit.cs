@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using MediaServer.Auth;
+using MediaServer.Visits;
 
 namespace MediaServer.Api;
 
@@ -7,7 +8,7 @@ namespace MediaServer.Api;
 /// One request's audit entries: who (the token's subject and role), what action, on what target. Every endpoint writes its
 /// refusals and its success through one of these, so each entry names the caller the same way.
 /// </summary>
-public readonly record struct AuditScope(IAuditTrail Trail, ClaimsPrincipal User, string Action, string Target)
+public readonly record struct AuditScope(IAuditLog Trail, ClaimsPrincipal User, string Action, string Target)
 {
     /// <summary>Writes <c>refused: {reason}</c>.</summary>
     public void Refused(string reason) => Write("refused: " + reason);
@@ -22,5 +23,5 @@ public readonly record struct AuditScope(IAuditTrail Trail, ClaimsPrincipal User
 
 public static class AuditTrailExtensions
 {
-    public static AuditScope For(this IAuditTrail trail, ClaimsPrincipal user, string action, string target) => new(trail, user, action, target);
+    public static AuditScope For(this IAuditLog trail, ClaimsPrincipal user, string action, string target) => new(trail, user, action, target);
 }

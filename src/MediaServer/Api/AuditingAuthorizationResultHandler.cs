@@ -1,4 +1,5 @@
 using MediaServer.Auth;
+using MediaServer.Visits;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 
@@ -9,7 +10,7 @@ namespace MediaServer.Api;
 /// 403. Unauthenticated requests (401) are counted in /metrics but not audited: they carry no identity, and writing each one
 /// would let anyone flood the audit log.
 /// </summary>
-public sealed class AuditingAuthorizationResultHandler(IAuditTrail audit, HttpMetrics metrics) : IAuthorizationMiddlewareResultHandler
+public sealed class AuditingAuthorizationResultHandler(IAuditLog audit, HttpMetrics metrics) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using MediaServer.Auth;
 using MediaServer.Hosting;
-using MediaServer.Storage;
 using MediaServer.Visits;
 using Microsoft.Extensions.Options;
 
@@ -144,7 +143,7 @@ public static class ConsoleEndpoints
 
 /// <summary>Builds the console's live-visit list and says cheaply whether it may have changed.</summary>
 // Reads flags from the store, not through VisitFlags: VisitFlags is built with every IVisitFlagSink, and this is one.
-public sealed class ConsoleFeed(VisitRegistry registry, FlagStore flags, TimeProvider time) : IVisitFlagSink
+public sealed class ConsoleFeed(VisitRegistry registry, IFlagStore flags, TimeProvider time) : IVisitFlagSink
 {
     private long _flagVersion;
     private readonly Dictionary<string, int> _streams = new(StringComparer.Ordinal);

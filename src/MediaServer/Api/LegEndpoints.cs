@@ -55,7 +55,7 @@ public static class LegEndpoints
     }
 
     private static async Task<IResult> Join(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle,
-        IAuditTrail trail, IOptions<RtpOptions> rtp)
+        IAuditLog trail, IOptions<RtpOptions> rtp)
     {
         var target = "visit/" + id;
         var audit = trail.For(user, "visit.join", target);
@@ -95,7 +95,7 @@ public static class LegEndpoints
     }
 
     private static IResult Leave(string id, string legId, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle,
-        IAuditTrail trail)
+        IAuditLog trail)
     {
         var visit = registry.Get(id);
         var leg = visit?.FindLeg(legId);
@@ -130,7 +130,7 @@ public static class LegEndpoints
     /// receives, so each party sees who can hear it. Taps are not parties and are not listed (a privileged visit has none).
     /// A token bound to another client is refused, as its join would be.
     /// </summary>
-    private static IResult Roster(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, JoinBindings bindings, IAuditTrail trail)
+    private static IResult Roster(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, JoinBindings bindings, IAuditLog trail)
     {
         var audit = trail.For(user, "visit.roster", "visit/" + id);
         var visit = registry.Get(id);

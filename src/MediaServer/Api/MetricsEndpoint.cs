@@ -22,7 +22,7 @@ public static partial class MetricsEndpoint
             .WithName("Health").WithSummary("Fixed-text health: database, RTP ports, audit chain (anonymous).");
     }
 
-    private static IResult Health(Database database, PortAllocator ports, AuditLog audit, ILoggerFactory loggers)
+    private static IResult Health(Database database, PortAllocator ports, IAuditLog audit, ILoggerFactory loggers)
     {
         try
         {
@@ -54,7 +54,7 @@ public static partial class MetricsEndpoint
     private static partial void LogUnhealthy(ILogger logger, Exception exception);
 
     private static IResult Render(RelayMetrics relay, HttpMetrics http, VisitRegistry registry, PortAllocator ports, Recording.RecordingMetrics recording,
-        AuditLog audit)
+        IAuditLog audit)
     {
         var text = new StringBuilder(2048);
         var byState = new Dictionary<VisitState, int>();
@@ -69,7 +69,7 @@ public static partial class MetricsEndpoint
         Header(text, "mediaserver_visits", "gauge", "Visits held in memory by state (scheduled and live are all of them).");
         foreach (var state in Enum.GetValues<VisitState>())
         {
-            Line(text, "mediaserver_visits", $"state=\"{VisitStateNames.Name(state)}\"", byState.GetValueOrDefault(state));
+            Line(text, "mediaserver_visits", $"state=\"{VisitStates.Name(state)}\"", byState.GetValueOrDefault(state));
         }
         Gauge(text, "mediaserver_legs", "Open participant legs.", legs);
         Gauge(text, "mediaserver_taps", "Open officers' taps (receive-only monitoring legs).", taps);

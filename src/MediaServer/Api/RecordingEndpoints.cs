@@ -2,8 +2,9 @@ using System.IO.Compression;
 using System.Security.Claims;
 using System.Text.Json;
 using MediaServer.Auth;
+using MediaServer.Recording.Journal;
+using MediaServer.Recording.Manifest;
 using MediaServer.Recording;
-using MediaServer.Storage;
 using MediaServer.Visits;
 
 namespace MediaServer.Api;
@@ -21,15 +22,15 @@ public static class RecordingEndpoints
         group.MapGet("/{id}/journal", Journal).WithName("RecordingJournal").WithSummary("The raw journal (investigator, admin).");
         group.MapGet("/{id}/verify", Verify).WithName("VerifyRecording").WithSummary("Check the manifest signature and every segment (investigator, admin).");
         group.MapGet("/{id}/export", Export).WithName("ExportRecording").WithSummary("A zip of the recording folder for offline verify (investigator, admin).");
-        group.MapPost("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, true, user, store, audit))
+        group.MapPost("/{id}/hold", (string id, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit) => Hold(id, true, user, store, audit))
             .WithName("HoldRecording").WithSummary("Put a legal hold on a recording (investigator, admin).");
         // Only an admin lifts a legal hold; an investigator's attempt is refused (403) and audited like any wrong-role request.
-        group.MapDelete("/{id}/hold", (string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit) => Hold(id, false, user, store, audit))
+        group.MapDelete("/{id}/hold", (string id, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit) => Hold(id, false, user, store, audit))
             .RequireAuthorization(Policies.Admin).WithName("ReleaseHold").WithSummary("Release a legal hold (admin).");
     }
 
     private static IResult Search(string? inmate, string? visitor, DateTimeOffset? from, DateTimeOffset? to, bool? flagged,
-        ClaimsPrincipal user, RecordingStore store, RecordingService recordings, AuditLog audit)
+        ClaimsPrincipal user, IRecordingStore store, RecordingService recordings, IAuditLog audit)
     {
         var rows = store.Search(inmate, visitor, from, to, flagged);
         var list = new List<object>(rows.Count);
@@ -49,7 +50,7 @@ public static class RecordingEndpoints
         visitors = row.Visitors,
         start = row.StartedAt,
         durationSeconds = row.DurationSeconds,
-        state = RecordingStore.Name(row.State),
+        state = RecordingStates.Name(row.State),
         flagged = row.Flagged,
         flags = BookmarksOf(row),
         hold = row.Hold,
@@ -77,7 +78,7 @@ public static class RecordingEndpoints
         }
     }
 
-    private static IResult Get(string id, ClaimsPrincipal user, RecordingStore store, RecordingService recordings, AuditLog audit)
+    private static IResult Get(string id, ClaimsPrincipal user, IRecordingStore store, RecordingService recordings, IAuditLog audit)
     {
         if (Find(id, user, store, audit, "recording.view") is not { } row)
         {
@@ -93,7 +94,7 @@ public static class RecordingEndpoints
         });
     }
 
-    private static IResult Media(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit)
+    private static IResult Media(string id, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit)
     {
         if (Find(id, user, store, audit, "recording.media") is not { } row)
         {
@@ -102,12 +103,12 @@ public static class RecordingEndpoints
         var path = Path.Combine(row.Directory, RecordingManifest.ReviewCopyFileName);
         if (!File.Exists(path))
         {
-            return ApiResults.Problem(409, ProblemTypes.NoReviewCopy, "No review copy", $"Recording {id} is {RecordingStore.Name(row.State)}; its review copy does not exist (yet).");
+            return ApiResults.Problem(409, ProblemTypes.NoReviewCopy, "No review copy", $"Recording {id} is {RecordingStates.Name(row.State)}; its review copy does not exist (yet).");
         }
         return Results.File(path, "video/mp4", $"{id}.mp4", enableRangeProcessing: true);
     }
 
-    private static IResult Journal(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit)
+    private static IResult Journal(string id, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit)
     {
         if (Find(id, user, store, audit, "recording.journal") is not { } row)
         {
@@ -119,7 +120,7 @@ public static class RecordingEndpoints
             : ApiResults.Problem(409, ProblemTypes.NoJournal, "No journal", $"Recording {id} has no journal on disk.");
     }
 
-    private static IResult Verify(string id, ClaimsPrincipal user, RecordingStore store, RecordingService recordings, AuditLog audit)
+    private static IResult Verify(string id, ClaimsPrincipal user, IRecordingStore store, RecordingService recordings, IAuditLog audit)
     {
         var row = store.Load(id);
         if (row is null || row.State == RecordingState.Purged)
@@ -135,7 +136,7 @@ public static class RecordingEndpoints
     }
 
     /// <summary>The folder the offline <c>verify</c> command checks, as a zip: journal, review copy, manifest, signature, public key.</summary>
-    private static IResult Export(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit, HttpContext http)
+    private static IResult Export(string id, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit, HttpContext http)
     {
         if (Find(id, user, store, audit, "recording.export") is not { } row)
         {
@@ -181,7 +182,7 @@ public static class RecordingEndpoints
         }, "application/zip", $"recording-{id}.zip");
     }
 
-    private static IResult Hold(string id, bool hold, ClaimsPrincipal user, RecordingStore store, AuditLog audit)
+    private static IResult Hold(string id, bool hold, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit)
     {
         if (Find(id, user, store, audit, hold ? "recording.hold" : "recording.release") is not { } row)
         {
@@ -206,7 +207,7 @@ public static class RecordingEndpoints
     }
 
     /// <summary>Looks the recording up and audits the access (also when it is not found: a probe is an access too).</summary>
-    private static RecordingRow? Find(string id, ClaimsPrincipal user, RecordingStore store, AuditLog audit, string action)
+    private static RecordingRow? Find(string id, ClaimsPrincipal user, IRecordingStore store, IAuditLog audit, string action)
     {
         var row = store.Load(id);
         var found = row is not null && row.State != RecordingState.Purged;

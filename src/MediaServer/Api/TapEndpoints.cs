@@ -31,7 +31,7 @@ public static class TapEndpoints
     /// attempt is audited with the officer's identity, refused ones included: a privileged visit is refused before its offer is read.
     /// </summary>
     private static async Task<IResult> OpenTap(string id, string? audio, HttpContext http, ClaimsPrincipal user, VisitRegistry registry,
-        VisitLifecycle lifecycle, IAuditTrail trail, IOptions<RtpOptions> rtp, Metrics.RelayMetrics metrics)
+        VisitLifecycle lifecycle, IAuditLog trail, IOptions<RtpOptions> rtp, Metrics.RelayMetrics metrics)
     {
         var target = "visit/" + id;
         var audit = trail.For(user, "visit.tap", target);
@@ -77,7 +77,7 @@ public static class TapEndpoints
     }
 
     /// <summary>Ends a tap (RFC 9725 §4.3: DELETE of the resource). Any officer may end any tap: ending one never reveals anything.</summary>
-    private static IResult CloseTap(string id, string tapId, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, IAuditTrail trail)
+    private static IResult CloseTap(string id, string tapId, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle, IAuditLog trail)
     {
         var visit = registry.Get(id);
         var tap = visit?.FindTap(tapId);
@@ -90,7 +90,7 @@ public static class TapEndpoints
     }
 
     /// <summary>An officer's bookmark at this moment of the visit (docs/api.md); stored, listed with the visit, handed to the recorder.</summary>
-    private static IResult Flag(string id, FlagRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitFlags flags, IAuditTrail trail)
+    private static IResult Flag(string id, FlagRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitFlags flags, IAuditLog trail)
     {
         var visit = registry.Get(id);
         if (visit is null)
@@ -106,8 +106,8 @@ public static class TapEndpoints
         }
         if (visit.IsFinal)
         {
-            audit.Refused("visit " + VisitStateNames.Name(visit.State));
-            return VisitEndpoints.VisitOver(visit, $"The visit is already {VisitStateNames.Name(visit.State)}; a flag marks a moment of a visit in progress.");
+            audit.Refused("visit " + VisitStates.Name(visit.State));
+            return VisitEndpoints.VisitOver(visit, $"The visit is already {VisitStates.Name(visit.State)}; a flag marks a moment of a visit in progress.");
         }
         var flag = flags.Create(visit, user.Subject(), note);
         audit.Ok("at " + flag.At.ToString("O", CultureInfo.InvariantCulture));

@@ -40,7 +40,7 @@ public sealed record VisitDto(
                 participant.Name,
                 Connection(visit, participant.Id)));
         }
-        return new VisitDto(visit.Id, VisitStateNames.Name(visit.State), visit.Inmate, visit.Visitors, visit.Start, visit.End,
+        return new VisitDto(visit.Id, VisitStates.Name(visit.State), visit.Inmate, visit.Visitors, visit.Start, visit.End,
             visit.Privileged, visit.Flagged, participants, visit.CreatedAt, visit.EndedAt, visit.EndReason, flags);
     }
 
@@ -77,6 +77,6 @@ public sealed record RosterDto(string Visit, string State, bool Privileged, IRea
             parties.Add(new RosterPartyDto(participant.Name, participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor", state,
                 open && leg!.Sends, open && leg!.Receives, participant.Id == self));
         }
-        return new RosterDto(visit.Id, VisitStateNames.Name(visit.State), visit.Privileged, parties);
+        return new RosterDto(visit.Id, VisitStates.Name(visit.State), visit.Privileged, parties);
     }
 }

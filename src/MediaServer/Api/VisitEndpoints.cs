@@ -35,7 +35,7 @@ public static class VisitEndpoints
     // Privileged status is fixed when a visit is scheduled: no endpoint changes it, so a live privileged visit can never be
     // made tappable (issue: "a live visit cannot be switched from privileged to not").
 
-    private static async Task<IResult> Create(HttpContext http, ClaimsPrincipal user, VisitRegistry registry, IAuditTrail trail,
+    private static async Task<IResult> Create(HttpContext http, ClaimsPrincipal user, VisitRegistry registry, IAuditLog trail,
         TimeProvider time, IOptions<VisitOptions> visitOptions, IOptions<LimitOptions> limits)
     {
         var now = time.GetUtcNow();
@@ -57,7 +57,7 @@ public static class VisitEndpoints
         VisitState? filter = null;
         if (!string.IsNullOrEmpty(state))
         {
-            if (!VisitStateNames.TryParse(state, out var parsed))
+            if (!VisitStates.TryParse(state, out var parsed))
             {
                 return ApiResults.BadRequest("state must be one of scheduled, live, ended, terminated.");
             }
@@ -80,7 +80,7 @@ public static class VisitEndpoints
     /// joins with it.
     /// </summary>
     private static IResult MintToken(string id, TokenRequest? request, ClaimsPrincipal user, VisitRegistry registry, TokenIssuer issuer,
-        IAuditTrail trail, IOptions<AuthOptions> options)
+        IAuditLog trail, IOptions<AuthOptions> options)
     {
         var visit = registry.Get(id);
         if (visit is null)
@@ -113,7 +113,7 @@ public static class VisitEndpoints
     }
 
     private static IResult Terminate(string id, TerminateRequest? request, ClaimsPrincipal user, VisitRegistry registry, VisitLifecycle lifecycle,
-        IAuditTrail trail, VisitFlags flags)
+        IAuditLog trail, VisitFlags flags)
     {
         var visit = registry.Get(id);
         if (visit is null)
@@ -128,8 +128,8 @@ public static class VisitEndpoints
         var reason = string.IsNullOrWhiteSpace(request?.Reason) ? "terminated by an officer" : request.Reason.Trim();
         if (!lifecycle.Terminate(visit, reason))
         {
-            audit.Refused("already " + VisitStateNames.Name(visit.State));
-            return VisitOver(visit, $"The visit is already {VisitStateNames.Name(visit.State)}.");
+            audit.Refused("already " + VisitStates.Name(visit.State));
+            return VisitOver(visit, $"The visit is already {VisitStates.Name(visit.State)}.");
         }
         audit.Ok(reason);
         return Results.Ok(VisitDto.From(visit, flags.For(visit)));

@@ -4,6 +4,7 @@ using MediaServer.Auth;
 using MediaServer.Metrics;
 using MediaServer.Monitoring;
 using MediaServer.Recording;
+using MediaServer.Recording.Review;
 using MediaServer.Routing;
 using MediaServer.Storage;
 using MediaServer.Transport;
@@ -51,9 +52,6 @@ public static class ServerHost
                 "MediaServer:Recording:OnFailure must be refuse or continue-and-alert.")
             .ValidateOnStart();
         AddFeatureOptions(builder.Services, o => o.Auth);
-        AddFeatureOptions(builder.Services, o => o.Visits);
-        AddFeatureOptions(builder.Services, o => o.Limits);
-        AddFeatureOptions(builder.Services, o => o.Rtp);
 
         // The review page plays and downloads recordings with ?access_token= in the URL (a <video> cannot send a header); the
         // host's request lines print whole URLs, so they stay off whatever the configuration says (README, "API notes").
@@ -76,36 +74,24 @@ public static class ServerHost
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(keyDirectory);
-        services.AddSingleton(new Database(Path.Combine(dataDirectory, "mediaserver.db")));
-        services.AddSingleton(sp => new AuditLog(sp.GetRequiredService<Database>(), keyDirectory, sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Audit, sp.GetRequiredService<ILogger<AuditLog>>()));
-        // First hosted service: verifies the audit chain before anything else runs, and stops last (final checkpoint).
-        services.AddHostedService<AuditStartup>();
-        services.AddSingleton<VisitStore>();
-        services.AddSingleton<VisitRegistry>();
-        services.AddSingleton<FlagStore>();
-        // Flags go to every registered IVisitFlagSink (the recorder registers itself as one).
-        services.AddSingleton<VisitFlags>();
+        // First: the audit log's startup check is the first hosted service (it verifies the chain before anything else runs).
+        services.AddStorage(Path.Combine(dataDirectory, "mediaserver.db"), keyDirectory,
+            sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Audit);
         services.AddSingleton<RelayMetrics>();
         services.AddRelay();
         services.AddWebRtc(keyDirectory.Path);
         services.AddJoins();
         services.AddMonitoring();
-        services.AddSingleton<RecordingStore>();
-        services.AddSingleton(new RecordingSigner(keyDirectory.Path));
-        services.AddSingleton<RecordingMetrics>();
-        services.AddSingleton<IReviewCopyRenderer, MediaServer.Recording.Rendering.ReviewCopyRenderer>();
-        services.AddSingleton<RecordingService>();
-        services.AddHostedService(sp => sp.GetRequiredService<RecordingService>());
-        services.AddSingleton<IVisitFlagSink>(sp => sp.GetRequiredService<RecordingService>());
-        services.AddSingleton<JoinBindings>();
-        services.AddSingleton<VisitLifecycle>();
-        services.AddHostedService<VisitScheduleService>();
+        services.AddRecording(sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Recording.WithRoots(dataDirectory, keyDirectory.Path));
+        services.AddReview();
+        services.AddVisits(sp =>
+        {
+            var root = sp.GetRequiredService<IOptions<MediaServerOptions>>().Value;
+            return root.Visits.WithJoinGrace(root.Auth.JoinGrace);
+        }, sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Limits);
 
         // Auth: token signing and checking; every action goes to the audit trail (the audit log in Storage).
         services.AddAuth(keyDirectory.LoadOrCreateSecret(SigningKeys.FileName, SigningKeys.SecretBytes, out _));
-        services.AddSingleton<IAuditTrail>(sp => sp.GetRequiredService<AuditLog>());
 
         // Api: the HTTP surface.
         services.AddApi(options.Limits);

@@ -13,10 +13,6 @@ public static class RecordingPaths
 
     public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>The recordings root: MediaServer:Recording:Directory, resolved against the data directory.</summary>
-    public static string RootOf(Hosting.MediaServerOptions options) =>
-        Path.GetFullPath(options.Recording.Directory, options.ResolveDataDirectory());
-
     /// <summary>An id fit for a folder name: 1 to 64 of A-Z a-z 0-9 '-' '_' (no dots, no separators).</summary>
     public static bool IsSafeId(string? id)
     {

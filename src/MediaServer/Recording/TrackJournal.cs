@@ -1,3 +1,4 @@
+using MediaServer.Recording.Journal;
 using MediaServer.Routing;
 
 namespace MediaServer.Recording;

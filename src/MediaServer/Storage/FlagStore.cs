@@ -4,7 +4,7 @@ using MediaServer.Visits;
 namespace MediaServer.Storage;
 
 /// <summary>Officers' bookmarks of visits (table visit_flags), in the order they were made.</summary>
-public sealed class FlagStore(Database database)
+public sealed class FlagStore(Database database) : IFlagStore
 {
     public void Insert(string visitId, VisitFlag flag)
     {

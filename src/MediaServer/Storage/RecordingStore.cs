@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using MediaServer.Hosting;
 using MediaServer.Recording;
 using MediaServer.Visits;
 using Microsoft.Data.Sqlite;
@@ -9,53 +7,18 @@ using Microsoft.Extensions.Options;
 
 namespace MediaServer.Storage;
 
-[JsonConverter(typeof(JsonStringEnumConverter<RecordingState>))]
-public enum RecordingState
-{
-    /// <summary>The journal is being written.</summary>
-    [JsonStringEnumMemberName("recording")] Recording,
-    /// <summary>The journal has its End record; the review copy is being (or waiting to be) rendered.</summary>
-    [JsonStringEnumMemberName("sealed")] Sealed,
-    /// <summary>Review copy and signed manifest exist.</summary>
-    [JsonStringEnumMemberName("rendered")] Rendered,
-    /// <summary>Writing the journal failed (disk full, I/O error); what was written before is kept and sealed when possible.</summary>
-    [JsonStringEnumMemberName("failed")] Failed,
-    /// <summary>Rendering failed every retry; journal and a manifest without a review copy exist.</summary>
-    [JsonStringEnumMemberName("render_failed")] RenderFailed,
-    /// <summary>Removed by retention; the row stays so the purge itself is on record.</summary>
-    [JsonStringEnumMemberName("purged")] Purged,
-}
-
-/// <param name="Directory">{recordings root}/{VisitId}, derived from the root and the validated id (the table's directory column
-/// is informational and never used as a path).</param>
-public sealed record RecordingRow(
-    string VisitId,
-    RecordingState State,
-    string Directory,
-    Person Inmate,
-    IReadOnlyList<Person> Visitors,
-    bool Flagged,
-    DateTimeOffset StartedAt,
-    DateTimeOffset? EndedAt,
-    double? DurationSeconds,
-    bool Hold,
-    string? Error,
-    int RenderAttempts,
-    DateTimeOffset? NextRenderAt,
-    bool Recovered);
-
 /// <summary>
 /// The recordings table: one row per recorded visit, the index investigators search. A row whose visit id is unfit for a
 /// folder name (only a tampered database has one) is not returned at all: nothing acts on it, retention least of all.
 /// </summary>
-public sealed class RecordingStore
+public sealed class RecordingStore : IRecordingStore
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly Database database;
 
-    public RecordingStore(Database database, IOptions<MediaServerOptions> options)
-        : this(database, RecordingPaths.RootOf(options.Value))
+    public RecordingStore(Database database, IOptions<RecordingOptions> options)
+        : this(database, options.Value.RootDirectory)
     {
     }
 
@@ -101,7 +64,7 @@ public sealed class RecordingStore
             WHERE visit_id = $id
             """;
         command.Parameters.AddWithValue("$id", visitId);
-        command.Parameters.AddWithValue("$state", Name(state));
+        command.Parameters.AddWithValue("$state", RecordingStates.Name(state));
         command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
         command.Parameters.AddWithValue("$ended", endedAt is { } e ? Format(e) : DBNull.Value);
         command.Parameters.AddWithValue("$duration", (object?)durationSeconds ?? DBNull.Value);
@@ -176,7 +139,7 @@ public sealed class RecordingStore
         for (var i = 0; i < states.Length; i++)
         {
             names.Add("$s" + i.ToString(CultureInfo.InvariantCulture));
-            command.Parameters.AddWithValue(names[i], Name(states[i]));
+            command.Parameters.AddWithValue(names[i], RecordingStates.Name(states[i]));
         }
         command.CommandText = Select + $" WHERE state IN ({string.Join(", ", names)}) ORDER BY started_at";
         return ReadAll(command);
@@ -242,7 +205,7 @@ public sealed class RecordingStore
     private RecordingRow? Read(SqliteDataReader reader) =>
         RecordingPaths.FolderOf(Root, reader.GetString(0)) is not { } folder ? null : new(
         reader.GetString(0),
-        Parse(reader.GetString(1)),
+        RecordingStates.Parse(reader.GetString(1)),
         folder,
         new Person(reader.GetString(3), reader.GetString(4)),
         JsonSerializer.Deserialize<List<Person>>(reader.GetString(5), Json) ?? [],
@@ -255,28 +218,6 @@ public sealed class RecordingStore
         (int)reader.GetInt64(12),
         reader.IsDBNull(13) ? null : ParseTime(reader.GetString(13)),
         reader.GetInt64(14) != 0);
-
-    public static string Name(RecordingState state) => state switch
-    {
-        RecordingState.Recording => "recording",
-        RecordingState.Sealed => "sealed",
-        RecordingState.Rendered => "rendered",
-        RecordingState.Failed => "failed",
-        RecordingState.RenderFailed => "render_failed",
-        RecordingState.Purged => "purged",
-        _ => throw new ArgumentOutOfRangeException(nameof(state)),
-    };
-
-    private static RecordingState Parse(string name) => name switch
-    {
-        "recording" => RecordingState.Recording,
-        "sealed" => RecordingState.Sealed,
-        "rendered" => RecordingState.Rendered,
-        "failed" => RecordingState.Failed,
-        "render_failed" => RecordingState.RenderFailed,
-        "purged" => RecordingState.Purged,
-        _ => throw new InvalidDataException($"Unknown recording state '{name}' in the database."),
-    };
 
     private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 

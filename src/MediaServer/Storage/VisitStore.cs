@@ -6,7 +6,7 @@ using Microsoft.Data.Sqlite;
 namespace MediaServer.Storage;
 
 /// <summary>Visits in SQLite: the schedule and parties as written by the officer, and the lifecycle state.</summary>
-public sealed class VisitStore(Database database)
+public sealed class VisitStore(Database database) : IVisitStore
 {
     /// <summary>The body column: the parties, and once the visit is over each one's final connection figures.</summary>
     private sealed record Body(Person Inmate, List<Person> Visitors, Dictionary<string, LegSummary>? Connections = null);
@@ -27,7 +27,7 @@ public sealed class VisitStore(Database database)
         command.Parameters.AddWithValue("$end", Format(visit.End));
         command.Parameters.AddWithValue("$privileged", visit.Privileged ? 1 : 0);
         command.Parameters.AddWithValue("$flagged", visit.Flagged ? 1 : 0);
-        command.Parameters.AddWithValue("$state", StateName(visit.State));
+        command.Parameters.AddWithValue("$state", VisitStates.Name(visit.State));
         command.Parameters.AddWithValue("$body", JsonSerializer.Serialize(new Body(visit.Inmate, [.. visit.Visitors]), Json));
         command.Parameters.AddWithValue("$created", Format(visit.CreatedAt));
         command.ExecuteNonQuery();
@@ -49,7 +49,7 @@ public sealed class VisitStore(Database database)
             command.CommandText = "UPDATE visits SET state = $state, ended_at = $ended, end_reason = $reason WHERE id = $id";
         }
         command.Parameters.AddWithValue("$id", visit.Id);
-        command.Parameters.AddWithValue("$state", StateName(visit.State));
+        command.Parameters.AddWithValue("$state", VisitStates.Name(visit.State));
         command.Parameters.AddWithValue("$ended", visit.EndedAt is { } e ? Format(e) : DBNull.Value);
         command.Parameters.AddWithValue("$reason", (object?)visit.EndReason ?? DBNull.Value);
         command.ExecuteNonQuery();
@@ -65,14 +65,9 @@ public sealed class VisitStore(Database database)
         return reader.Read() ? Read(reader) : null;
     }
 
-    /// <summary>The newest finished visits listed by <c>GET /api/visits</c>; older ones are still found by id.</summary>
-    public const int FinishedListLimit = 1000;
-
-    /// <summary>Every scheduled and live visit, without a cap: each of them must be in memory to be joined and ended.</summary>
     public IReadOnlyList<Visit> LoadOpen() => Query([VisitState.Scheduled, VisitState.Live], limit: null);
 
-    /// <summary>The newest <see cref="FinishedListLimit"/> visits in the given final states, newest start first.</summary>
-    public IReadOnlyList<Visit> LoadFinished(params VisitState[] states) => Query(states, FinishedListLimit);
+    public IReadOnlyList<Visit> LoadFinished(params VisitState[] states) => Query(states, IVisitStore.FinishedListLimit);
 
     private List<Visit> Query(VisitState[] states, int? limit)
     {
@@ -85,7 +80,7 @@ public sealed class VisitStore(Database database)
             for (var i = 0; i < states.Length; i++)
             {
                 names.Add("$s" + i.ToString(CultureInfo.InvariantCulture));
-                command.Parameters.AddWithValue(names[^1], StateName(states[i]));
+                command.Parameters.AddWithValue(names[^1], VisitStates.Name(states[i]));
             }
             sql += $" WHERE state IN ({string.Join(", ", names)})";
         }
@@ -129,12 +124,8 @@ public sealed class VisitStore(Database database)
         return visit;
     }
 
-    public static string StateName(VisitState state) => VisitStateNames.Name(state);
-
-    public static bool TryParseState(string? text, out VisitState state) => VisitStateNames.TryParse(text, out state);
-
     private static VisitState ParseState(string text) =>
-        TryParseState(text, out var state) ? state : throw new InvalidDataException($"Unknown visit state '{text}'.");
+        VisitStates.TryParse(text, out var state) ? state : throw new InvalidDataException($"Unknown visit state '{text}'.");
 
     private static string Format(DateTimeOffset value) => value.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
 

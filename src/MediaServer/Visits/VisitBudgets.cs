@@ -1,5 +1,3 @@
-using MediaServer.Hosting;
-
 namespace MediaServer.Visits;
 
 /// <summary>

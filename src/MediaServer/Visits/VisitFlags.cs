@@ -1,4 +1,3 @@
-using MediaServer.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace MediaServer.Visits;
@@ -7,7 +6,7 @@ namespace MediaServer.Visits;
 /// Creates officers' flags: stored first (the bookmark exists even if a sink fails), then handed to every
 /// <see cref="IVisitFlagSink"/> (the recorder writes it into the visit's recording).
 /// </summary>
-public sealed partial class VisitFlags(FlagStore store, IEnumerable<IVisitFlagSink> sinks, TimeProvider time, ILogger<VisitFlags> logger)
+public sealed partial class VisitFlags(IFlagStore store, IEnumerable<IVisitFlagSink> sinks, TimeProvider time, ILogger<VisitFlags> logger)
 {
     /// <summary>A note longer than this is refused (a bookmark, not a report).</summary>
     public const int MaxNoteLength = 2000;

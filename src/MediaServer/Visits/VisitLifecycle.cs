@@ -1,8 +1,4 @@
 using System.Net;
-using MediaServer.Auth;
-using MediaServer.Hosting;
-using MediaServer.Recording;
-using MediaServer.Storage;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,39 +19,48 @@ public sealed partial class VisitLifecycle
     private readonly VisitRegistry _registry;
     private readonly PlainRtpJoin _joiner;
     private readonly WebRtcJoin _webRtcJoiner;
-    private readonly AuditLog _audit;
+    private readonly IAuditLog _audit;
     private readonly TimeProvider _time;
-    private readonly AuthOptions _auth;
+    private readonly TimeSpan _joinGrace;
     private readonly TimeSpan _privilegedSilenceLimit;
     private readonly ILogger<VisitLifecycle> _logger;
-    private readonly RecordingService _recordings;
+    private readonly IVisitObserver[] _observers;
+    private readonly IJoinGate[] _gates;
     private readonly JoinBindings _bindings;
+    private readonly VisitBudgets _budgets;
+    private readonly VisitTaps _taps;
 
     /// <summary>Refusal titles the join endpoint audits with the client named.</summary>
     public const string TokenInUseTitle = "Join code in use";
     public const string AlreadyConnectedTitle = "Already connected";
     public const string PublishesNothingTitle = "Nothing to send";
-    private readonly VisitBudgets _budgets;
 
-    public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, AuditLog audit, TimeProvider time,
-        IOptions<MediaServerOptions> options, RecordingService recordings, JoinBindings bindings, ILogger<VisitLifecycle> logger)
+    /// <param name="observers">Told of every join, leave, flag and end (the recorder is one).</param>
+    /// <param name="gates">Asked before every join (the recorder refuses a visit it cannot record under <c>refuse</c>).</param>
+    public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, IAuditLog audit, TimeProvider time,
+        IOptions<VisitOptions> options, IOptions<LimitOptions> limits, IEnumerable<IVisitObserver> observers, IEnumerable<IJoinGate> gates,
+        JoinBindings bindings, ILogger<VisitLifecycle> logger)
     {
         _bindings = bindings;
-        _recordings = recordings;
+        _observers = [.. observers];
+        _gates = [.. gates];
         _registry = registry;
         _joiner = joiner;
         _audit = audit;
         _time = time;
-        _auth = options.Value.Auth;
-        _budgets = new VisitBudgets(options.Value.Visits.MaxVisitors, options.Value.Limits);
-        _privilegedSilenceLimit = options.Value.Visits.PrivilegedSilenceLimit;
+        _joinGrace = options.Value.JoinGrace;
+        _budgets = new VisitBudgets(options.Value.MaxVisitors, limits.Value);
+        _privilegedSilenceLimit = options.Value.PrivilegedSilenceLimit;
         _logger = logger;
         _webRtcJoiner = webRtcJoiner;
+        _taps = new VisitTaps(joiner, webRtcJoiner, _budgets, audit, time, logger);
         _joiner.FirstMedia += OnFirstMedia;
         _webRtcJoiner.FirstMedia += OnFirstMedia;
         _webRtcJoiner.TransportFailed += OnTransportFailed;
-        _webRtcJoiner.TapTransportFailed += OnTapTransportFailed;
-        _recordings.RecordingStopped += OnRecordingStopped;
+        foreach (var gate in _gates)
+        {
+            gate.VisitMustEnd += OnVisitMustEnd;
+        }
     }
 
     /// <summary>
@@ -74,10 +79,10 @@ public sealed partial class VisitLifecycle
                 return new JoinOutcome(null, null, null, new JoinRefusal(visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, 410, "Visit is over",
                     visit.State == VisitState.Terminated ? "The facility ended this visit." : "This visit has ended."));
             }
-            if (now < visit.Start - _auth.JoinGrace)
+            if (now < visit.Start - _joinGrace)
             {
                 return new JoinOutcome(null, null, null, new JoinRefusal(ProblemTypes.TooEarly, 403, "Too early",
-                    $"This visit opens at {(visit.Start - _auth.JoinGrace):O}."));
+                    $"This visit opens at {(visit.Start - _joinGrace):O}."));
             }
             if (_bindings.Check(client) == BindingMatch.Other)
             {
@@ -97,9 +102,12 @@ public sealed partial class VisitLifecycle
                 return new JoinOutcome(null, null, null, overBudget);
             }
             // Fail closed: a visit that must be recorded and cannot be is refused before any port is taken.
-            if (_recordings.PrepareJoin(visit) is { } unrecorded)
+            foreach (var gate in _gates)
             {
-                return new JoinOutcome(null, null, null, unrecorded);
+                if (gate.PrepareJoin(visit) is { } refused)
+                {
+                    return new JoinOutcome(null, null, null, refused);
+                }
             }
             Leg? leg;
             IReadOnlyList<AnsweredMedia>? answer = null;
@@ -130,7 +138,10 @@ public sealed partial class VisitLifecycle
             replaced?.Close(LegState.Closed, now);
             visit.Router.Attach(leg.Party);
             // Before the sockets start: the journal must have the tracks before their first packet.
-            _recordings.OnJoined(visit, leg);
+            foreach (var observer in _observers)
+            {
+                observer.OnJoined(visit, leg);
+            }
             leg.Start();
             LogJoined(_logger, visit.Id, participant.Id, leg.Id);
             return new JoinOutcome(leg, answer, answerSdp, null);
@@ -138,127 +149,14 @@ public sealed partial class VisitLifecycle
     }
 
     /// <summary>
-    /// Opens an officer's tap: a receive-only leg the router fills like a participant's, but hidden from the participants.
-    /// Refused for a privileged visit (403) and for a visit that is over (410), as a join is. The caller audits.
+    /// Opens an officer's tap (<see cref="VisitTaps.Open"/>): refused for a privileged visit (403) and for a visit that is over
+    /// (410), as a join is. The caller audits.
     /// </summary>
-    /// <param name="prepare">Runs on the planned tap before it is attached (a mixed-audio tap rebuilds its audio there); a
-    /// refusal it returns closes the tap and is the outcome.</param>
     public TapOutcome OpenTap(Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole,
-        Func<Tap, JoinRefusal?>? prepare = null)
-    {
-        lock (visit.MembershipLock)
-        {
-            var now = _time.GetUtcNow();
-            if (visit.Privileged)
-            {
-                return new TapOutcome(null, null, null, new JoinRefusal(ProblemTypes.Privileged, 403, "Privileged visit",
-                    "This is a privileged (attorney or clergy) visit: nobody may watch or listen to it."));
-            }
-            if (visit.IsFinal || now >= visit.End)
-            {
-                return new TapOutcome(null, null, null, new JoinRefusal(visit.State == VisitState.Terminated ? ProblemTypes.VisitTerminated : ProblemTypes.VisitOver, 410, "Visit is over",
-                    visit.State == VisitState.Terminated ? "The facility ended this visit." : "This visit has ended."));
-            }
-            if (_budgets.CheckTap(visit, offer) is { } overBudget)
-            {
-                return new TapOutcome(null, null, null, overBudget);
-            }
-            // The officer's allowance is taken before any port is bound and given back if the tap does not open.
-            if (!_budgets.TryReserveTap(officerId))
-            {
-                return new TapOutcome(null, null, null, _budgets.OfficerTapRefusal);
-            }
-            Tap? tap;
-            IReadOnlyList<AnsweredMedia>? answer = null;
-            string? answerSdp = null;
-            JoinRefusal? refusal;
-            if (offer.IsWebRtc)
-            {
-                (tap, answerSdp, refusal) = _webRtcJoiner.PlanTap(visit, offer, officerId, officerRole, now);
-            }
-            else
-            {
-                (tap, answer, refusal) = _joiner.PlanTap(visit, offer, clientAddress, officerId, officerRole, now);
-            }
-            if (tap is null)
-            {
-                _budgets.ReleaseTap(officerId);
-                return new TapOutcome(null, null, null, refusal);
-            }
-            tap.PortPairs = VisitBudgets.PortPairsOf(answer);
-            if (prepare?.Invoke(tap) is { } prepared)
-            {
-                tap.Close(now);
-                _budgets.ReleaseTap(officerId);
-                return new TapOutcome(null, null, null, prepared);
-            }
-            visit.AddTap(tap);
-            // Attaching assigns the tap's slots; a plain-RTP slot asks its new source for a keyframe at once (a WebRTC one
-            // once DTLS is up), so the tap's first picture comes within a round trip to the sender.
-            visit.Router.AttachTap(tap.Party);
-            tap.Start();
-            LogTapOpened(_logger, visit.Id, tap.Id, officerId);
-            return new TapOutcome(tap, answer, answerSdp, null);
-        }
-    }
+        Func<Tap, JoinRefusal?>? prepare = null) => _taps.Open(visit, offer, clientAddress, officerId, officerRole, prepare);
 
     /// <summary>Ends a tap (the officer's DELETE); false when it was already closed. The caller audits.</summary>
-    public bool CloseTap(Visit visit, Tap tap)
-    {
-        lock (visit.MembershipLock)
-        {
-            return CloseTapLocked(visit, tap, _time.GetUtcNow(), "closed by the officer");
-        }
-    }
-
-    private bool CloseTapLocked(Visit visit, Tap tap, DateTimeOffset now, string why)
-    {
-        if (!tap.Close(now))
-        {
-            return false;
-        }
-        _budgets.ReleaseTap(tap.OfficerId);
-        visit.Router.DetachTap(tap.Party);
-        visit.RemoveTap(tap);
-        LogTapClosed(_logger, visit.Id, tap.Id, why);
-        return true;
-    }
-
-    /// <summary>Closes every tap of a visit that is over (held lock); returns them so they can be audited after the lock.</summary>
-    private List<Tap> CloseTapsLocked(Visit visit, DateTimeOffset now, string why)
-    {
-        var closed = new List<Tap>();
-        foreach (var tap in visit.OpenTaps())
-        {
-            if (CloseTapLocked(visit, tap, now, why))
-            {
-                closed.Add(tap);
-            }
-        }
-        return closed;
-    }
-
-    private void AuditTapsClosed(Visit visit, List<Tap> taps, string why)
-    {
-        // The tap's officer is named: the audit must show whose monitoring ended, and why.
-        foreach (var tap in taps)
-        {
-            _audit.Append(tap.OfficerId, tap.OfficerRole, "visit.tap.stop", $"visit/{visit.Id}/taps/{tap.Id}", "closed: " + why);
-        }
-    }
-
-    private void OnTapTransportFailed(Visit visit, Tap tap, string reason)
-    {
-        bool closed;
-        lock (visit.MembershipLock)
-        {
-            closed = CloseTapLocked(visit, tap, _time.GetUtcNow(), reason);
-        }
-        if (closed)
-        {
-            AuditTapsClosed(visit, [tap], reason);
-        }
-    }
+    public bool CloseTap(Visit visit, Tap tap) => _taps.Close(visit, tap);
 
     /// <summary>The participant left: closes its leg; the visit ends when it was live and nobody is left.</summary>
     public void Leave(Visit visit, Leg leg) => Depart(visit, leg, LegState.Left, "left");
@@ -282,17 +180,20 @@ public sealed partial class VisitLifecycle
             }
             var left = visit.Router.Detach(leg.Party);
             LogLeft(_logger, visit.Id, leg.Participant.Id, leg.Id, why);
-            _recordings.OnLeft(visit, leg, why);
+            foreach (var observer in _observers)
+            {
+                observer.OnLeft(visit, leg, why);
+            }
             if (left != 0 || visit.State != VisitState.Live || !visit.TryTransition(VisitState.Ended, now, "every party left"))
             {
                 return true;
             }
-            closedTaps = CloseTapsLocked(visit, now, "visit ended (every party left)");
+            closedTaps = _taps.CloseAllLocked(visit, now, "visit ended (every party left)");
             _registry.SaveState(visit);
-            _recordings.OnVisitFinished(visit, "every party left");
+            Ended(visit, "every party left");
             _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "every party left");
         }
-        AuditTapsClosed(visit, closedTaps, "visit ended (every party left)");
+        _taps.AuditClosed(visit, closedTaps, "visit ended (every party left)");
         return true;
     }
 
@@ -380,13 +281,13 @@ public sealed partial class VisitLifecycle
             {
                 leg.Close(LegState.Closed, now);
             }
-            closedTaps = CloseTapsLocked(visit, now, why);
+            closedTaps = _taps.CloseAllLocked(visit, now, why);
             visit.TryTransition(state, now, reason); // Always allowed: the visit is not final and this lock is held.
             _registry.SaveState(visit);
-            _recordings.OnVisitFinished(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
+            Ended(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
             LogFinished(_logger, visit.Id, state, reason);
         }
-        AuditTapsClosed(visit, closedTaps, why);
+        _taps.AuditClosed(visit, closedTaps, why);
         return true;
     }
 
@@ -394,7 +295,7 @@ public sealed partial class VisitLifecycle
     /// The recording of a visit under way failed and MediaServer:Recording:OnFailure is refuse: the visit ends (every leg
     /// closed), audited with the reason, rather than going on unrecorded.
     /// </summary>
-    private void OnRecordingStopped(string visitId, string reason)
+    private void OnVisitMustEnd(string visitId, string reason)
     {
         if (_registry.Get(visitId) is not { } visit || visit.Privileged)
         {
@@ -404,6 +305,15 @@ public sealed partial class VisitLifecycle
         if (Finish(visit, VisitState.Terminated, why))
         {
             _audit.Append("system", "system", "visit.terminate", "visit/" + visit.Id, "ok: " + why + " (" + reason + ")");
+        }
+    }
+
+    /// <summary>Held lock: tells every observer the visit is over.</summary>
+    private void Ended(Visit visit, string reason)
+    {
+        foreach (var observer in _observers)
+        {
+            observer.OnEnded(visit, reason);
         }
     }
 
@@ -419,6 +329,10 @@ public sealed partial class VisitLifecycle
             {
                 _registry.SaveState(visit);
                 LogLive(_logger, visit.Id);
+                foreach (var observer in _observers)
+                {
+                    observer.OnLive(visit);
+                }
             }
         }
     }
@@ -435,12 +349,6 @@ public sealed partial class VisitLifecycle
     [LoggerMessage(EventId = 303, Level = LogLevel.Information, Message = "Visit {VisitId} is live")]
     private static partial void LogLive(ILogger logger, string visitId);
 
-    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Visit {VisitId}: tap {TapId} opened by {OfficerId}")]
-    private static partial void LogTapOpened(ILogger logger, string visitId, string tapId, string officerId);
-
     [LoggerMessage(EventId = 306, Level = LogLevel.Warning, Message = "Visit {VisitId}: join as {ParticipantId} refused, token {TokenId} from {Address} is not the client that holds it")]
     private static partial void LogTokenInUse(ILogger logger, string visitId, string participantId, string tokenId, string address);
-
-    [LoggerMessage(EventId = 305, Level = LogLevel.Information, Message = "Visit {VisitId}: tap {TapId} closed: {Why}")]
-    private static partial void LogTapClosed(ILogger logger, string visitId, string tapId, string why);
 }

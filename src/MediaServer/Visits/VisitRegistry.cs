@@ -1,21 +1,20 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using MediaServer.Storage;
 
 namespace MediaServer.Visits;
 
 /// <summary>
 /// Every visit the process knows. Each scheduled or live visit is one object in memory, loaded at start (all of them: no
 /// cap) and shared by every request, the lifecycle tick and the relay. A visit that finishes leaves memory with its legs,
-/// sockets and packet caches: its final connection figures are stored with it, and it is read from SQLite when asked for.
+/// sockets and packet caches: its final connection figures are stored with it, and it is read from the store when asked for.
 /// The store is written on every state change, so a restart sees the truth.
 /// </summary>
 public sealed class VisitRegistry
 {
     private readonly ConcurrentDictionary<string, Visit> _visits = new(StringComparer.Ordinal);
-    private readonly VisitStore _store;
+    private readonly IVisitStore _store;
 
-    public VisitRegistry(VisitStore store)
+    public VisitRegistry(IVisitStore store)
     {
         _store = store;
         foreach (var visit in store.LoadOpen())
@@ -44,7 +43,7 @@ public sealed class VisitRegistry
 
     /// <summary>
     /// Visits in <paramref name="state"/> (all when null). Scheduled and live ones come from memory (every one of them);
-    /// finished ones from SQLite, the newest <see cref="VisitStore.FinishedListLimit"/>.
+    /// finished ones from SQLite, the newest <see cref="IVisitStore.FinishedListLimit"/>.
     /// </summary>
     public IReadOnlyList<Visit> List(VisitState? state)
     {

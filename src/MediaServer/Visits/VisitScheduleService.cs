@@ -1,4 +1,3 @@
-using MediaServer.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -6,12 +5,12 @@ using Microsoft.Extensions.Options;
 namespace MediaServer.Visits;
 
 /// <summary>Enforces scheduled ends (every tick, visits past their end are closed, legs first) and sends RTCP reports about once a second.</summary>
-public sealed partial class VisitScheduleService(VisitLifecycle lifecycle, IOptions<MediaServerOptions> options, TimeProvider time,
+public sealed partial class VisitScheduleService(VisitLifecycle lifecycle, IOptions<VisitOptions> options, TimeProvider time,
     ILogger<VisitScheduleService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.Visits.LifecycleTick, time);
+        using var timer = new PeriodicTimer(options.Value.LifecycleTick, time);
         var nextReport = time.GetUtcNow();
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {

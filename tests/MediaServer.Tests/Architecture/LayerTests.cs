@@ -46,7 +46,7 @@ public sealed class LayerTests(ITestOutputHelper output)
         Assert.Contains(("MediaServer.Api.LegEndpoints", "MediaServer.Api.SdpExchange"), arrows);
         // Base types and interfaces.
         Assert.Contains(("MediaServer.Api.AuditingAuthorizationResultHandler", "Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler"), arrows);
-        Assert.Contains(("MediaServer.Storage.AuditLog", "MediaServer.Auth.IAuditTrail"), arrows);
+        Assert.Contains(("MediaServer.Storage.AuditLog", "MediaServer.Visits.IAuditLog"), arrows);
         // Parameters of a method's signature.
         Assert.Contains(("MediaServer.Auth.TokenIssuer", "MediaServer.Auth.SigningKeys"), arrows);
         // Generic arguments: IOptions<LimitOptions> in a handler's parameters.

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
-using MediaServer.Hosting;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
+using MediaServer.Recording.Manifest;
 using MediaServer.Storage;
 using MediaServer.Visits;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,13 +30,17 @@ public sealed class RecordingSegmentTests : IDisposable
         }
     }
 
-    private sealed record Parts(RecordingService Service, RecordingStore Store, AuditLog Audit, RecordingMetrics Metrics, RecordingSigner Signer);
+    private sealed record Parts(RecordingService Service, RecordingStore Store, AuditLog Audit, RecordingMetrics Metrics, RecordingSigner Signer)
+    {
+        /// <summary>The service as the visits ask it before a join, and tell it what happened.</summary>
+        public IJoinGate Gate => Service;
+
+        public IVisitObserver Observer => Service;
+    }
 
     private Parts Service(string onFailure = RecordingFailurePolicy.Refuse)
     {
-        var options = new MediaServerOptions { DataDirectory = _data };
-        options.Recording.OnFailure = onFailure;
-        options.Recording.FlushInterval = TimeSpan.FromMilliseconds(20);
+        var options = new RecordingOptions { OnFailure = onFailure, FlushInterval = TimeSpan.FromMilliseconds(20) }.WithRoots(_data, _data + "-keys");
         var database = new Database(Path.Combine(_data, "mediaserver.db"));
         var store = new RecordingStore(database, Options.Create(options));
         var audit = new AuditLog(database, KeyDirectory.Open(_data + "-keys"), TimeProvider.System);
@@ -86,18 +91,18 @@ public sealed class RecordingSegmentTests : IDisposable
         var visit = NewVisit("seg-1");
         var first = Service();
         await first.Service.StartAsync(CancellationToken.None);
-        Assert.Null(first.Service.PrepareJoin(visit));
+        Assert.Null(first.Gate.PrepareJoin(visit));
         Record(first.Service.ActiveRecorder(visit.Id)!, "i1", 40);
         await first.Service.StopAsync(CancellationToken.None); // graceful: segment 1 sealed "server stopped"
         first.Service.Dispose();
 
         var second = Service();
         await second.Service.StartAsync(CancellationToken.None);
-        Assert.Null(second.Service.PrepareJoin(visit));
+        Assert.Null(second.Gate.PrepareJoin(visit));
         var recorder = second.Service.ActiveRecorder(visit.Id)!;
         Assert.Equal(2, recorder.Segment);
         Record(recorder, "i1", 25);
-        second.Service.OnVisitFinished(visit, "every party left");
+        second.Observer.OnEnded(visit, "every party left");
         await WaitForState(second.Store, visit.Id, RecordingState.RenderFailed); // no renderer: manifest without a review copy
         await second.Service.StopAsync(CancellationToken.None);
         second.Service.Dispose();
@@ -149,7 +154,7 @@ public sealed class RecordingSegmentTests : IDisposable
         var visit = NewVisit("seg-2");
         var first = Service();
         await first.Service.StartAsync(CancellationToken.None);
-        Assert.Null(first.Service.PrepareJoin(visit));
+        Assert.Null(first.Gate.PrepareJoin(visit));
         Record(first.Service.ActiveRecorder(visit.Id)!, "i1", 10);
         await first.Service.StopAsync(CancellationToken.None);
         first.Service.Dispose();
@@ -158,9 +163,9 @@ public sealed class RecordingSegmentTests : IDisposable
 
         var second = Service();
         await second.Service.StartAsync(CancellationToken.None);
-        Assert.Null(second.Service.PrepareJoin(visit));
+        Assert.Null(second.Gate.PrepareJoin(visit));
         Record(second.Service.ActiveRecorder(visit.Id)!, "i1", 10);
-        second.Service.OnVisitFinished(visit, "every party left");
+        second.Observer.OnEnded(visit, "every party left");
         await WaitForState(second.Store, visit.Id, RecordingState.RenderFailed);
         await second.Service.StopAsync(CancellationToken.None);
         second.Service.Dispose();
@@ -195,7 +200,7 @@ public sealed class RecordingSegmentTests : IDisposable
         // The visit's folder cannot be made: a file is in its place.
         File.WriteAllText(Path.Combine(parts.Service.RootDirectory, visit.Id), "in the way");
 
-        var refusal = parts.Service.PrepareJoin(visit);
+        var refusal = parts.Gate.PrepareJoin(visit);
         Assert.NotNull(refusal);
         Assert.Equal(503, refusal.Status);
         Assert.Equal(RecordingService.UnrecordedDetail, refusal.Detail);
@@ -206,13 +211,13 @@ public sealed class RecordingSegmentTests : IDisposable
         Assert.Equal(RecordingState.Failed, parts.Store.Load(visit.Id)!.State);
 
         // A second join at once is refused from what is known: no new attempt, no new failure row in the audit log.
-        Assert.NotNull(parts.Service.PrepareJoin(visit));
+        Assert.NotNull(parts.Gate.PrepareJoin(visit));
         Assert.Equal(1, parts.Metrics.Failures);
         Assert.Equal(2, parts.Metrics.JoinsRefused);
         Assert.Single(parts.Audit.Query(null, null, null, null), e => e.Action == "recording.failed");
 
         // The visit ends: the alert for it is over.
-        parts.Service.OnVisitFinished(visit, "scheduled end");
+        parts.Observer.OnEnded(visit, "scheduled end");
         Assert.Equal(0, parts.Metrics.Unrecorded);
         await parts.Service.StopAsync(CancellationToken.None);
         parts.Service.Dispose();
@@ -225,7 +230,7 @@ public sealed class RecordingSegmentTests : IDisposable
         await parts.Service.StartAsync(CancellationToken.None);
         var visit = NewVisit("seg-4");
         File.WriteAllText(Path.Combine(parts.Service.RootDirectory, visit.Id), "in the way");
-        Assert.Null(parts.Service.PrepareJoin(visit));
+        Assert.Null(parts.Gate.PrepareJoin(visit));
         Assert.Equal(1, parts.Metrics.Failures);
         Assert.Equal(0, parts.Metrics.JoinsRefused);
         Assert.Equal(1, parts.Metrics.Unrecorded);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
 using MediaServer.Recording;
+using MediaServer.Recording.Journal;
 
 namespace MediaServer.Tests.Recording;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using MediaServer.Hosting;
 using MediaServer.Storage;
+using MediaServer.Visits;
 using Microsoft.Data.Sqlite;
 
 namespace MediaServer.Tests.Storage;
@@ -69,12 +69,12 @@ public sealed class AuditLogTests : IDisposable
             wipe.Parameters.AddWithValue("$from", from);
             wipe.ExecuteNonQuery();
         }
-        var prev = rows.LastOrDefault(r => r.Seq < from).Prev ?? AuditLog.Genesis; // the kept predecessor's link
+        var prev = rows.LastOrDefault(r => r.Seq < from).Prev ?? AuditChain.Genesis; // the kept predecessor's link
         var seq = from;
         foreach (var (_, entry, _) in rows.Where(r => r.Seq >= from))
         {
             var renumbered = entry with { Seq = seq };
-            var hash = AuditLog.ComputeHash(null, prev, renumbered);
+            var hash = AuditChain.ComputeHash(null, prev, renumbered);
             using var insert = connection.CreateCommand();
             insert.CommandText = "INSERT INTO audit (seq, at, actor, role, action, target, outcome, prev_hash, hash) VALUES ($s, $at, $a, $r, $ac, $t, $o, $p, $h)";
             insert.Parameters.AddWithValue("$s", seq);
@@ -137,7 +137,7 @@ public sealed class AuditLogTests : IDisposable
             command.CommandText = "SELECT prev_hash FROM audit WHERE seq = 2";
             prev = (string)command.ExecuteScalar()!;
         }
-        var forged = AuditLog.ComputeHash(null, prev, entry);
+        var forged = AuditChain.ComputeHash(null, prev, entry);
         Execute(database, $"UPDATE audit SET actor = 'someone-else', hash = '{forged}' WHERE seq = 2");
         Assert.Equal(2, log.Verify().FirstBadEntry);
     }
@@ -251,12 +251,12 @@ public sealed class AuditLogTests : IDisposable
     public void The_head_names_the_newest_entry()
     {
         var (_, log) = Open();
-        Assert.Equal(new AuditHead(0, AuditLog.Genesis), log.CurrentHead());
+        Assert.Equal(new AuditHead(0, AuditChain.Genesis), log.CurrentHead());
         Fill(log, 2);
         var head = log.CurrentHead();
         Assert.Equal(2, head.Seq);
         Assert.Equal(64, head.Hash.Length);
-        Assert.NotEqual(AuditLog.Genesis, head.Hash);
+        Assert.NotEqual(AuditChain.Genesis, head.Hash);
     }
 
     [Fact]
@@ -325,11 +325,11 @@ public sealed class AuditLogTests : IDisposable
     public void Unkeyed_rows_of_an_older_server_are_adopted_once_and_stay_protected()
     {
         var database = new Database(Path.Combine(_directory, "test.db"));
-        string prev = AuditLog.Genesis;
+        string prev = AuditChain.Genesis;
         for (var seq = 1; seq <= 3; seq++)
         {
             var entry = new AuditEntry(seq, new DateTimeOffset(2026, 1, 1, 0, 0, seq, TimeSpan.Zero), "old", "admin", "visit.create", "visit/x", "ok");
-            var hash = AuditLog.ComputeHash(null, prev, entry);
+            var hash = AuditChain.ComputeHash(null, prev, entry);
             Execute(database, $"INSERT INTO audit (seq, at, actor, role, action, target, outcome, prev_hash, hash) VALUES ({seq}, '2026-01-01T00:00:0{seq}.0000000Z', 'old', 'admin', 'visit.create', 'visit/x', 'ok', '{prev}', '{hash}')");
             prev = hash;
         }

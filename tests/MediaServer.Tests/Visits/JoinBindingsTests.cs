@@ -29,7 +29,7 @@ public sealed class JoinBindingsTests : IDisposable
     [Fact]
     public void The_first_client_binds_the_token_and_only_it_matches_afterwards()
     {
-        var bindings = new JoinBindings(OpenDatabase());
+        var bindings = new JoinBindings(new JoinBindingStore(OpenDatabase()));
         var first = Client("jti-1", SecretA);
 
         Assert.Equal(BindingMatch.Unbound, bindings.Check(first));
@@ -47,7 +47,7 @@ public sealed class JoinBindingsTests : IDisposable
     [Fact]
     public void A_later_bind_never_replaces_the_first()
     {
-        var bindings = new JoinBindings(OpenDatabase());
+        var bindings = new JoinBindings(new JoinBindingStore(OpenDatabase()));
         Assert.True(bindings.Bind(Client("jti-1", SecretA), "v-1", "v1", DateTimeOffset.UtcNow));
         Assert.False(bindings.Bind(Client("jti-1", SecretB), "v-1", "v1", DateTimeOffset.UtcNow));
         Assert.Equal(BindingMatch.Other, bindings.Check(Client("jti-1", SecretB)));
@@ -56,8 +56,8 @@ public sealed class JoinBindingsTests : IDisposable
     [Fact]
     public void Bindings_survive_a_restart()
     {
-        new JoinBindings(OpenDatabase()).Bind(Client("jti-1", SecretA), "v-1", "v1", DateTimeOffset.UtcNow);
-        var reopened = new JoinBindings(OpenDatabase());
+        new JoinBindings(new JoinBindingStore(OpenDatabase())).Bind(Client("jti-1", SecretA), "v-1", "v1", DateTimeOffset.UtcNow);
+        var reopened = new JoinBindings(new JoinBindingStore(OpenDatabase()));
         Assert.Equal(BindingMatch.Same, reopened.Check(Client("jti-1", SecretA)));
         Assert.Equal(BindingMatch.Other, reopened.Check(Client("jti-1", SecretB)));
     }
@@ -66,7 +66,7 @@ public sealed class JoinBindingsTests : IDisposable
     public void The_table_holds_a_hash_of_the_secret_never_the_secret()
     {
         var database = OpenDatabase();
-        new JoinBindings(database).Bind(Client("jti-1", SecretA), "v-1", "v1", DateTimeOffset.UtcNow);
+        new JoinBindings(new JoinBindingStore(database)).Bind(Client("jti-1", SecretA), "v-1", "v1", DateTimeOffset.UtcNow);
         using var connection = database.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT credential FROM token_bindings";

@@ -1,6 +1,5 @@
 using System.Net;
 using MediaServer.Codecs.Sdp;
-using MediaServer.Hosting;
 using MediaServer.Visits;
 
 namespace MediaServer.Tests.Visits;

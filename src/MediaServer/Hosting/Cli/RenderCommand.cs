@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using MediaServer.Recording.Rendering;
+using MediaServer.Recording.Review;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace MediaServer.Hosting.Cli;

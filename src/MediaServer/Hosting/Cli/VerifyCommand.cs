@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using MediaServer.Recording;
+using MediaServer.Recording.Manifest;
 
 namespace MediaServer.Hosting.Cli;
 

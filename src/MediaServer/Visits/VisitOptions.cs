@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace MediaServer.Visits;
+
+public sealed class VisitOptions
+{
+    [Range(1, 4)]
+    public int MaxVisitors { get; set; } = 4;
+
+    /// <summary>How often the lifecycle service checks scheduled ends.</summary>
+    public TimeSpan LifecycleTick { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// On a privileged visit, a leg from which no media has arrived for this long (never since it joined, or not any more) is
+    /// closed: a party that only listens is refused at the join, and one that offers to send but does not is closed here.
+    /// </summary>
+    public TimeSpan PrivilegedSilenceLimit { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long before a visit's start its parties may join (MediaServer:Auth:JoinGrace), set by Hosting at registration.</summary>
+    public TimeSpan JoinGrace { get; internal set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>These options with the join grace filled in (Hosting, at registration).</summary>
+    public VisitOptions WithJoinGrace(TimeSpan joinGrace)
+    {
+        JoinGrace = joinGrace;
+        return this;
+    }
+}
