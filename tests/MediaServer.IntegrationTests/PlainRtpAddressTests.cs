@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
-using MediaServer.IntegrationTests.Harness.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
+using MediaServer.Testing.Sdp;
 using MediaServer.Recording;
 using Xunit.Abstractions;
 

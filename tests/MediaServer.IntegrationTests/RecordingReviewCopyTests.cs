@@ -5,8 +5,8 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MediaServer.Codecs.Recording;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.Sdp;
 using MediaServer.Recording;
 using Xunit.Abstractions;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
 using MediaServer.Recording;
 using Xunit.Abstractions;
 

@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
-using MediaServer.IntegrationTests.Harness.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
+using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

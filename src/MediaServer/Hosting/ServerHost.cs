@@ -16,7 +16,8 @@ namespace MediaServer.Hosting;
 /// <summary>Composes the server: options, storage, auth, the relay and the HTTP API.</summary>
 public static class ServerHost
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="configure">Runs last before the app is built: tests put the host on a test server and replace services.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -124,6 +125,7 @@ public static class ServerHost
             });
         services.AddAuthorization(Policies.Add);
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.Use(SecurityHeaders);
         app.UseExceptionHandler();
