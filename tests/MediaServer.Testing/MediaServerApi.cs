@@ -52,24 +52,28 @@ public sealed class MediaServerApi : IDisposable
     /// <summary>The HTTP client the helpers send with, for calls no helper makes.</summary>
     public HttpClient Http => _http;
 
-    public async Task<VisitDto> CreateVisitAsync(string token, CreateVisitRequest request)
+    public async Task<VisitDto> CreateVisitAsync(string token, CreateVisitRequest request, CancellationToken cancellation = default)
     {
-        var response = await SendAsync(HttpMethod.Post, "api/visits", token, JsonContent.Create(request, options: Json));
+        var response = await SendAsync(HttpMethod.Post, "api/visits", token, JsonContent.Create(request, options: Json), cancellation: cancellation);
         return Expect<VisitDto>(response, HttpStatusCode.Created, "POST /api/visits");
     }
 
-    public Task<ApiResponse> MintParticipantTokenRawAsync(string token, string visitId, string participantId) =>
-        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/tokens", token, JsonContent.Create(new { participant = participantId }, options: Json));
+    public Task<ApiResponse> MintParticipantTokenRawAsync(string token, string visitId, string participantId, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/tokens", token, JsonContent.Create(new { participant = participantId }, options: Json),
+            cancellation: cancellation);
 
-    public async Task<ParticipantTokenDto> MintParticipantTokenAsync(string token, string visitId, string participantId)
+    public async Task<ParticipantTokenDto> MintParticipantTokenAsync(string token, string visitId, string participantId,
+        CancellationToken cancellation = default)
     {
-        var response = await MintParticipantTokenRawAsync(token, visitId, participantId);
+        var response = await MintParticipantTokenRawAsync(token, visitId, participantId, cancellation);
         return Expect<ParticipantTokenDto>(response, HttpStatusCode.Created, $"POST /api/visits/{visitId}/tokens");
     }
 
     /// <param name="clientInstance">The Client-Instance header (a browser page's secret); null sends none (a plain client).</param>
-    public Task<ApiResponse> JoinRawAsync(string? token, string visitId, string body, string contentType = "application/sdp", string? clientInstance = null) =>
-        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/join", token, new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(contentType)), clientInstance);
+    public Task<ApiResponse> JoinRawAsync(string? token, string visitId, string body, string contentType = "application/sdp", string? clientInstance = null,
+        CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/join", token, new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(contentType)),
+            clientInstance, cancellation);
 
     public Task<ApiResponse> RosterRawAsync(string token, string visitId, string? clientInstance = null) =>
         SendAsync(HttpMethod.Get, $"api/visits/{visitId}/roster", token, content: null, clientInstance);
@@ -77,9 +81,10 @@ public sealed class MediaServerApi : IDisposable
     public async Task<RosterDto> RosterAsync(string token, string visitId, string? clientInstance = null) =>
         Expect<RosterDto>(await RosterRawAsync(token, visitId, clientInstance), HttpStatusCode.OK, $"GET /api/visits/{visitId}/roster");
 
-    public async Task<JoinResult> JoinAsync(string token, string visitId, string offerSdp, string? clientInstance = null)
+    public async Task<JoinResult> JoinAsync(string token, string visitId, string offerSdp, string? clientInstance = null,
+        CancellationToken cancellation = default)
     {
-        var response = await JoinRawAsync(token, visitId, offerSdp, clientInstance: clientInstance);
+        var response = await JoinRawAsync(token, visitId, offerSdp, clientInstance: clientInstance, cancellation: cancellation);
         if (response.Status != HttpStatusCode.Created)
         {
             throw new UnexpectedStatusException($"POST /api/visits/{visitId}/join: expected 201, got {response}\noffer:\n{offerSdp}");
@@ -118,8 +123,8 @@ public sealed class MediaServerApi : IDisposable
         return Expect<FlagDto>(response, HttpStatusCode.Created, $"POST /api/visits/{visitId}/flags");
     }
 
-    public Task<ApiResponse> LeaveRawAsync(string token, string location, string? clientInstance = null) =>
-        SendAsync(HttpMethod.Delete, location.TrimStart('/'), token, content: null, clientInstance);
+    public Task<ApiResponse> LeaveRawAsync(string token, string location, string? clientInstance = null, CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Delete, location.TrimStart('/'), token, content: null, clientInstance, cancellation);
 
     public async Task LeaveAsync(string token, string location)
     {
@@ -148,9 +153,9 @@ public sealed class MediaServerApi : IDisposable
     /// <summary>The staff token <see cref="GetMetricsAsync"/> sends (/metrics refuses anonymous callers); the harness sets it.</summary>
     public string? MetricsToken { get; set; }
 
-    public async Task<MetricsSnapshot> GetMetricsAsync()
+    public async Task<MetricsSnapshot> GetMetricsAsync(CancellationToken cancellation = default)
     {
-        var response = await SendAsync(HttpMethod.Get, "metrics", MetricsToken);
+        var response = await SendAsync(HttpMethod.Get, "metrics", MetricsToken, cancellation: cancellation);
         if (response.Status != HttpStatusCode.OK)
         {
             throw new UnexpectedStatusException($"GET /metrics: expected 200, got {response}");
@@ -171,7 +176,8 @@ public sealed class MediaServerApi : IDisposable
         return Expect<AuditVerifyDto>(response, HttpStatusCode.OK, "GET /api/audit/verify");
     }
 
-    public async Task<ApiResponse> SendAsync(HttpMethod method, string relativePath, string? token, HttpContent? content = null, string? clientInstance = null)
+    public async Task<ApiResponse> SendAsync(HttpMethod method, string relativePath, string? token, HttpContent? content = null, string? clientInstance = null,
+        CancellationToken cancellation = default)
     {
         using var request = new HttpRequestMessage(method, new Uri(relativePath, UriKind.RelativeOrAbsolute)) { Content = content };
         if (token is not null)
@@ -184,8 +190,8 @@ public sealed class MediaServerApi : IDisposable
             request.Headers.TryAddWithoutValidation("Client-Instance", clientInstance);
         }
 
-        using var response = await _http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
+        using var response = await _http.SendAsync(request, cancellation);
+        var body = await response.Content.ReadAsStringAsync(cancellation);
         return new ApiResponse(response.StatusCode, response.Content.Headers.ContentType?.MediaType, body, response.Headers.Location);
     }
 
