@@ -70,26 +70,7 @@ public sealed class ChildProcess : IAsyncDisposable
         string? workingDirectory = null,
         int ringCapacity = 2000)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        if (environment is not null)
-        {
-            foreach (var (key, value) in environment)
-            {
-                info.Environment[key] = value;
-            }
-        }
+        var info = ProcessRunner.StartInfo(fileName, arguments, environment, workingDirectory);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(name, process, new OutputRing(ringCapacity))

@@ -153,7 +153,9 @@ public sealed class MediaServerApi : IDisposable
     /// <summary>The staff token <see cref="GetMetricsAsync"/> sends (/metrics refuses anonymous callers); the harness sets it.</summary>
     public string? MetricsToken { get; set; }
 
-    public async Task<MetricsSnapshot> GetMetricsAsync(CancellationToken cancellation = default)
+    public Task<MetricsSnapshot> GetMetricsAsync() => GetMetricsAsync(CancellationToken.None);
+
+    public async Task<MetricsSnapshot> GetMetricsAsync(CancellationToken cancellation)
     {
         var response = await SendAsync(HttpMethod.Get, "metrics", MetricsToken, cancellation: cancellation);
         if (response.Status != HttpStatusCode.OK)

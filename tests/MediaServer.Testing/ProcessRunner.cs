@@ -16,12 +16,9 @@ public sealed record ProcessResult(int ExitCode, byte[] Stdout, string Stderr, s
 /// <summary>Runs a short-lived tool (the token CLI, ffprobe, an FFmpeg decode) to completion with a deadline.</summary>
 public static class ProcessRunner
 {
-    public static async Task<ProcessResult> RunAsync(
-        string fileName,
-        IEnumerable<string> arguments,
-        TimeSpan timeout,
-        IReadOnlyDictionary<string, string>? environment = null,
-        string? workingDirectory = null)
+    /// <summary>All three streams redirected, no shell, the arguments one by one (never re-split), the environment over ours.</summary>
+    public static ProcessStartInfo StartInfo(string fileName, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment, string? workingDirectory)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -43,6 +40,17 @@ public static class ProcessRunner
                 info.Environment[key] = value;
             }
         }
+        return info;
+    }
+
+    public static async Task<ProcessResult> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null)
+    {
+        var info = ProcessRunner.StartInfo(fileName, arguments, environment, workingDirectory);
 
         var commandLine = fileName + " " + string.Join(' ', info.ArgumentList);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {fileName}");

@@ -110,22 +110,9 @@ public sealed class ServerProcess : IAsyncDisposable
         var httpPort = PortAllocator.FreeTcpPort();
         var rtpMin = PortAllocator.FreeServerUdpRange(rtpPortCount);
         var webRtcPort = PortAllocator.FreeServerUdpPort();
-        var environment = new Dictionary<string, string>
-        {
-            ["MediaServer__DataDirectory"] = Path.Combine(root, "data"),
-            ["MediaServer__KeyDirectory"] = Path.Combine(root, "keys"),
-            ["MediaServer__Rtp__ListenAddress"] = "127.0.0.1",
-            ["MediaServer__Rtp__PortMin"] = rtpMin.ToString(CultureInfo.InvariantCulture),
-            ["MediaServer__Rtp__PortMax"] = (rtpMin + rtpPortCount - 1).ToString(CultureInfo.InvariantCulture),
-            ["MediaServer__Auth__JoinGrace"] = "00:15:00",
-            ["MediaServer__WebRtc__ListenAddress"] = "127.0.0.1",
-            ["MediaServer__WebRtc__Port"] = webRtcPort.ToString(CultureInfo.InvariantCulture),
-            // Renders run at nice 19: on a loaded test machine they can take many times real time, past the default limit
-            // (the time-limit test sets its own).
-            ["MediaServer__Recording__RenderTimeLimitMinimum"] = "00:30:00",
-            ["DOTNET_NOLOGO"] = "1",
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-        };
+        var environment = ServerSettings.AsEnvironment(ServerSettings.For(root, rtpMin, rtpPortCount, webRtcPort));
+        environment["DOTNET_NOLOGO"] = "1";
+        environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
         {
             environment[name] = value;

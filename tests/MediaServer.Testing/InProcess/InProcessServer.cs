@@ -1,4 +1,3 @@
-using System.Globalization;
 using MediaServer.Auth;
 using MediaServer.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -51,18 +50,8 @@ public sealed class InProcessServer : IAsyncDisposable
         Directory.CreateDirectory(root);
         var rtpMin = PortAllocator.FreeServerUdpRange(RtpPortCount);
         var webRtcPort = PortAllocator.FreeServerUdpPort();
-        var configuration = new Dictionary<string, string>
-        {
-            ["MediaServer:DataDirectory"] = Path.Combine(root, "data"),
-            ["MediaServer:KeyDirectory"] = Path.Combine(root, "keys"),
-            ["MediaServer:Rtp:ListenAddress"] = "127.0.0.1",
-            ["MediaServer:Rtp:PortMin"] = rtpMin.ToString(CultureInfo.InvariantCulture),
-            ["MediaServer:Rtp:PortMax"] = (rtpMin + RtpPortCount - 1).ToString(CultureInfo.InvariantCulture),
-            ["MediaServer:Auth:JoinGrace"] = "00:15:00",
-            ["MediaServer:WebRtc:ListenAddress"] = "127.0.0.1",
-            ["MediaServer:WebRtc:Port"] = webRtcPort.ToString(CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
-        };
+        var configuration = ServerSettings.For(root, rtpMin, RtpPortCount, webRtcPort);
+        configuration["Logging:LogLevel:Default"] = "Warning";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             configuration[key] = value;
