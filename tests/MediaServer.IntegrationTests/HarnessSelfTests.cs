@@ -1,6 +1,6 @@
 using System.Net;
-using MediaServer.Testing;
 using MediaServer.IntegrationTests.Harness.Ffmpeg;
+using MediaServer.Testing;
 using MediaServer.Testing.Ffmpeg;
 using MediaServer.Testing.Rtp;
 using MediaServer.Testing.Sdp;

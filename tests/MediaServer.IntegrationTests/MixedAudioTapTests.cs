@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
-using MediaServer.Testing;
 using MediaServer.IntegrationTests.Harness.Ffmpeg;
+using MediaServer.Testing;
 using MediaServer.Testing.Ffmpeg;
 using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;

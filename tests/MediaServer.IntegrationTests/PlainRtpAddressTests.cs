@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using MediaServer.Recording;
 using MediaServer.Testing;
 using MediaServer.Testing.Rtp;
 using MediaServer.Testing.Sdp;
-using MediaServer.Recording;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

@@ -5,9 +5,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MediaServer.Codecs.Recording;
+using MediaServer.Recording;
 using MediaServer.Testing;
 using MediaServer.Testing.Sdp;
-using MediaServer.Recording;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
+using MediaServer.Recording;
 using MediaServer.Testing;
 using MediaServer.Testing.Rtp;
-using MediaServer.Recording;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

@@ -4,9 +4,9 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
+using MediaServer.Recording;
 using MediaServer.Testing;
 using MediaServer.Testing.Rtp;
-using MediaServer.Recording;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

@@ -1,6 +1,6 @@
 using MediaServer.IntegrationTests.Harness;
-using MediaServer.Testing;
 using MediaServer.IntegrationTests.Harness.Ffmpeg;
+using MediaServer.Testing;
 using MediaServer.Testing.Ffmpeg;
 using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;

@@ -1,6 +1,6 @@
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
-using MediaServer.Testing.WebRtc;
 
 namespace MediaServer.WebRtcTests;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
-using MediaServer.WebRtcTests.Harness;
-using Xunit.Abstractions;
 using MediaServer.Testing;
 using MediaServer.Testing.WebRtc;
+using MediaServer.WebRtcTests.Harness;
+using Xunit.Abstractions;
 
 namespace MediaServer.WebRtcTests;
 

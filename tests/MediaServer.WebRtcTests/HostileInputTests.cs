@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using MediaServer.WebRtcTests.Harness;
-using Xunit.Abstractions;
 using MediaServer.Testing;
 using MediaServer.Testing.WebRtc;
+using MediaServer.WebRtcTests.Harness;
+using Xunit.Abstractions;
 
 namespace MediaServer.WebRtcTests;
 

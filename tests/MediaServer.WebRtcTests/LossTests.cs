@@ -1,7 +1,7 @@
 using System.Globalization;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
-using MediaServer.Testing.WebRtc;
 
 namespace MediaServer.WebRtcTests;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
 using MediaServer.Recording;
-using MediaServer.WebRtcTests.Harness;
-using Xunit.Abstractions;
 using MediaServer.Testing;
 using MediaServer.Testing.Ffmpeg;
+using MediaServer.WebRtcTests.Harness;
+using Xunit.Abstractions;
 
 namespace MediaServer.WebRtcTests;
 

@@ -2,12 +2,12 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
-using MediaServer.Testing;
-using MediaServer.Testing.WebRtc;
-using MediaServer.Testing.Ffmpeg;
 
 namespace MediaServer.WebRtcTests;
 

@@ -1,9 +1,9 @@
 using System.Globalization;
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
-using MediaServer.Testing;
-using MediaServer.Testing.WebRtc;
 
 namespace MediaServer.WebRtcTests;
 

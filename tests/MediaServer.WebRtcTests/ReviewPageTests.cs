@@ -2,10 +2,10 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using MediaServer.Testing;
 using MediaServer.WebRtcTests.Harness;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
-using MediaServer.Testing;
 
 namespace MediaServer.WebRtcTests;
 

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using MediaServer.WebRtcTests.Harness;
 using MediaServer.Testing;
 using MediaServer.Testing.Ffmpeg;
+using MediaServer.WebRtcTests.Harness;
 
 namespace MediaServer.WebRtcTests;
 

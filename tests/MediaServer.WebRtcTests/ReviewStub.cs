@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using MediaServer.WebRtcTests.Harness;
 using MediaServer.Testing;
+using MediaServer.WebRtcTests.Harness;
 
 namespace MediaServer.WebRtcTests;
 

@@ -2,11 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
-using MediaServer.Testing;
-using MediaServer.Testing.WebRtc;
-using MediaServer.Testing.Ffmpeg;
 
 namespace MediaServer.WebRtcTests;
 

@@ -1,7 +1,7 @@
-using MediaServer.WebRtcTests.Harness;
-using Xunit.Abstractions;
 using MediaServer.Testing;
 using MediaServer.Testing.WebRtc;
+using MediaServer.WebRtcTests.Harness;
+using Xunit.Abstractions;
 
 namespace MediaServer.WebRtcTests;
 
