@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using MediaServer.Testing.Sdp;
 
 namespace MediaServer.Testing.Ffmpeg;
 
@@ -34,17 +35,7 @@ public sealed class FfmpegLivePeer : IAsyncDisposable
     }
 
     /// <summary>Our offer: where we receive (api.md: the m-line port is the client's receive port, RTCP on port+1).</summary>
-    public string Offer => string.Join("\r\n",
-        "v=0",
-        "o=- 0 0 IN IP4 127.0.0.1",
-        "s=ffmpeg kiosk",
-        "c=IN IP4 127.0.0.1",
-        "t=0 0",
-        $"m=video {_videoPort} RTP/AVP 96",
-        "a=rtpmap:96 VP8/90000",
-        $"m=audio {_audioPort} RTP/AVP 111",
-        "a=rtpmap:111 opus/48000/2",
-        "") ;
+    public string Offer => new PlainRtpOffer().AddVideo(_videoPort, MediaDirection.SendRecv, VideoCodec.Vp8).AddAudio(_audioPort).Build();
 
     public async Task<ApiResponse> JoinAsync(MediaServerApi api, string visitId, string token)
     {
@@ -54,22 +45,11 @@ public sealed class FfmpegLivePeer : IAsyncDisposable
             throw new InvalidOperationException($"plain-RTP join → {(int)result.Status}: {result.Body}");
         }
         Location = result.Location?.OriginalString;
-        foreach (var line in result.Body.Split('\n').Select(l => l.TrimEnd('\r')))
-        {
-            var fields = line.Split(' ');
-            if (line.StartsWith("m=video ", StringComparison.Ordinal) && ServerVideoPort == 0)
-            {
-                ServerVideoPort = int.Parse(fields[1], CultureInfo.InvariantCulture);
-            }
-            else if (line.StartsWith("m=audio ", StringComparison.Ordinal) && ServerAudioPort == 0)
-            {
-                ServerAudioPort = int.Parse(fields[1], CultureInfo.InvariantCulture);
-            }
-            else if (line.StartsWith("c=IN IP", StringComparison.Ordinal))
-            {
-                ServerAddress = fields[2];
-            }
-        }
+        var answer = SdpDescription.Parse(result.Body);
+        var video = answer.Media.FirstOrDefault(m => m.Kind == "video");
+        ServerVideoPort = video?.Port ?? 0;
+        ServerAudioPort = answer.Media.FirstOrDefault(m => m.Kind == "audio")?.Port ?? 0;
+        ServerAddress = video?.ConnectionAddress ?? answer.SessionAddress ?? ServerAddress;
         if (ServerVideoPort == 0 || ServerAudioPort == 0)
         {
             throw new InvalidOperationException($"The answer does not accept both m-lines:\n{result.Body}");
@@ -84,10 +64,7 @@ public sealed class FfmpegLivePeer : IAsyncDisposable
     public void StartReceiving()
     {
         var sdp = Path.Combine(_directory, "receive.sdp");
-        File.WriteAllText(sdp, string.Join("\n",
-            "v=0", "o=- 0 0 IN IP4 127.0.0.1", "s=x", "c=IN IP4 127.0.0.1", "t=0 0",
-            $"m=video {_videoPort} RTP/AVP 96", "a=rtpmap:96 VP8/90000",
-            $"m=audio {_audioPort} RTP/AVP 111", "a=rtpmap:111 opus/48000/2", ""));
+        File.WriteAllText(sdp, Offer);
         _receiver = ChildProcess.Start("ffmpeg-receive", "ffmpeg",
             ["-hide_banner", "-nostdin", "-loglevel", "warning", "-protocol_whitelist", "file,udp,rtp",
                 "-probesize", "32768", "-analyzeduration", "500000", "-i", sdp,

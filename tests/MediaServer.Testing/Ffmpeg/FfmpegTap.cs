@@ -1,4 +1,5 @@
 using System.Globalization;
+using MediaServer.Testing.Sdp;
 
 namespace MediaServer.Testing.Ffmpeg;
 
@@ -24,31 +25,30 @@ public sealed class FfmpegTap : IAsyncDisposable
     }
 
     /// <summary>Where we receive each slot (RTCP on port+1), receive-only: a tap sends nothing.</summary>
-    public string Offer => Sdp(recvonly: true);
+    public string Offer => Sdp(MediaDirection.RecvOnly);
 
-    private string Sdp(bool recvonly)
+    private string Sdp(MediaDirection direction)
     {
-        var lines = new List<string> { "v=0", "o=- 0 0 IN IP4 127.0.0.1", "s=ffmpeg tap", "c=IN IP4 127.0.0.1", "t=0 0" };
+        var offer = new PlainRtpOffer();
         foreach (var (kind, port) in _media)
         {
-            lines.Add(kind == "video"
-                ? $"m=video {port.ToString(CultureInfo.InvariantCulture)} RTP/AVP 96"
-                : $"m=audio {port.ToString(CultureInfo.InvariantCulture)} RTP/AVP 111");
-            lines.Add(kind == "video" ? "a=rtpmap:96 VP8/90000" : "a=rtpmap:111 opus/48000/2");
-            if (recvonly)
+            if (kind == "video")
             {
-                lines.Add("a=recvonly");
+                offer.AddVideo(port, direction, VideoCodec.Vp8);
+            }
+            else
+            {
+                offer.AddAudio(port, direction);
             }
         }
-        lines.Add("");
-        return string.Join("\r\n", lines);
+        return offer.Build();
     }
 
     /// <summary>Starts FFmpeg on the offer's ports (stream i = m-line i), before the tap is posted so no first packet is lost.</summary>
     public void StartReceiving()
     {
         var sdp = Path.Combine(_directory, "tap.sdp");
-        File.WriteAllText(sdp, Sdp(recvonly: false));
+        File.WriteAllText(sdp, Sdp(MediaDirection.SendRecv));
         _receiver = ChildProcess.Start("ffmpeg-tap", "ffmpeg",
             ["-hide_banner", "-nostdin", "-loglevel", "warning", "-protocol_whitelist", "file,udp,rtp",
                 "-probesize", "32768", "-analyzeduration", "500000", "-i", sdp,
