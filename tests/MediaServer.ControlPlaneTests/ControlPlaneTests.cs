@@ -91,11 +91,8 @@ public sealed class ControlPlaneTests : IAsyncLifetime
     [Fact]
     public async Task Join_before_the_window_opens_is_403()
     {
-        var officer = _server.MintToken("officer", "officer-1");
-        var now = DateTimeOffset.UtcNow;
         // Starts in 2 h; with a JoinGrace of 15 min the window opens in 1 h 45 min.
-        var visit = await Api.CreateVisitAsync(officer, CreateVisitRequest.For(1, now.AddHours(2), now.AddHours(3)));
-        var visitor = (await Api.MintParticipantTokenAsync(officer, visit.Id, "v1")).Token;
+        var (visit, _, visitor) = await VisitWithVisitorTokenAsync(TimeSpan.FromHours(2), TimeSpan.FromHours(1));
 
         var refused = await Api.JoinRawAsync(visitor, visit.Id, Offer());
 
@@ -108,10 +105,7 @@ public sealed class ControlPlaneTests : IAsyncLifetime
     [Fact]
     public async Task Join_after_the_scheduled_end_is_410()
     {
-        var officer = _server.MintToken("officer", "officer-1");
-        var now = DateTimeOffset.UtcNow;
-        var visit = await Api.CreateVisitAsync(officer, CreateVisitRequest.For(1, now, now.AddMinutes(10)));
-        var visitor = (await Api.MintParticipantTokenAsync(officer, visit.Id, "v1")).Token;
+        var (visit, officer, visitor) = await VisitWithVisitorTokenAsync(TimeSpan.Zero, TimeSpan.FromMinutes(10));
         var kiosk = (await Api.MintParticipantTokenAsync(officer, visit.Id, "i1")).Token;
         var joined = await Api.JoinRawAsync(kiosk, visit.Id, Offer());
         Assert.True(joined.Status == HttpStatusCode.Created, $"a join inside the window was refused: {joined}");
@@ -148,10 +142,7 @@ public sealed class ControlPlaneTests : IAsyncLifetime
     [Fact]
     public async Task A_token_is_bound_to_the_first_client_and_another_client_presenting_it_gets_409()
     {
-        var officer = _server.MintToken("officer", "officer-1");
-        var now = DateTimeOffset.UtcNow;
-        var visit = await Api.CreateVisitAsync(officer, CreateVisitRequest.For(1, now, now.AddMinutes(30)));
-        var visitor = (await Api.MintParticipantTokenAsync(officer, visit.Id, "v1")).Token;
+        var (visit, _, visitor) = await VisitWithVisitorTokenAsync(TimeSpan.Zero, TimeSpan.FromMinutes(30));
         var owner = NewInstance();
 
         var first = await Api.JoinRawAsync(visitor, visit.Id, Offer(), clientInstance: owner);
@@ -169,6 +160,15 @@ public sealed class ControlPlaneTests : IAsyncLifetime
         Assert.Equal("connecting", ownerRoster.Parties.Single(p => p.You).State);
         var rejoin = await Api.JoinRawAsync(visitor, visit.Id, Offer(), clientInstance: owner);
         Assert.True(rejoin.Status == HttpStatusCode.Created, $"the owner could not join again: {rejoin}");
+    }
+
+    /// <summary>An ordinary visit (kiosk i1, visitor v1) an officer scheduled to start in <paramref name="startsIn"/>, and v1's token.</summary>
+    private async Task<(VisitDto Visit, string Officer, string Visitor)> VisitWithVisitorTokenAsync(TimeSpan startsIn, TimeSpan lasts)
+    {
+        var officer = _server.MintToken("officer", "officer-1");
+        var start = DateTimeOffset.UtcNow + startsIn;
+        var visit = await Api.CreateVisitAsync(officer, CreateVisitRequest.For(1, start, start + lasts));
+        return (visit, officer, (await Api.MintParticipantTokenAsync(officer, visit.Id, "v1")).Token);
     }
 
     /// <summary>A plain-RTP video+audio offer on ports nobody listens on: the decision is made before any media flows.</summary>
