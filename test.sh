@@ -10,7 +10,7 @@ status=0
 dotnet build MediaServer.slnx --configuration Release --no-restore --verbosity quiet
 # One project at a time: the integration and WebRTC suites run real peers (FFmpeg, Chromium) with timing checks, and two
 # of them at once on a 2-core machine would measure each other rather than the server.
-for project in tests/MediaServer.Codecs.Tests tests/MediaServer.Tests tests/MediaServer.IntegrationTests tests/MediaServer.WebRtcTests; do
+for project in tests/MediaServer.Codecs.Tests tests/MediaServer.Tests tests/MediaServer.ControlPlaneTests tests/MediaServer.IntegrationTests tests/MediaServer.WebRtcTests; do
   dotnet test "$project" --configuration Release --no-build \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" || status=$?
 done

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using MediaServer.Testing.Sdp;
 
 namespace MediaServer.LoadGen;
 
@@ -107,86 +108,42 @@ internal sealed class Party : IDisposable
 
     public SocketAddress? AudioDestination { get; private set; }
 
+    /// <summary>The first video+audio pair sends and receives; the others only receive (one pair per other party).</summary>
     public string Offer()
     {
-        var sdp = new StringBuilder();
-        sdp.Append("v=0\r\n");
-        sdp.Append(CultureInfo.InvariantCulture, $"o=- {1000 + Index} 1 IN IP4 127.0.0.1\r\n");
-        sdp.Append("s=loadgen\r\n");
-        sdp.Append("c=IN IP4 127.0.0.1\r\n");
-        sdp.Append("t=0 0\r\n");
+        var offer = new PlainRtpOffer();
         for (var i = 0; i < MediaLines.Count; i++)
         {
             var line = MediaLines[i];
-            var direction = i < 2 ? "sendrecv" : "recvonly";
+            var direction = i < 2 ? MediaDirection.SendRecv : MediaDirection.RecvOnly;
             if (line.IsVideo)
             {
-                sdp.Append(CultureInfo.InvariantCulture, $"m=video {line.Port} RTP/AVP 96\r\n");
-                sdp.Append("a=rtpmap:96 VP8/90000\r\n");
+                offer.AddVideo(line.Port, direction, VideoCodec.Vp8);
             }
             else
             {
-                sdp.Append(CultureInfo.InvariantCulture, $"m=audio {line.Port} RTP/AVP 111\r\n");
-                sdp.Append("a=rtpmap:111 opus/48000/2\r\n");
+                offer.AddAudio(line.Port, direction);
             }
-            sdp.Append(CultureInfo.InvariantCulture, $"a={direction}\r\n");
         }
-        return sdp.ToString();
+        return offer.Build();
     }
 
     /// <summary>Reads the ports of the answer's first video and audio m-lines (RFC 3264 §6: the answer keeps the offer's order).</summary>
     public void ApplyAnswer(string answer)
     {
-        IPAddress? session = null;
-        IPAddress? media = null;
-        string? kind = null;
-        var port = 0;
-        void Close()
-        {
-            if (kind is null || port == 0)
-            {
-                return;
-            }
-            var address = new IPEndPoint(media ?? session ?? IPAddress.Loopback, port).Serialize();
-            if (kind == "video")
-            {
-                VideoDestination ??= address;
-            }
-            else if (kind == "audio")
-            {
-                AudioDestination ??= address;
-            }
-        }
-        foreach (var raw in answer.Split('\n'))
-        {
-            var line = raw.TrimEnd('\r');
-            if (line.StartsWith("m=", StringComparison.Ordinal))
-            {
-                Close();
-                var parts = line[2..].Split(' ');
-                kind = parts[0];
-                port = parts.Length > 1 && int.TryParse(parts[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : 0;
-                media = null;
-            }
-            else if (line.StartsWith("c=IN IP4 ", StringComparison.Ordinal) || line.StartsWith("c=IN IP6 ", StringComparison.Ordinal))
-            {
-                var address = IPAddress.TryParse(line[9..].Split('/')[0], out var a) ? a : null;
-                if (kind is null)
-                {
-                    session = address;
-                }
-                else
-                {
-                    media = address;
-                }
-            }
-        }
-        Close();
+        var sdp = SdpDescription.Parse(answer);
+        VideoDestination = Destination(sdp, "video");
+        AudioDestination = Destination(sdp, "audio");
         if (VideoDestination is null || AudioDestination is null)
         {
             throw new InvalidOperationException($"The answer for {ParticipantId} has no accepted video and audio m-line:\n{answer}");
         }
     }
+
+    private static SocketAddress? Destination(SdpDescription answer, string kind) =>
+        answer.Media.FirstOrDefault(m => m.Kind == kind && m.Port != 0) is { } media
+            ? new IPEndPoint(IPAddress.Parse(media.ConnectionAddress ?? "127.0.0.1"), media.Port).Serialize()
+            : null;
 
     public void Dispose()
     {

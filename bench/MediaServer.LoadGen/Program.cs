@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using MediaServer.LoadGen;
+using MediaServer.Testing;
 
 // Load generator: N visits of one kiosk and V visitors each, every party a plain-RTP client sending synthetic VP8-like video and
 // Opus-like audio through the real server, which relays each party to every other one. All traffic stays on 127.0.0.1.
@@ -35,7 +36,7 @@ catch (OperationCanceledException)
     Console.Error.WriteLine("Cancelled.");
     return 130;
 }
-catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or FileNotFoundException)
+catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or FileNotFoundException or UnexpectedStatusException)
 {
     Console.Error.WriteLine("Load run failed: " + e.Message);
     return 1;
@@ -60,6 +61,7 @@ namespace MediaServer.LoadGen
             var setupBudget = TimeSpan.FromSeconds(30 + (2 * partyCount));
 
             ServerProcess? server = null;
+            ServerLog? serverLog = null;
             var parties = new List<Party>();
             var receiveLoops = new List<Task>();
             using var stopReceiving = new CancellationTokenSource();
@@ -68,21 +70,20 @@ namespace MediaServer.LoadGen
                 Uri? baseUrl = null;
                 string? officerToken = null;
                 int? serverPid = null;
-                var serverPortMin = 0;
                 if (options.Direct)
                 {
                     Console.WriteLine("Direct mode: no server; each party sends straight to every other party.");
                 }
                 else if (options.Url is null)
                 {
-                    serverPortMin = PortRanges.FindFreeUdpRange(serverRange, random);
-                    var dll = options.ServerDll ?? DefaultServerDll();
-                    Console.WriteLine($"Starting {dll} (RTP ports {serverPortMin}-{serverPortMin + serverRange - 1}) ...");
-                    server = await ServerProcess.StartAsync(dll, serverPortMin, serverPortMin + serverRange - 1, options.ServerEnvironment, cancellation).ConfigureAwait(false);
-                    baseUrl = server.BaseUrl;
-                    serverPid = server.Pid;
-                    officerToken = await server.MintTokenAsync("officer", "loadgen", cancellation).ConfigureAwait(false);
-                    Console.WriteLine($"Server pid {server.Pid} at {baseUrl} (data and log in {server.DataDirectory}).");
+                    var dll = options.ServerDll ?? RepoLayout.ServerDll;
+                    serverLog = new ServerLog(Path.Combine(Path.GetTempPath(), $"mediaserver-loadgen-{Environment.ProcessId}.log"));
+                    Console.WriteLine($"Starting {dll} ({serverRange} RTP ports; log in {serverLog.Path}) ...");
+                    server = await ServerProcess.StartAsync(serverLog, rootDirectory: null, ServerSettings(options), serverRange, dll).ConfigureAwait(false);
+                    baseUrl = server.BaseAddress;
+                    serverPid = server.Process.Id;
+                    officerToken = await server.MintTokenAsync("officer", "loadgen", ttl: TimeSpan.FromHours(2)).ConfigureAwait(false);
+                    Console.WriteLine($"Server pid {serverPid} at {baseUrl}: RTP ports {server.RtpPortMin}-{server.RtpPortMax}, WebRTC port {server.WebRtcPort}, data in {server.DataDirectory}.");
                 }
                 else
                 {
@@ -91,10 +92,10 @@ namespace MediaServer.LoadGen
                     serverPid = options.ServerPid;
                 }
 
-                var clientFirst = PortRanges.FindFreeUdpRange(clientRange, random,
-                    serverPortMin == 0 ? null : (serverPortMin, serverPortMin + serverRange - 1));
+                // The shared allocator keeps client and server ranges apart (and both below the kernel's ephemeral range).
+                var clientFirst = PortAllocator.FreeClientUdpRange(clientRange);
                 var clientPorts = new ClientPorts(clientFirst, clientFirst + clientRange - 1);
-                using var api = baseUrl is null ? null : new ApiClient(baseUrl);
+                using var api = baseUrl is null ? null : new MediaServerApi(baseUrl) { MetricsToken = officerToken };
                 using var setupTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
                 setupTimeout.CancelAfter(setupBudget);
 
@@ -112,17 +113,18 @@ namespace MediaServer.LoadGen
                         parties.AddRange(visitParties);
                         continue;
                     }
-                    var visit = await api.CreateVisitAsync(officerToken!, v, options.Visitors, now, end, setupTimeout.Token).ConfigureAwait(false);
-                    var ids = new List<(string Id, bool Kiosk)> { (visit.KioskId, true) };
-                    ids.AddRange(visit.VisitorIds.Select(id => (id, false)));
+                    var request = new CreateVisitRequest(new PersonDto($"inmate{v}", $"Inmate {v}"),
+                        [.. Enumerable.Range(0, options.Visitors).Select(i => new PersonDto($"visitor{v}-{i}", $"Visitor {v}-{i}"))], now, end);
+                    var visit = await api.CreateVisitAsync(officerToken!, request, setupTimeout.Token).ConfigureAwait(false);
+                    var ids = visit.Participants.Select(p => (p.Id, Kiosk: p.Role == "kiosk")).OrderByDescending(p => p.Kiosk).ToList();
                     foreach (var (id, kiosk) in ids)
                     {
                         var party = new Party(parties.Count, v, visit.Id, id, kiosk, options.Visitors, clientPorts);
                         parties.Add(party);
-                        party.Token = await api.MintParticipantTokenAsync(officerToken!, visit.Id, id, setupTimeout.Token).ConfigureAwait(false);
-                        var leg = await api.JoinAsync(party.Token, visit.Id, party.Offer(), setupTimeout.Token).ConfigureAwait(false);
-                        party.Leg = leg.Location;
-                        party.ApplyAnswer(leg.Answer);
+                        party.Token = (await api.MintParticipantTokenAsync(officerToken!, visit.Id, id, setupTimeout.Token).ConfigureAwait(false)).Token;
+                        var leg = await api.JoinAsync(party.Token, visit.Id, party.Offer(), cancellation: setupTimeout.Token).ConfigureAwait(false);
+                        party.Leg = new Uri(leg.Location, UriKind.RelativeOrAbsolute);
+                        party.ApplyAnswer(leg.AnswerSdp);
                     }
                 }
                 Console.WriteLine($"{options.Visits} visits, {parties.Count} parties {(api is null ? "wired" : "joined")} in {setupWatch.Elapsed.TotalSeconds:0.0} s.");
@@ -171,7 +173,7 @@ namespace MediaServer.LoadGen
                 var cpuWindowStart = Stopwatch.GetTimestamp();
                 var udpBefore = ProcStat.UdpCounters();
                 var loadBefore = ProcStat.LoadAverage();
-                var metricsBefore = api is null ? [] : await api.MetricsAsync(officerToken!, cancellation).ConfigureAwait(false);
+                var metricsBefore = await MetricsAsync(api, cancellation).ConfigureAwait(false);
                 await ProgressUntilAsync(senderThread, counters, streams, options.Seconds, cancellation).ConfigureAwait(false);
                 var serverCpuAfter = serverPid is { } p2 ? ProcStat.CpuTime(p2) : null;
                 var ownCpuAfter = Process.GetCurrentProcess().TotalProcessorTime;
@@ -194,7 +196,7 @@ namespace MediaServer.LoadGen
                         quietSince = drain.Elapsed;
                     }
                 }
-                var metricsAfter = api is null ? [] : await api.MetricsAsync(officerToken!, cancellation).ConfigureAwait(false);
+                var metricsAfter = await MetricsAsync(api, cancellation).ConfigureAwait(false);
                 var udpAfter = ProcStat.UdpCounters();
 
                 var loadAfter = ProcStat.LoadAverage();
@@ -209,7 +211,7 @@ namespace MediaServer.LoadGen
                     {
                         try
                         {
-                            await api.LeaveAsync(token, legUri, cancellation).ConfigureAwait(false);
+                            await api.LeaveRawAsync(token, legUri.OriginalString, cancellation: cancellation).ConfigureAwait(false);
                         }
                         catch (HttpRequestException)
                         {
@@ -228,15 +230,10 @@ namespace MediaServer.LoadGen
                 await Task.WhenAll(receiveLoops).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 if (server is not null)
                 {
+                    // Kills the server, writes its last lines to the log and deletes its data and key folders.
                     await server.DisposeAsync().ConfigureAwait(false);
-                    try
-                    {
-                        Directory.Delete(server.DataDirectory, recursive: true);
-                    }
-                    catch (IOException)
-                    {
-                    }
                 }
+                serverLog?.Dispose();
             }
         }
 
@@ -319,22 +316,39 @@ namespace MediaServer.LoadGen
             }
         }
 
-        private static string DefaultServerDll()
+        /// <summary>The server's settings for a load run, then the --server-env ones (which win).</summary>
+        private static Dictionary<string, string> ServerSettings(Options options)
         {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "MediaServer.slnx")))
+            var settings = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                directory = directory.Parent;
-            }
-            if (directory is null)
+                // One officer mints every party's token here; the per-user minting limit (30 a minute) is not what a load run measures.
+                ["MediaServer__Limits__TokenRequests"] = "1000000",
+                ["DOTNET_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            };
+            foreach (var pair in options.ServerEnvironment)
             {
-                throw new FileNotFoundException("Could not find MediaServer.slnx above the load generator; pass --server-dll.");
+                var equals = pair.IndexOf('=', StringComparison.Ordinal);
+                settings[pair[..equals]] = pair[(equals + 1)..];
             }
-            // Measure the build that matches ours: Release when the load generator runs as Release.
-            var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Debug{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                ? "Debug"
-                : "Release";
-            return Path.Combine(directory.FullName, "src", "MediaServer", "bin", configuration, "net10.0", "MediaServer.dll");
+            return settings;
+        }
+
+        /// <summary>The unlabelled and labelled samples of /metrics keyed by name and labels; none without a server or when the scrape fails.</summary>
+        private static async Task<Dictionary<string, double>> MetricsAsync(MediaServerApi? api, CancellationToken cancellation)
+        {
+            if (api is null)
+            {
+                return [];
+            }
+            try
+            {
+                return new Dictionary<string, double>((await api.GetMetricsAsync(cancellation).ConfigureAwait(false)).Series, StringComparer.Ordinal);
+            }
+            catch (Exception e) when (e is HttpRequestException or UnexpectedStatusException)
+            {
+                return [];
+            }
         }
     }
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using MediaServer.IntegrationTests.Harness;
+using MediaServer.Testing;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

@@ -1,4 +1,4 @@
-using MediaServer.IntegrationTests.Harness;
+using MediaServer.Testing;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

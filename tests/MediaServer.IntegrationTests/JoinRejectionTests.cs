@@ -1,6 +1,6 @@
 using System.Net;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

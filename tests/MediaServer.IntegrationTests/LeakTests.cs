@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using MediaServer.IntegrationTests.Harness;
+using MediaServer.Testing;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

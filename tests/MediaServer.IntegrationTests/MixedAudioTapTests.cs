@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Net;
-using MediaServer.IntegrationTests.Harness;
 using MediaServer.IntegrationTests.Harness.Ffmpeg;
-using MediaServer.IntegrationTests.Harness.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
+using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

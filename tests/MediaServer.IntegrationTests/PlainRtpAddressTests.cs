@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
-using MediaServer.IntegrationTests.Harness.Sdp;
 using MediaServer.Recording;
 using MediaServer.Recording.Journal;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
+using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

@@ -5,11 +5,11 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using MediaServer.Codecs.Recording;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Sdp;
 using MediaServer.Recording;
 using MediaServer.Recording.Journal;
 using MediaServer.Recording.Manifest;
+using MediaServer.Testing;
+using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

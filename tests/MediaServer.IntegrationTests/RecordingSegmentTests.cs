@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
 using MediaServer.Recording;
 using MediaServer.Recording.Journal;
 using MediaServer.Recording.Manifest;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

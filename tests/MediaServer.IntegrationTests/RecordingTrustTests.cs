@@ -4,11 +4,11 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using MediaServer.Codecs.Recording;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
 using MediaServer.Recording;
 using MediaServer.Recording.Journal;
 using MediaServer.Recording.Manifest;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

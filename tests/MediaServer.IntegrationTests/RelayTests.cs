@@ -1,6 +1,8 @@
 using MediaServer.IntegrationTests.Harness;
 using MediaServer.IntegrationTests.Harness.Ffmpeg;
-using MediaServer.IntegrationTests.Harness.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
+using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
-using MediaServer.IntegrationTests.Harness.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
+using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;
@@ -27,10 +27,10 @@ public sealed class ResourceBoundsTests(ITestOutputHelper output)
             var officer = await server.MintTokenAsync("officer", "officer-1");
             var tomorrow = DateTimeOffset.UtcNow.AddDays(1);
             // A thousand visits scheduled later than today's (the old loader kept the 1,000 latest starts and lost today's).
-            await Parallel.ForEachAsync(Enumerable.Range(0, 1000), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (n, _) =>
+            await Parallel.ForEachAsync(Enumerable.Range(0, 1000), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (n, cancellation) =>
             {
                 var start = tomorrow.AddMinutes(n);
-                await server.Api.CreateVisitAsync(officer, CreateVisitRequest.For(1, start, start.AddMinutes(30)));
+                await server.Api.CreateVisitAsync(officer, CreateVisitRequest.For(1, start, start.AddMinutes(30)), cancellation);
             });
             var now = DateTimeOffset.UtcNow;
             var today = await VisitScenario.CreateAsync(server, visitors: 1, start: now.AddMinutes(-1), end: now.AddSeconds(60), officerToken: officer);

@@ -1,6 +1,6 @@
 using MediaServer.Codecs.Rtcp;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

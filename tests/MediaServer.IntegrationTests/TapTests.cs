@@ -3,7 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using MediaServer.Codecs.Rtcp;
 using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

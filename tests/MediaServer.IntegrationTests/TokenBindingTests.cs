@@ -3,8 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using MediaServer.IntegrationTests.Harness;
-using MediaServer.IntegrationTests.Harness.Rtp;
+using MediaServer.Testing;
+using MediaServer.Testing.Rtp;
 using Xunit.Abstractions;
 
 namespace MediaServer.IntegrationTests;

@@ -1,3 +1,4 @@
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
@@ -30,7 +31,7 @@ public sealed class AiortcInteropTests(ITestOutputHelper output)
         scenario.Log($"kiosk video sender: {sent}");
 
         scenario.Log($"kiosk decoded aiortc's video: {first.FramesDecoded} → {later!.FramesDecoded} frames; aiortc: {result}");
-        Assert.True(result.Ok, $"aiortc: {result}\n{aiortc.Output}");
+        Assert.True(result.Ok, $"aiortc: {result}\n{aiortc.Describe()}");
         Assert.True(result.FramesReceived >= 60, $"aiortc received {result.FramesReceived} video frames in {Seconds} s\n{aiortc.StandardError}");
         ChromiumInteropTests.AssertNoScriptErrors(kiosk);
     }
@@ -49,7 +50,7 @@ public sealed class AiortcInteropTests(ITestOutputHelper output)
         var result = await AiortcPeer.ResultAsync(aiortc, TimeSpan.FromSeconds(Seconds + 60));
 
         scenario.Log($"visitor received aiortc's audio: {first.AudioPackets} → {later!.AudioPackets} packets; aiortc: {result}");
-        Assert.True(result.Ok, $"aiortc: {result}\n{aiortc.Output}");
+        Assert.True(result.Ok, $"aiortc: {result}\n{aiortc.Describe()}");
         // Chromium sends 20 ms Opus frames: 50 a second.
         Assert.True(result.FramesReceived >= 150, $"aiortc received {result.FramesReceived} audio frames in {Seconds} s\n{aiortc.StandardError}");
         ChromiumInteropTests.AssertNoScriptErrors(visitor);

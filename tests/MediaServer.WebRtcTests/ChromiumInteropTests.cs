@@ -1,4 +1,6 @@
 using System.Globalization;
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
@@ -46,7 +48,7 @@ public sealed class ChromiumInteropTests(ITestOutputHelper output)
         var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
         var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
         await kiosk.WaitForStateAsync("connected", Connect);
-        await Eventually.Until(kiosk.StatsAsync, s => s?.Outbound.Any(o => o.Kind == "video" && o.FramesEncoded > 0) == true, Media,
+        await Poll.UntilAsync(kiosk.StatsAsync, s => s?.Outbound.Any(o => o.Kind == "video" && o.FramesEncoded > 0) == true, Media,
             "the kiosk to be sending video");
 
         // The scenario itself: the family member arrives ten seconds into the visit (not a wait for a condition).
@@ -54,11 +56,11 @@ public sealed class ChromiumInteropTests(ITestOutputHelper output)
         var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
         await visitor.WaitForStateAsync("connected", Connect);
         await visitor.WaitForFramesAsync(1, Media);
-        var timings = await Eventually.Until(visitor.TimingsAsync, t => t?.FirstRemoteFrameAt is not null, Media,
+        var timings = await Poll.UntilAsync(visitor.TimingsAsync, t => t?.FirstRemoteFrameAt is not null, Media,
             "the visitor page to record its first remote frame");
         var fromAnswer = timings!.FirstRemoteFrameAt!.Value - timings.RemoteDescriptionAt!.Value;
         var fromConnected = timings.FirstRemoteFrameAt.Value - timings.ConnectedAt!.Value;
-        var kioskTimings = await Eventually.Until(kiosk.TimingsAsync, t => t?.FirstRemoteFrameEpoch is not null, Media,
+        var kioskTimings = await Poll.UntilAsync(kiosk.TimingsAsync, t => t?.FirstRemoteFrameEpoch is not null, Media,
             "the kiosk page to record the newcomer's first frame");
         var kioskSeesNewcomer = kioskTimings!.FirstRemoteFrameEpoch!.Value - timings.ConnectedEpoch!.Value;
         scenario.Log(string.Create(CultureInfo.InvariantCulture,
@@ -85,19 +87,19 @@ public sealed class ChromiumInteropTests(ITestOutputHelper output)
         }
 
         // docs/api.md: the sendrecv pair carries the first visitor, the next recvonly pair the second; each decodes on its own slot.
-        var stats = await Eventually.Until(kiosk.StatsAsync,
+        var stats = await Poll.UntilAsync(kiosk.StatsAsync,
             s => s is not null && s.Video(0)?.FramesDecoded > 30 && s.Video(1)?.FramesDecoded > 30
                 && s.Audio(0)?.PacketsReceived > 25 && s.Audio(1)?.PacketsReceived > 25,
             Media, "the kiosk to decode both visitors, each on its own slot");
         scenario.Log($"kiosk slot 0: {stats!.Video(0)} {stats.Audio(0)}; slot 1: {stats.Video(1)} {stats.Audio(1)}");
-        await Eventually.Until(() => kiosk.Page.EvaluateAsync<int>(
+        await Poll.UntilAsync(() => kiosk.Page.EvaluateAsync<int>(
                 "() => [...document.querySelectorAll('#tiles .tile:not([hidden]) video')].filter(v => v.videoWidth > 0).length"),
             n => n == 2, Media, "two remote tiles on the kiosk page");
         await kiosk.ScreenshotAsync(scenario.Artifacts);
         // Each visitor sees the kiosk first (slot 0) and the other visitor on slot 1.
         foreach (var page in new[] { first, second })
         {
-            await Eventually.Until(page.StatsAsync, s => s is not null && s.Video(0)?.FramesDecoded > 30 && s.Video(1)?.FramesDecoded > 30,
+            await Poll.UntilAsync(page.StatsAsync, s => s is not null && s.Video(0)?.FramesDecoded > 30 && s.Video(1)?.FramesDecoded > 30,
                 Media, $"{page.Name} to decode the kiosk and the other visitor");
         }
         AssertNoScriptErrors(kiosk);

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
@@ -20,7 +22,7 @@ public sealed partial class HostileInputTests(ITestOutputHelper output)
     public async Task Replayed_and_forged_srtp_and_a_flood_of_client_hellos_are_dropped_and_counted_while_the_visit_goes_on()
     {
         await using var scenario = await Scenario.StartAsync(output);
-        var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, FreePorts.Seed));
+        var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, TestSeed.Value));
         var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
         var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
         var visitor = await scenario.OpenVisitThroughAsync(proxy, visit.VisitorTokens[0], "visitor");
@@ -38,12 +40,12 @@ public sealed partial class HostileInputTests(ITestOutputHelper output)
         var visitorFrames = (await visitor.StatsAsync())!.FramesDecoded;
         proxy.ReplayNext(Tampered);
         proxy.ForgeNext(Tampered);
-        await Eventually.Until(() => Task.FromResult((proxy.Replayed, proxy.Forged)), t => t.Replayed >= Tampered && t.Forged >= Tampered,
+        await Poll.UntilAsync(() => Task.FromResult((proxy.Replayed, proxy.Forged)), t => t.Replayed >= Tampered && t.Forged >= Tampered,
             Media, "the proxy to replay and forge the visitor's packets");
-        var replayed = await Eventually.Until(
+        var replayed = await Poll.UntilAsync(
             async () => await scenario.MetricAsync("""mediaserver_drops_total{reason="srtp_replay"}""") - replayBefore,
             n => n >= Tampered, Media, $"{Tampered} srtp_replay drops");
-        var forged = await Eventually.Until(
+        var forged = await Poll.UntilAsync(
             async () => await scenario.MetricAsync("""mediaserver_drops_total{reason="srtp_auth"}""") - authBefore,
             n => n >= Tampered, Media, $"{Tampered} srtp_auth drops");
         // The tampered leg's real packets still reach the kiosk, and the visitor still receives.
@@ -57,7 +59,7 @@ public sealed partial class HostileInputTests(ITestOutputHelper output)
         var notConnectedBefore = await scenario.MetricAsync("""mediaserver_drops_total{reason="not_connected"}""");
         kioskFrames = (await kiosk.StatsAsync())!.FramesDecoded;
         visitorFrames = (await visitor.StatsAsync())!.FramesDecoded;
-        var random = new Random(FreePorts.Seed);
+        var random = new Random(TestSeed.Value);
         var server = new IPEndPoint(IPAddress.Loopback, scenario.Server.WebRtcPort);
         for (var i = 0; i < Hellos; i++)
         {
@@ -65,7 +67,7 @@ public sealed partial class HostileInputTests(ITestOutputHelper output)
             socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
             await socket.SendToAsync(ClientHello(random), SocketFlags.None, server);
         }
-        var refused = await Eventually.Until(
+        var refused = await Poll.UntilAsync(
             async () => await scenario.MetricAsync("""mediaserver_drops_total{reason="not_connected"}""") - notConnectedBefore,
             n => n >= Hellos, Media, $"{Hellos} ClientHellos counted as not_connected");
         await kiosk.WaitForFramesAsync(kioskFrames + 30, Media);
@@ -106,10 +108,10 @@ public sealed partial class HostileInputTests(ITestOutputHelper output)
         await impostor.WaitForStateAsync("ended", Connect);
         Assert.StartsWith("Could not connect to the visit", await impostor.EndedTextAsync(), StringComparison.Ordinal);
         Assert.Contains("a=fingerprint:", posted, StringComparison.Ordinal);
-        var refused = await Eventually.Until(
+        var refused = await Poll.UntilAsync(
             async () => await scenario.MetricAsync("""mediaserver_drops_total{reason="dtls_refused"}""") - refusedBefore,
             n => n >= 1, Media, "the refused handshake to be counted as dtls_refused");
-        await Eventually.Until(() => scenario.MetricAsync("mediaserver_legs"), n => n == 2, Media, "the refused leg to be closed");
+        await Poll.UntilAsync(() => scenario.MetricAsync("mediaserver_legs"), n => n == 2, Media, "the refused leg to be closed");
         var stats = await impostor.StatsAsync();
         Assert.True(stats is null || stats.FramesDecoded == 0, $"the impostor decoded media: {stats?.FramesDecoded}");
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
@@ -34,7 +35,7 @@ public sealed class LossTests(ITestOutputHelper output)
             answerWithoutNack = proxy.LastAnswer;
         }
 
-        output.WriteLine($"loss test, {Window.TotalSeconds:0} s windows, proxy seed {FreePorts.Seed}, VP8 from a Chromium kiosk to a Chromium visitor:");
+        output.WriteLine($"loss test, {Window.TotalSeconds:0} s windows, proxy seed {TestSeed.Value}, VP8 from a Chromium kiosk to a Chromium visitor:");
         output.WriteLine($"  no loss:          {clean}");
         output.WriteLine($"  5% loss, NACK:    {withNack}");
         output.WriteLine($"  5% loss, no NACK: {withoutNack}");
@@ -62,7 +63,7 @@ public sealed class LossTests(ITestOutputHelper output)
 
     private static async Task<(VisitPage Kiosk, VisitPage Visitor, UdpImpairmentProxy Proxy)> ConnectAsync(Scenario scenario)
     {
-        var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, FreePorts.Seed));
+        var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, TestSeed.Value));
         var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
         var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
         var visitor = await scenario.OpenVisitThroughAsync(proxy, visit.VisitorTokens[0], "visitor");

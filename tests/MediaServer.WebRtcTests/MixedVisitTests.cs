@@ -2,6 +2,8 @@ using System.Text.Json;
 using MediaServer.Codecs.Recording;
 using MediaServer.Recording;
 using MediaServer.Recording.Journal;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
@@ -18,8 +20,8 @@ public sealed class MixedVisitTests(ITestOutputHelper output)
     {
         await using var scenario = await Scenario.StartAsync(output);
         var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var ffmpeg = scenario.Own(new FfmpegPeer(Path.Combine(scenario.Artifacts, "ffmpeg-kiosk")));
-        await ffmpeg.JoinAsync(scenario.Api, visit.Id, visit.KioskToken);
+        var ffmpeg = scenario.Own(new FfmpegLivePeer(Path.Combine(scenario.Artifacts, "ffmpeg-kiosk")));
+        await ffmpeg.JoinAsync(scenario.Server.Api, visit.Id, visit.KioskToken);
         ffmpeg.StartReceiving();
         ffmpeg.StartSending(TimeSpan.FromSeconds(120));
 
@@ -31,9 +33,9 @@ public sealed class MixedVisitTests(ITestOutputHelper output)
         scenario.Log("server view: " + await scenario.Api.DescribeAsync(visit.Id));
 
         // FFmpeg decodes the visitor's video and audio, and keeps decoding more of both.
-        var first = await Eventually.Until(() => Task.FromResult(ffmpeg.ReceivedFrames()), f => f.Video > 0 && f.Audio > 0,
+        var first = await Poll.UntilAsync(() => Task.FromResult(ffmpeg.ReceivedFrames()), f => f.Video > 0 && f.Audio > 0,
             TimeSpan.FromSeconds(30), "FFmpeg kiosk to decode the visitor's video and audio");
-        var (video, audio) = await Eventually.Until(() => Task.FromResult(ffmpeg.ReceivedFrames()),
+        var (video, audio) = await Poll.UntilAsync(() => Task.FromResult(ffmpeg.ReceivedFrames()),
             f => f.Video >= first.Video + 30 && f.Audio >= first.Audio + 50, TimeSpan.FromSeconds(30),
             "FFmpeg kiosk to decode 30 more video and 50 more audio frames");
         scenario.Log($"ffmpeg kiosk decoded from the Chromium visitor: video {first.Video} → {video} frames, audio {first.Audio} → {audio} frames");
@@ -41,7 +43,7 @@ public sealed class MixedVisitTests(ITestOutputHelper output)
 
         // The recording says which media was authenticated: the Chromium visitor's (SRTP) yes, the plain-RTP kiosk's no.
         var journal = Path.Combine(scenario.Server.DataDirectory, "recordings", visit.Id, VisitRecorder.JournalFileName);
-        var tracks = await Eventually.Until(() => Task.FromResult(TrackRecords(journal)),
+        var tracks = await Poll.UntilAsync(() => Task.FromResult(TrackRecords(journal)),
             t => t.Any(x => x.Participant == "i1") && t.Any(x => x.Participant == "v1"), TimeSpan.FromSeconds(30),
             "the journal's Track records of both parties");
         scenario.Log("journal tracks: " + string.Join(", ", tracks));

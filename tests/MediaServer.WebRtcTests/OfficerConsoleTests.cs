@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -55,19 +58,19 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
     {
         await using var scenario = await Scenario.StartAsync(output);
         var artifacts = scenario.Artifacts;
-        var officer = await scenario.Server.TokenAsync("officer", "officer-17");
+        var officer = await scenario.Server.MintTokenAsync("officer", "officer-17");
 
         // Visit A (not flagged) goes live first: an FFmpeg kiosk.
         var plain = await CreateVisitAsync(scenario, "A100", "Andrew Plain", flagged: false);
-        var kioskA = scenario.Own(new FfmpegPeer(Path.Combine(artifacts, "ffmpeg-kiosk-a")) { VideoSize = "320x240" });
-        await kioskA.JoinAsync(scenario.Api, plain.Id, plain.KioskToken);
+        var kioskA = scenario.Own(new FfmpegLivePeer(Path.Combine(artifacts, "ffmpeg-kiosk-a")) { VideoSize = "320x240" });
+        await kioskA.JoinAsync(scenario.Server.Api, plain.Id, plain.KioskToken);
         kioskA.StartSending(TimeSpan.FromSeconds(180));
         await WaitForStateAsync(scenario, plain.Id, "live");
 
         // Visit B (flagged when scheduled) goes live second: an FFmpeg kiosk and a Chromium visitor on /visit.
         var flagged = await CreateVisitAsync(scenario, "B200", "Bella Flagged", flagged: true);
-        var kioskB = scenario.Own(new FfmpegPeer(Path.Combine(artifacts, "ffmpeg-kiosk-b")) { VideoSize = "320x240" });
-        await kioskB.JoinAsync(scenario.Api, flagged.Id, flagged.KioskToken);
+        var kioskB = scenario.Own(new FfmpegLivePeer(Path.Combine(artifacts, "ffmpeg-kiosk-b")) { VideoSize = "320x240" });
+        await kioskB.JoinAsync(scenario.Server.Api, flagged.Id, flagged.KioskToken);
         kioskB.StartSending(TimeSpan.FromSeconds(180));
         var visitor = await scenario.OpenVisitAsync(flagged.VisitorTokens[0], "visitor-b");
         await visitor.WaitForStateAsync("connected", Media);
@@ -78,7 +81,7 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
         await console.Page.SetViewportSizeAsync(1100, 1000);
         await console.Page.GetByLabel("Officer token").FillAsync(officer);
         await console.Page.ClickAsync("#sign-in-button");
-        var order = await Eventually.Until(() => VisitOrderAsync(console), ids => ids.Length == 2, Media,
+        var order = await Poll.UntilAsync(() => VisitOrderAsync(console), ids => ids.Length == 2, Media,
             "the console to list both live visits");
         Assert.Equal([flagged.Id, plain.Id], order);
         Assert.Equal("true", await console.Page.GetAttributeAsync($"li[data-visit-id='{flagged.Id}']", "data-flagged"));
@@ -86,16 +89,16 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
         Assert.False(await console.Page.IsVisibleAsync($"li[data-visit-id='{plain.Id}'] .badge.flagged"));
         Assert.Contains("Bella Flagged (B200) with Visitor 1", await console.Page.InnerTextAsync($"li[data-visit-id='{flagged.Id}'] .title"),
             StringComparison.Ordinal);
-        await Eventually.Until(() => console.Page.InnerTextAsync($"li[data-visit-id='{flagged.Id}'] .parties"),
+        await Poll.UntilAsync(() => console.Page.InnerTextAsync($"li[data-visit-id='{flagged.Id}'] .parties"),
             text => text.Split('\n').Count(l => l.Contains(": connected", StringComparison.Ordinal)) == 2, Media,
             "both parties of the flagged visit shown as connected");
-        await Eventually.Until(() => console.Page.InnerTextAsync($"li[data-visit-id='{flagged.Id}'] .duration"),
+        await Poll.UntilAsync(() => console.Page.InnerTextAsync($"li[data-visit-id='{flagged.Id}'] .duration"),
             text => text.StartsWith("Live for 0:", StringComparison.Ordinal) && text != "Live for 0:00", Media, "a running duration");
 
         // One click taps it: both parties' video plays in the page and both parties' audio arrives.
         var tapClicked = DateTimeOffset.UtcNow;
         await console.Page.ClickAsync($"li[data-visit-id='{flagged.Id}'] .tap-button");
-        var view = await Eventually.Until(() => TapViewAsync(console), v => v.Playing(parties: 2, frames: 30), Media,
+        var view = await Poll.UntilAsync(() => TapViewAsync(console), v => v.Playing(parties: 2, frames: 30), Media,
             "the tap's two tiles to play video and receive audio");
         scenario.Log($"tap open {(DateTimeOffset.UtcNow - tapClicked).TotalMilliseconds:0} ms after the click (30 frames per tile): "
             + JsonSerializer.Serialize(view));
@@ -103,11 +106,11 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
         Assert.Equal([flagged.KioskId, flagged.VisitorIds[0]], view.Tiles.Select(t => t.Participant).ToArray());
         Assert.Equal((320, 240), (view.Tiles[0].Width, view.Tiles[0].Height));
         Assert.All(view.Tiles, t => Assert.False(t.Muted));
-        var later = await Eventually.Until(() => TapViewAsync(console),
+        var later = await Poll.UntilAsync(() => TapViewAsync(console),
             v => v.Frames.Length == 2 && v.Frames[0] > view.Frames[0] + 15 && v.Frames[1] > view.Frames[1] + 15, Media,
             "the tap's frame counts to keep rising");
         scenario.Log($"framesDecoded per tile: {string.Join(", ", view.Frames)} → {string.Join(", ", later.Frames)}");
-        await Eventually.Until(() => console.Page.InnerTextAsync($"li[data-visit-id='{flagged.Id}'] .taps"),
+        await Poll.UntilAsync(() => console.Page.InnerTextAsync($"li[data-visit-id='{flagged.Id}'] .taps"),
             text => text == "1 officer watching", Media, "the list to show the tap");
         await console.ScreenshotAsync(artifacts);
 
@@ -116,7 +119,7 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
         await console.Page.ClickAsync($"li[data-visit-id='{plain.Id}'] .flag-open");
         await console.Page.FillAsync($"li[data-visit-id='{plain.Id}'] .flag-note", note);
         await console.Page.ClickAsync($"li[data-visit-id='{plain.Id}'] .flag-form button[type=submit]");
-        await Eventually.Until(() => console.Page.InnerTextAsync($"li[data-visit-id='{plain.Id}'] .flags"),
+        await Poll.UntilAsync(() => console.Page.InnerTextAsync($"li[data-visit-id='{plain.Id}'] .flags"),
             text => text.Contains(note, StringComparison.Ordinal) && text.Contains("by officer-17", StringComparison.Ordinal), Media,
             "the flag in the console");
         Assert.Equal("true", await console.Page.GetAttributeAsync($"li[data-visit-id='{plain.Id}']", "data-flagged"));
@@ -140,7 +143,7 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
         await console.Page.FillAsync($"li[data-visit-id='{flagged.Id}'] .end-reason", reason);
         var terminateClicked = DateTimeOffset.UtcNow;
         await console.Page.ClickAsync($"li[data-visit-id='{flagged.Id}'] .end-form button[type=submit]");
-        await Eventually.Until(() => StateAsync(scenario, flagged.Id), s => s == "terminated", TimeSpan.FromSeconds(5),
+        await Poll.UntilAsync(() => StateAsync(scenario, flagged.Id), s => s == "terminated", TimeSpan.FromSeconds(5),
             "the visit to be terminated");
         Assert.NotNull(dialogText);
         Assert.Contains(reason, dialogText, StringComparison.Ordinal);
@@ -158,7 +161,7 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
         scenario.Log($"visitor page ended {(DateTimeOffset.UtcNow - terminateClicked).TotalMilliseconds:0} ms after the click");
 
         // The console drops the visit, closes its tap and says so; visit A stays.
-        await Eventually.Until(() => VisitOrderAsync(console), ids => ids.SequenceEqual([plain.Id]), Media,
+        await Poll.UntilAsync(() => VisitOrderAsync(console), ids => ids.SequenceEqual([plain.Id]), Media,
             "the console to list only the remaining visit");
         var closed = await TapViewAsync(console);
         Assert.False(closed.Open);
@@ -197,7 +200,7 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
 
     private string? _admin;
 
-    private async Task<string> AdminAsync(Scenario scenario) => _admin ??= await scenario.Server.TokenAsync("admin", "ops");
+    private async Task<string> AdminAsync(Scenario scenario) => _admin ??= await scenario.Server.MintTokenAsync("admin", "ops");
 
     private async Task<string> DescribeAsync(Scenario scenario, string visitId)
     {
@@ -215,7 +218,7 @@ public sealed class OfficerConsoleTests(ITestOutputHelper output)
     }
 
     private Task<string?> WaitForStateAsync(Scenario scenario, string visitId, string state) =>
-        Eventually.Until(() => StateAsync(scenario, visitId), s => s == state, Media, $"visit {visitId} to be {state}");
+        Poll.UntilAsync(() => StateAsync(scenario, visitId), s => s == state, Media, $"visit {visitId} to be {state}");
 
     /// <summary>A visit open now with one visitor, flagged or not when it is scheduled, and join tokens for both parties.</summary>
     private async Task<TestVisit> CreateVisitAsync(Scenario scenario, string inmateId, string inmateName, bool flagged)

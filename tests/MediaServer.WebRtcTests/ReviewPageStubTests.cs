@@ -1,4 +1,6 @@
 using System.Globalization;
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -18,7 +20,7 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
     [Fact]
     public async Task Page_plays_the_review_copy_and_a_bookmark_seeks_to_its_moment()
     {
-        var artifacts = RepoPaths.ArtifactsFor(nameof(Page_plays_the_review_copy_and_a_bookmark_seeks_to_its_moment));
+        var artifacts = RepoLayout.ArtifactsFor(nameof(Page_plays_the_review_copy_and_a_bookmark_seeks_to_its_moment));
         var media = await MakeClipAsync(artifacts, seconds: 10);
         await using var stub = new ReviewStub { MediaFile = media };
         var bookmarkAt = Start.AddSeconds(6.5);
@@ -28,7 +30,7 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
             ("GET", "/api/recordings/" + Visit) => (200, Detail("rendered", bookmarkAt)),
             _ => null,
         };
-        var token = FakeToken.For("", role: "investigator", subject: "inv-3");
+        var token = Hs256Token.Unsigned("", role: "investigator", subject: "inv-3");
         await using var chromium = await ChromiumBrowser.LaunchAsync(output);
         var review = await chromium.OpenAsync(new Uri(stub.BaseAddress, "review"), "review-player");
         var page = review.Page;
@@ -36,11 +38,11 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
         await UseTokenAndOpenAsync(page, token);
         Assert.True(await page.IsVisibleAsync("#player"));
         Assert.False(await page.IsVisibleAsync("#player-message"));
-        await Eventually.Until(() => page.EvaluateAsync<int>("() => document.getElementById('player').readyState"), s => s >= 2, Wait,
+        await Poll.UntilAsync(() => page.EvaluateAsync<int>("() => document.getElementById('player').readyState"), s => s >= 2, Wait,
             "the review copy to have data for the current position (readyState ≥ 2)");
         // Muted, because headless Chromium refuses unmuted playback without a gesture; what is tested is that the copy plays.
         await page.EvaluateAsync("() => { const v = document.getElementById('player'); v.muted = true; return v.play(); }");
-        var played = await Eventually.Until(() => page.EvaluateAsync<double>("() => document.getElementById('player').currentTime"),
+        var played = await Poll.UntilAsync(() => page.EvaluateAsync<double>("() => document.getElementById('player').currentTime"),
             t => t > 0.5, Wait, "the review copy to play (currentTime advancing)");
         output.WriteLine($"review copy playing: currentTime {played:0.00} s");
 
@@ -49,7 +51,7 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
         Assert.Contains("— 0:06 into the visit", await mark.InnerTextAsync(), StringComparison.Ordinal); // 6.5 s, cut to the second
         Assert.Contains("officer-2: passed a note", await mark.InnerTextAsync(), StringComparison.Ordinal);
         await mark.ClickAsync();
-        var seeked = await Eventually.Until(
+        var seeked = await Poll.UntilAsync(
             () => page.EvaluateAsync<double[]>("() => { const v = document.getElementById('player'); return [v.currentTime, v.seeking ? 1 : 0, v.readyState]; }"),
             s => s[1] == 0 && s[2] >= 2 && s[0] >= 6.5, Wait, "the player to land on the bookmark");
         Assert.InRange(seeked[0], 6.5, 7.5);
@@ -82,13 +84,13 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
         var review = await chromium.OpenAsync(new Uri(stub.BaseAddress, "review"), "review-rendering");
         var page = review.Page;
 
-        await UseTokenAndOpenAsync(page, FakeToken.For("", role: "investigator", subject: "inv-3"));
+        await UseTokenAndOpenAsync(page, Hs256Token.Unsigned("", role: "investigator", subject: "inv-3"));
         Assert.False(await page.IsVisibleAsync("#player"));
         Assert.Equal("Making the review copy: 42 % done.", (await page.InnerTextAsync("#player-message")).Trim());
         Assert.True(await page.IsVisibleAsync("#render-progress"));
         Assert.False(await page.IsVisibleAsync("#download-media"));
         Assert.DoesNotContain(stub.Requests, r => r.PathAndQuery.Contains("/media", StringComparison.Ordinal));
-        await review.ScreenshotAsync(RepoPaths.ArtifactsFor(nameof(A_recording_without_a_review_copy_says_why_and_shows_render_progress)));
+        await review.ScreenshotAsync(RepoLayout.ArtifactsFor(nameof(A_recording_without_a_review_copy_says_why_and_shows_render_progress)));
         Assert.Empty(review.Errors);
     }
 
@@ -112,7 +114,7 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
         var review = await chromium.OpenAsync(new Uri(stub.BaseAddress, "review"), "review-tampered");
         var page = review.Page;
 
-        await UseTokenAndOpenAsync(page, FakeToken.For("", role: "investigator", subject: "inv-3"));
+        await UseTokenAndOpenAsync(page, Hs256Token.Unsigned("", role: "investigator", subject: "inv-3"));
         Assert.Contains("no renderer is configured", await page.InnerTextAsync("#player-message"), StringComparison.Ordinal);
         await page.ClickAsync("#verify");
         await page.WaitForSelectorAsync("#verify-result[data-ok]");
@@ -121,7 +123,7 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
         Assert.Contains("Verification FAILED", text, StringComparison.Ordinal);
         Assert.Equal(new[] { "manifest: the signature does not match", "journal: record 12 at byte 4711 is damaged (its CRC does not match)" },
             await page.Locator("#verify-result .problems li").AllInnerTextsAsync());
-        await review.ScreenshotAsync(RepoPaths.ArtifactsFor(nameof(A_failed_verification_lists_each_problem)));
+        await review.ScreenshotAsync(RepoLayout.ArtifactsFor(nameof(A_failed_verification_lists_each_problem)));
         Assert.Empty(review.Errors);
     }
 
@@ -144,7 +146,7 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
         await using var chromium = await ChromiumBrowser.LaunchAsync(output);
         var review = await chromium.OpenAsync(new Uri(stub.BaseAddress, "review"), $"review-{status}");
         var page = review.Page;
-        await page.FillAsync("#token", FakeToken.For("", role: "investigator", subject: "inv-3"));
+        await page.FillAsync("#token", Hs256Token.Unsigned("", role: "investigator", subject: "inv-3"));
         await page.ClickAsync("#token-save");
         if (status == 0)
         {
@@ -161,7 +163,7 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
         Assert.Equal("error", await page.EvaluateAsync<string>("() => document.body.dataset.state"));
         if (status == 401)
         {
-            await review.ScreenshotAsync(RepoPaths.ArtifactsFor(nameof(Refusals_and_a_lost_server_are_said_plainly)));
+            await review.ScreenshotAsync(RepoLayout.ArtifactsFor(nameof(Refusals_and_a_lost_server_are_said_plainly)));
         }
         // Only the refused request failed; the page itself threw nothing.
         Assert.DoesNotContain(review.Errors, e => !e.Contains("Failed to load resource", StringComparison.Ordinal));
@@ -225,17 +227,17 @@ public sealed class ReviewPageStubTests(ITestOutputHelper output)
     private static async Task<string> MakeClipAsync(string directory, int seconds)
     {
         var path = Path.Combine(directory, "clip.mp4");
-        await using var ffmpeg = ExternalProcess.Start("ffmpeg-clip", "ffmpeg",
+        await using var ffmpeg = ChildProcess.Start("ffmpeg-clip", "ffmpeg",
         [
             "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
             "-f", "lavfi", "-i", $"testsrc2=size=320x180:rate=30:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
             "-f", "lavfi", "-i", $"sine=frequency=440:sample_rate=48000:duration={seconds.ToString(CultureInfo.InvariantCulture)}",
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "30", "-c:a", "aac", "-movflags", "+faststart", path,
         ]);
-        var exit = await ffmpeg.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        var exit = await ffmpeg.WaitForExitCodeAsync(TimeSpan.FromSeconds(60));
         if (exit != 0 || !File.Exists(path))
         {
-            throw new InvalidOperationException($"ffmpeg could not make the clip (exit {exit}).\n{ffmpeg.Output}");
+            throw new InvalidOperationException($"ffmpeg could not make the clip (exit {exit}).\n{ffmpeg.Describe()}");
         }
         return path;
     }

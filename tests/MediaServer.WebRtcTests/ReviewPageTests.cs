@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using MediaServer.Testing;
 using MediaServer.WebRtcTests.Harness;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
@@ -105,10 +106,10 @@ public sealed class ReviewPageTests(ITestOutputHelper output)
     private async Task AssertReviewCopyPlaysAsync(IPage page, ReviewRecording recording)
     {
         Assert.True(await page.IsVisibleAsync("#player"));
-        await Eventually.Until(() => page.EvaluateAsync<int>("() => document.getElementById('player').readyState"), s => s >= 2, Wait,
+        await Poll.UntilAsync(() => page.EvaluateAsync<int>("() => document.getElementById('player').readyState"), s => s >= 2, Wait,
             "the review copy to have data for the current position (readyState ≥ 2)");
         await page.EvaluateAsync("() => { const v = document.getElementById('player'); v.muted = true; return v.play(); }");
-        var t = await Eventually.Until(() => page.EvaluateAsync<double>("() => document.getElementById('player').currentTime"),
+        var t = await Poll.UntilAsync(() => page.EvaluateAsync<double>("() => document.getElementById('player').currentTime"),
             x => x > 0.5, Wait, "the review copy to play (currentTime advancing)");
         output.WriteLine($"review copy playing: currentTime {t:0.00} s");
         if (recording.FlagNote is null)
@@ -120,7 +121,7 @@ public sealed class ReviewPageTests(ITestOutputHelper output)
         await page.EvaluateAsync("() => document.getElementById('player').pause()");
         await page.EvaluateAsync("() => { document.getElementById('player').currentTime = 0; }");
         await mark.ClickAsync();
-        var landed = await Eventually.Until(() => page.EvaluateAsync<double>("() => document.getElementById('player').currentTime"),
+        var landed = await Poll.UntilAsync(() => page.EvaluateAsync<double>("() => document.getElementById('player').currentTime"),
             x => x >= offset, Wait, $"the player to seek to the bookmark at {offset:0.00} s");
         Assert.InRange(landed, offset, offset + 1.0);
         output.WriteLine($"bookmark at {offset:0.00} s into the visit: player at {landed:0.00} s");
@@ -137,7 +138,7 @@ public sealed class ReviewPageTests(ITestOutputHelper output)
             ["Logging__LogLevel__Microsoft.AspNetCore.Hosting.Diagnostics"] = "Information",
         });
         var server = scenario.Server;
-        var investigator = await server.TokenAsync("investigator", "inv-9");
+        var investigator = await server.MintTokenAsync("investigator", "inv-9");
         // A participant token comes only from the API (the CLI refuses participant roles).
         var kiosk = (await scenario.Api.CreateVisitAsync()).KioskToken;
         const string id = "no-such-visit";
@@ -181,7 +182,7 @@ public sealed class ReviewPageTests(ITestOutputHelper output)
         Assert.Contains(audit, e => e.Actor == "i1" && e.Outcome == "forbidden: role" && e.Target == $"/api/recordings/{id}/media");
 
         // The logging really was turned up (endpoint lines are there), yet no URL with a token was printed.
-        await Eventually.Until(() => Task.FromResult(server.Log), log => log.Contains("Executing endpoint", StringComparison.Ordinal),
+        await Poll.UntilAsync(() => Task.FromResult(server.Log), log => log.Contains("Executing endpoint", StringComparison.Ordinal),
             TimeSpan.FromSeconds(10), "the server to log at Information for Microsoft.AspNetCore");
         Assert.DoesNotContain(investigator, server.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("access_token", server.Log, StringComparison.Ordinal);
@@ -204,7 +205,7 @@ public sealed class ReviewPageTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task<HttpStatusCode> StatusAsync(MediaServerProcess server, HttpMethod method, string path)
+    private static async Task<HttpStatusCode> StatusAsync(ServerProcess server, HttpMethod method, string path)
     {
         using var request = new HttpRequestMessage(method, path);
         using var response = await server.Http.SendAsync(request);
@@ -215,7 +216,7 @@ public sealed class ReviewPageTests(ITestOutputHelper output)
 
     private static async Task<List<AuditEntry>> AuditAsync(Scenario scenario)
     {
-        var admin = await scenario.Server.TokenAsync("admin", "ops");
+        var admin = await scenario.Server.MintTokenAsync("admin", "ops");
         using var response = await ReviewRecording.SendAsync(scenario.Server, HttpMethod.Get, "/api/audit", admin);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return JsonSerializer.Deserialize<List<AuditEntry>>(await response.Content.ReadAsStringAsync(), JsonSerializerOptions.Web)!;

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
 using MediaServer.WebRtcTests.Harness;
 
 namespace MediaServer.WebRtcTests;
@@ -20,14 +22,14 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
     {
         var server = scenario.Server;
         // Every token first: the token CLI is a process start, slow on a busy machine, and the visit should be a few seconds.
-        var admin = await server.TokenAsync("admin", "ops");
-        var officer = await server.TokenAsync("officer", "officer-7");
-        var investigator = await server.TokenAsync("investigator", "inv-5");
+        var admin = await server.MintTokenAsync("admin", "ops");
+        var officer = await server.MintTokenAsync("officer", "officer-7");
+        var investigator = await server.MintTokenAsync("investigator", "inv-5");
         var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = scenario.Own(new FfmpegPeer(Path.Combine(scenario.Artifacts, "ffmpeg-kiosk")));
-        var visitor = scenario.Own(new FfmpegPeer(Path.Combine(scenario.Artifacts, "ffmpeg-visitor")));
-        await kiosk.JoinAsync(scenario.Api, visit.Id, visit.KioskToken);
-        await visitor.JoinAsync(scenario.Api, visit.Id, visit.VisitorTokens[0]);
+        var kiosk = scenario.Own(new FfmpegLivePeer(Path.Combine(scenario.Artifacts, "ffmpeg-kiosk")));
+        var visitor = scenario.Own(new FfmpegLivePeer(Path.Combine(scenario.Artifacts, "ffmpeg-visitor")));
+        await kiosk.JoinAsync(scenario.Server.Api, visit.Id, visit.KioskToken);
+        await visitor.JoinAsync(scenario.Server.Api, visit.Id, visit.VisitorTokens[0]);
         kiosk.StartSending(TimeSpan.FromSeconds(60));
         visitor.StartSending(TimeSpan.FromSeconds(60));
 
@@ -46,7 +48,7 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
             throw new InvalidOperationException($"terminate → {(int)terminate.StatusCode}: {await terminate.Content.ReadAsStringAsync()}");
         }
 
-        var summary = await Eventually.Until(async () =>
+        var summary = await Poll.UntilAsync(async () =>
             {
                 using var response = await SendAsync(server, HttpMethod.Get, "/api/recordings?inmate=i1", investigator);
                 var list = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
@@ -63,8 +65,8 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
         return new ReviewRecording(visit.Id, investigator, flagged ? flagNote : null, summary);
     }
 
-    private static Task<long> WaitForPacketsAsync(MediaServerProcess server, string admin, string visitId, long packets) =>
-        Eventually.Until(async () =>
+    private static Task<long> WaitForPacketsAsync(ServerProcess server, string admin, string visitId, long packets) =>
+        Poll.UntilAsync(async () =>
             {
                 using var response = await SendAsync(server, HttpMethod.Get, $"/api/visits/{visitId}", admin);
                 var participants = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("participants");
@@ -72,7 +74,7 @@ internal sealed record ReviewRecording(string VisitId, string InvestigatorToken,
             },
             least => least >= packets, TimeSpan.FromSeconds(90), $"both parties to have sent {packets} packets", TimeSpan.FromMilliseconds(200));
 
-    public static async Task<HttpResponseMessage> SendAsync(MediaServerProcess server, HttpMethod method, string path, string? token,
+    public static async Task<HttpResponseMessage> SendAsync(ServerProcess server, HttpMethod method, string path, string? token,
         object? body = null)
     {
         using var request = new HttpRequestMessage(method, path);

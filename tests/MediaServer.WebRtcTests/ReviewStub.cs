@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using MediaServer.Testing;
 using MediaServer.WebRtcTests.Harness;
 
 namespace MediaServer.WebRtcTests;
@@ -32,7 +33,7 @@ internal sealed class ReviewStub : IAsyncDisposable
 
     public ReviewStub()
     {
-        BaseAddress = new Uri($"http://127.0.0.1:{FreePorts.Tcp()}/");
+        BaseAddress = new Uri($"http://127.0.0.1:{PortAllocator.FreeTcpPort()}/");
         _listener.Prefixes.Add(BaseAddress.ToString());
         _listener.Start();
         _loop = Task.Run(ServeAsync);
@@ -109,7 +110,7 @@ internal sealed class ReviewStub : IAsyncDisposable
             ".js" => "text/javascript; charset=utf-8",
             _ => "text/css; charset=utf-8",
         };
-        await WriteAsync(response, await File.ReadAllBytesAsync(Path.Combine(RepoPaths.WwwRoot, file)));
+        await WriteAsync(response, await File.ReadAllBytesAsync(Path.Combine(RepoLayout.WwwRoot, file)));
     }
 
     // RFC 9110 §14.1.2: "bytes=first-" or "bytes=first-last"; one range is all a media element asks for.

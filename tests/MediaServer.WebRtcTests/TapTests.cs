@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
@@ -100,15 +103,15 @@ public sealed class TapTests(ITestOutputHelper output)
     {
         await using var scenario = await Scenario.StartAsync(output);
         var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var officer = await scenario.Server.TokenAsync("officer", "officer-7");
-        var kiosk = scenario.Own(new FfmpegPeer(Path.Combine(scenario.Artifacts, "ffmpeg-kiosk")) { VideoSize = "320x240" });
-        await kiosk.JoinAsync(scenario.Api, visit.Id, visit.KioskToken);
+        var officer = await scenario.Server.MintTokenAsync("officer", "officer-7");
+        var kiosk = scenario.Own(new FfmpegLivePeer(Path.Combine(scenario.Artifacts, "ffmpeg-kiosk")) { VideoSize = "320x240" });
+        await kiosk.JoinAsync(scenario.Server.Api, visit.Id, visit.KioskToken);
         kiosk.StartReceiving();
         kiosk.StartSending(TimeSpan.FromSeconds(180));
         var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
         await visitor.WaitForStateAsync("connected", Media);
         await ChromiumInteropTests.AssertMediaFlowsAsync(scenario, visitor);
-        await Eventually.Until(() => Task.FromResult(kiosk.ReceivedFrames()), f => f.Video > 0 && f.Audio > 0, Media,
+        await Poll.UntilAsync(() => Task.FromResult(kiosk.ReceivedFrames()), f => f.Video > 0 && f.Audio > 0, Media,
             "the FFmpeg kiosk to decode the visitor");
         var participantsBefore = await ParticipantsAsync(scenario, visit.Id);
         var visitorBefore = await visitor.StatsAsync();
@@ -128,7 +131,7 @@ public sealed class TapTests(ITestOutputHelper output)
         var plain = await PostTapAsync(scenario, visit.Id, officer, ffmpegTap.Offer);
         Assert.True(plain.Status == HttpStatusCode.Created, $"plain-RTP tap → {(int)plain.Status}: {plain.Body}");
 
-        var stats = await Eventually.Until(() => TapStatsAsync(tapPage), s => s.AllFlowing(2, 30, 50), Media,
+        var stats = await Poll.UntilAsync(() => TapStatsAsync(tapPage), s => s.AllFlowing(2, 30, 50), Media,
             "the WebRTC tap to decode both parties' video and receive both parties' audio");
         scenario.Log($"WebRTC tap: {JsonSerializer.Serialize(stats.Inbound)}");
         // Slot 0 is the kiosk (FFmpeg's 320x240 test pattern), slot 1 the visitor (Chromium's fake camera, larger).
@@ -147,7 +150,7 @@ public sealed class TapTests(ITestOutputHelper output)
         long[] frames;
         try
         {
-            frames = await Eventually.Until(() => Task.FromResult(ffmpegTap.FramesPerSlot()), f => f.All(n => n >= 30), Media,
+            frames = await Poll.UntilAsync(() => Task.FromResult(ffmpegTap.FramesPerSlot()), f => f.All(n => n >= 30), Media,
                 "the FFmpeg tap to decode every slot");
         }
         finally
@@ -161,7 +164,7 @@ public sealed class TapTests(ITestOutputHelper output)
         var visitorAfter = await visitor.StatsAsync();
         Assert.Equal(Mids(visitorBefore!), Mids(visitorAfter!));
         var afterFrames = kiosk.ReceivedFrames();
-        await Eventually.Until(() => Task.FromResult(kiosk.ReceivedFrames()), f => f.Video >= afterFrames.Video + 30, Media,
+        await Poll.UntilAsync(() => Task.FromResult(kiosk.ReceivedFrames()), f => f.Video >= afterFrames.Video + 30, Media,
             "the kiosk to keep decoding the visitor with two taps open");
 
         // WHEP-style DELETE of both taps.
@@ -185,7 +188,7 @@ public sealed class TapTests(ITestOutputHelper output)
             .Select(p => p.GetProperty("id").GetString() + "/" + p.GetProperty("role").GetString()));
     }
 
-    private static async Task<JoinResult> PostTapAsync(Scenario scenario, string visitId, string token, string offer)
+    private static async Task<JoinReply> PostTapAsync(Scenario scenario, string visitId, string token, string offer)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/visits/{visitId}/taps")
         {
@@ -193,7 +196,7 @@ public sealed class TapTests(ITestOutputHelper output)
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         using var response = await scenario.Server.Http.SendAsync(request);
-        return new JoinResult(response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Location?.OriginalString);
+        return new JoinReply(response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Location?.OriginalString);
     }
 
     private static async Task<HttpStatusCode> DeleteAsync(Scenario scenario, string location, string token)

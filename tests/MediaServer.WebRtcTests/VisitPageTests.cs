@@ -1,3 +1,5 @@
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
@@ -25,7 +27,7 @@ public sealed class VisitPageTests(ITestOutputHelper output)
         Assert.True(await page.Page.GetByLabel("Join code").IsVisibleAsync());
         Assert.True(await page.Page.IsVisibleAsync("button#join-button"));
         Assert.False(await page.Page.IsVisibleAsync("#call"));
-        await page.ScreenshotAsync(RepoPaths.ArtifactsFor(nameof(Page_loads_without_script_errors_and_offers_a_labelled_token_box)));
+        await page.ScreenshotAsync(RepoLayout.ArtifactsFor(nameof(Page_loads_without_script_errors_and_offers_a_labelled_token_box)));
         Assert.Empty(page.Errors);
         // Nothing but the page's own three files was asked for (no CDN, no favicon).
         Assert.All(stub.Requests, r => Assert.Contains(r.Path, new[] { "/visit", "/visit.js", "/visit.css" }));
@@ -53,7 +55,7 @@ public sealed class VisitPageTests(ITestOutputHelper output)
     {
         await using var stub = new StubVisitServer();
         stub.Join = _ => StubVisitServer.Problem(501, "WebRTC not available", "not yet");
-        var token = FakeToken.For("visit-42", "kiosk", "i1");
+        var token = Hs256Token.Unsigned("visit-42", "kiosk", "i1");
         await using var chromium = await ChromiumBrowser.LaunchAsync(output);
         var page = await chromium.OpenAsync(new Uri(stub.BaseAddress, $"visit?token={token}"), "offer");
 
@@ -89,14 +91,14 @@ public sealed class VisitPageTests(ITestOutputHelper output)
         await using var stub = new StubVisitServer();
         stub.Join = _ => StubVisitServer.Problem(status, "refused", detail);
         await using var chromium = await ChromiumBrowser.LaunchAsync(output);
-        var page = await chromium.OpenAsync(new Uri(stub.BaseAddress, $"visit?token={FakeToken.For("v-1")}"), $"refused-{status}");
+        var page = await chromium.OpenAsync(new Uri(stub.BaseAddress, $"visit?token={Hs256Token.Unsigned("v-1")}"), $"refused-{status}");
 
         await page.WaitForStateAsync("ended", Wait);
         var text = await page.EndedTextAsync();
         Assert.StartsWith(shown, text, StringComparison.Ordinal);
         if (status == 410 && detail.Contains("facility", StringComparison.Ordinal))
         {
-            await page.ScreenshotAsync(RepoPaths.ArtifactsFor(nameof(A_refused_join_says_why_in_plain_words)));
+            await page.ScreenshotAsync(RepoLayout.ArtifactsFor(nameof(A_refused_join_says_why_in_plain_words)));
         }
         // Only the join request failed; the page itself threw nothing.
         Assert.DoesNotContain(page.Errors, e => !e.Contains("Failed to load resource", StringComparison.Ordinal));
@@ -114,17 +116,17 @@ public sealed class VisitPageTests(ITestOutputHelper output)
             return StubVisitServer.Problem(410, "Visit is over", "This visit has ended.");
         };
         await using var chromium = await ChromiumBrowser.LaunchAsync(output);
-        var page = await chromium.OpenAsync(new Uri(stub.BaseAddress, $"visit?token={FakeToken.For("v-2")}"), "self-view");
+        var page = await chromium.OpenAsync(new Uri(stub.BaseAddress, $"visit?token={Hs256Token.Unsigned("v-2")}"), "self-view");
         try
         {
-            await Eventually.Until(() => page.Page.EvaluateAsync<double>("() => document.getElementById('self-view').videoWidth"),
+            await Poll.UntilAsync(() => page.Page.EvaluateAsync<double>("() => document.getElementById('self-view').videoWidth"),
                 width => width > 0, Wait, "the self-view to show camera frames");
             Assert.True(await page.Page.EvaluateAsync<bool>("() => document.getElementById('self-view').muted"));
             Assert.True(await page.Page.IsVisibleAsync("#mute"));
             await page.Page.ClickAsync("#mute");
             Assert.Equal("true", await page.Page.GetAttributeAsync("#mute", "aria-pressed"));
             Assert.False(await page.Page.EvaluateAsync<bool>("() => window.visitPc.getSenders().find(s => s.track && s.track.kind === 'audio').track.enabled"));
-            await page.ScreenshotAsync(RepoPaths.ArtifactsFor(nameof(Self_view_shows_the_camera_while_joining)));
+            await page.ScreenshotAsync(RepoLayout.ArtifactsFor(nameof(Self_view_shows_the_camera_while_joining)));
         }
         finally
         {

@@ -1,3 +1,5 @@
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
 using MediaServer.WebRtcTests.Harness;
 using Xunit.Abstractions;
 
@@ -23,7 +25,7 @@ public sealed class VisitRosterPageTests(ITestOutputHelper output)
 
         foreach (var page in new[] { kiosk, visitor })
         {
-            await Eventually.Until(() => RosterTextAsync(page), t => t.Contains("Inmate One", StringComparison.Ordinal)
+            await Poll.UntilAsync(() => RosterTextAsync(page), t => t.Contains("Inmate One", StringComparison.Ordinal)
                 && t.Contains("Visitor 1", StringComparison.Ordinal) && CountOf(t, "connected, sends and receives") == 2, Connect,
                 $"the {page.Name} page to list both parties as connected");
         }
@@ -41,7 +43,7 @@ public sealed class VisitRosterPageTests(ITestOutputHelper output)
         Assert.StartsWith("This join code is in use on another device", await copy.EndedTextAsync(), StringComparison.Ordinal);
         Assert.Equal("connected", await visitor.StateAsync());
         Assert.Equal("connected", await kiosk.StateAsync());
-        await Eventually.Until(() => RosterTextAsync(kiosk), t => CountOf(t, "connected, sends and receives") == 2, Connect,
+        await Poll.UntilAsync(() => RosterTextAsync(kiosk), t => CountOf(t, "connected, sends and receives") == 2, Connect,
             "the kiosk to still list the visitor as connected");
         ChromiumInteropTests.AssertNoScriptErrors(kiosk);
         ChromiumInteropTests.AssertNoScriptErrors(visitor);

@@ -20,7 +20,8 @@ namespace MediaServer.Hosting;
 /// </summary>
 public static class ServerHost
 {
-    public static WebApplication Build(string[] args)
+    /// <param name="configure">Runs last before the app is built: tests put the host on a test server and replace services.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -96,6 +97,7 @@ public static class ServerHost
         // Api: the HTTP surface.
         services.AddApi(options.Limits);
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         app.UseApi();
         app.MapApi();

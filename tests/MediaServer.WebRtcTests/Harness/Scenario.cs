@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
 using Xunit.Abstractions;
 
 namespace MediaServer.WebRtcTests.Harness;
@@ -10,11 +12,11 @@ internal sealed class Scenario : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private ChromiumBrowser? _chromium;
 
-    public MediaServerProcess Server { get; }
+    public ServerProcess Server { get; }
     public VisitApi Api { get; }
     public string Artifacts { get; }
 
-    private Scenario(ITestOutputHelper output, MediaServerProcess server, string artifacts)
+    private Scenario(ITestOutputHelper output, ServerProcess server, string artifacts)
     {
         _output = output;
         Server = server;
@@ -22,13 +24,15 @@ internal sealed class Scenario : IAsyncDisposable
         Artifacts = artifacts;
     }
 
-    /// <param name="settings">Server environment over the defaults (see <see cref="MediaServerProcess.StartAsync"/>).</param>
+    /// <param name="settings">Server environment over the defaults (see <see cref="ServerProcess.StartAsync(ITestOutputHelper, string?, IReadOnlyDictionary{string, string}?, int, string?)"/>).</param>
     /// <param name="test">Names the artifacts folder; a test with several scenarios passes a distinct name for each.</param>
     public static async Task<Scenario> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? settings = null,
         [CallerMemberName] string test = "")
     {
-        var server = await MediaServerProcess.StartAsync(output, test, settings);
-        return new Scenario(output, server, RepoPaths.ArtifactsFor(test));
+        var artifacts = RepoLayout.ArtifactsFor(test);
+        var server = await ServerProcess.StartAsync(output, rootDirectory: null, settings);
+        server.ArtifactsDirectory = artifacts;
+        return new Scenario(output, server, artifacts);
     }
 
     public async Task<ChromiumBrowser> ChromiumAsync() => _chromium ??= await ChromiumBrowser.LaunchAsync(_output);
@@ -52,26 +56,9 @@ internal sealed class Scenario : IAsyncDisposable
             await route.FulfillAsync(new Microsoft.Playwright.RouteFulfillOptions { Response = response, Body = body });
         }));
 
-    private string? _metricsToken;
-
-    /// <summary>GET /metrics (staff only: sent with an admin token from the server's CLI): one sample line's value, 0 when absent.</summary>
-    public async Task<long> MetricAsync(string sample)
-    {
-        _metricsToken ??= await Server.TokenAsync("admin", "metrics-scraper");
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
-        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _metricsToken);
-        using var response = await Server.Http.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        var text = await response.Content.ReadAsStringAsync();
-        foreach (var line in text.Split('\n'))
-        {
-            if (line.StartsWith(sample + " ", StringComparison.Ordinal))
-            {
-                return long.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-            }
-        }
-        return 0;
-    }
+    /// <summary>GET /metrics (the harness's admin token): one sample's value as written (name{labels}), 0 when absent.</summary>
+    public async Task<long> MetricAsync(string sample) =>
+        (await Server.Api.GetMetricsAsync()).Series.TryGetValue(sample, out var value) ? (long)value : 0;
 
     /// <summary>Something else to dispose with the scenario (before the browser and the server).</summary>
     public T Own<T>(T disposable) where T : IAsyncDisposable

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using MediaServer.Testing;
 
 namespace MediaServer.WebRtcTests.Harness;
 
@@ -25,7 +26,7 @@ internal sealed class StubVisitServer : IAsyncDisposable
 
     public StubVisitServer()
     {
-        var port = FreePorts.Tcp();
+        var port = PortAllocator.FreeTcpPort();
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
         _listener.Prefixes.Add(BaseAddress.ToString());
         _listener.Start();
@@ -103,7 +104,7 @@ internal sealed class StubVisitServer : IAsyncDisposable
             ".js" => "text/javascript; charset=utf-8",
             _ => "text/css; charset=utf-8",
         };
-        return new StubResponse(200, type, File.ReadAllText(Path.Combine(RepoPaths.WwwRoot, file)));
+        return new StubResponse(200, type, File.ReadAllText(Path.Combine(RepoLayout.WwwRoot, file)));
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,6 @@
-using MediaServer.IntegrationTests.Harness.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
+using MediaServer.Testing.Sdp;
 
 namespace MediaServer.IntegrationTests.Harness.Ffmpeg;
 
