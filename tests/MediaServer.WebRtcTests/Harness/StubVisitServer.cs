@@ -32,9 +32,10 @@ internal sealed class StubVisitServer : IAsyncDisposable
         _loop = Task.Run(ServeAsync);
     }
 
-    public static StubResponse Problem(int status, string title, string detail) =>
+    /// <param name="slug">The problem type's slug (type "/problems/{slug}"); null for a problem without one (about:blank).</param>
+    public static StubResponse Problem(int status, string title, string detail, string? slug = null) =>
         new(status, "application/problem+json",
-            System.Text.Json.JsonSerializer.Serialize(new { type = "about:blank", title, status, detail }));
+            System.Text.Json.JsonSerializer.Serialize(new { type = slug is null ? "about:blank" : "/problems/" + slug, title, status, detail }));
 
     private async Task ServeAsync()
     {
@@ -90,7 +91,7 @@ internal sealed class StubVisitServer : IAsyncDisposable
         var file = request.Path switch
         {
             "/visit" => "visit.html",
-            "/visit.html" or "/visit.js" or "/visit.css" => request.Path[1..],
+            _ when IsPageFile(request.Path) => request.Path[1..],
             _ => null,
         };
         if (request.Method != "GET" || file is null)
@@ -105,6 +106,10 @@ internal sealed class StubVisitServer : IAsyncDisposable
         };
         return new StubResponse(200, type, File.ReadAllText(Path.Combine(RepoPaths.WwwRoot, file)));
     }
+
+    /// <summary>The page's own files (visit.html, visit.js, visit-*.js, visit.css) and the shared ones under common/.</summary>
+    public static bool IsPageFile(string path) =>
+        System.Text.RegularExpressions.Regex.IsMatch(path, @"^/(visit(-[a-z]+)?\.(html|js|css)|common/[a-z-]+\.(js|css))$");
 
     public async ValueTask DisposeAsync()
     {
