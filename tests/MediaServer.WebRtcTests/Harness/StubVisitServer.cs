@@ -9,8 +9,8 @@ internal sealed record StubRequest(string Method, string Path, string? Authoriza
 internal sealed record StubResponse(int Status, string ContentType, string Body, string? Location = null);
 
 /// <summary>
-/// Serves src/MediaServer/wwwroot and answers the join endpoint as told, so the /visit page can be checked in Chromium without a
-/// server that speaks WebRTC. In-process (HttpListener), loopback only.
+/// Serves src/MediaServer/wwwroot and answers the join endpoint as told, so the /visit page (and /officer, whose feed a test
+/// routes in the browser) can be checked in Chromium without a server that speaks WebRTC. In-process (HttpListener), loopback only.
 /// </summary>
 internal sealed class StubVisitServer : IAsyncDisposable
 {
@@ -91,6 +91,7 @@ internal sealed class StubVisitServer : IAsyncDisposable
         var file = request.Path switch
         {
             "/visit" => "visit.html",
+            "/officer" => "officer.html",
             _ when IsPageFile(request.Path) => request.Path[1..],
             _ => null,
         };
@@ -107,9 +108,9 @@ internal sealed class StubVisitServer : IAsyncDisposable
         return new StubResponse(200, type, File.ReadAllText(Path.Combine(RepoPaths.WwwRoot, file)));
     }
 
-    /// <summary>The page's own files (visit.html, visit.js, visit-*.js, visit.css) and the shared ones under common/.</summary>
+    /// <summary>A page's own files (visit.html, visit.js, visit-*.js, visit.css; the same for officer) and the shared ones under common/.</summary>
     public static bool IsPageFile(string path) =>
-        System.Text.RegularExpressions.Regex.IsMatch(path, @"^/(visit(-[a-z]+)?\.(html|js|css)|common/[a-z-]+\.(js|css))$");
+        System.Text.RegularExpressions.Regex.IsMatch(path, @"^/((visit|officer)(-[a-z]+)?\.(html|js|css)|common/[a-z-]+\.(js|css))$");
 
     public async ValueTask DisposeAsync()
     {
