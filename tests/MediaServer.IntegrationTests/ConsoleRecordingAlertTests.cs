@@ -18,16 +18,12 @@ public sealed class ConsoleRecordingAlertTests(ITestOutputHelper output)
     [Fact]
     public async Task A_visit_whose_recording_fails_is_marked_unrecorded_and_counted_in_the_officer_feed()
     {
-        var mount = Path.Combine(Path.GetTempPath(), "mediaserver-it-full", Guid.NewGuid().ToString("n")[..12]);
-        Directory.CreateDirectory(mount);
-        var mounted = await ProcessRunner.RunAsync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount], TimeSpan.FromSeconds(10),
-            new Dictionary<string, string>(), null);
-        Assert.True(mounted.ExitCode == 0, "this test needs a 1 MiB tmpfs (run as root, as CI does): " + mounted);
-        try
+        await using var disk = await SmallDisk.MountAsync();
+        // The server stops at the end of this block, before the disk is unmounted.
         {
             await using var server = await ServerProcess.StartAsync(output, null, new Dictionary<string, string>
             {
-                ["MediaServer__Recording__Directory"] = mount,
+                ["MediaServer__Recording__Directory"] = disk.Path,
                 ["MediaServer__Recording__OnFailure"] = "continue-and-alert",
             });
             var privileged = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow, privileged: true);
@@ -63,17 +59,6 @@ public sealed class ConsoleRecordingAlertTests(ITestOutputHelper output)
             var cleared = await ReadFeedUntilAsync(server, officer, snapshot =>
                 snapshot.GetProperty("unrecorded").GetInt32() == 0 && !Contains(snapshot, visit.Id));
             Assert.Equal("off", RecordingOf(cleared, privileged.Id));
-        }
-        finally
-        {
-            await ProcessRunner.RunAsync("umount", ["-l", mount], TimeSpan.FromSeconds(10), new Dictionary<string, string>(), null);
-            try
-            {
-                Directory.Delete(mount, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
         }
     }
 

@@ -249,14 +249,20 @@ const postJson = (path, body) => api.send(path, {
   method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
 }).catch((error) => new Response(String(error), { status: 599, statusText: 'unreachable' }));
 
-async function flag(id, li) {
-  const input = li.querySelector('.flag-note');
-  const note = input.value.trim();
-  if (!note) {
-    showError('Write a short note for the flag: what happened, and what investigators should look at.');
+/** The trimmed text of a visit's form field; '' (said in the error line, the field focused) when it is empty. */
+function required(li, selector, missing) {
+  const input = li.querySelector(selector);
+  const text = input.value.trim();
+  if (!text) {
+    showError(missing);
     input.focus();
-    return;
   }
+  return text;
+}
+
+async function flag(id, li) {
+  const note = required(li, '.flag-note', 'Write a short note for the flag: what happened, and what investigators should look at.');
+  if (!note) return;
   showError('');
   const response = await postJson(`/api/visits/${encodeURIComponent(id)}/flags`, { note });
   if (response.status !== 201) {
@@ -264,20 +270,15 @@ async function flag(id, li) {
     return;
   }
   const saved = await response.json();
-  input.value = '';
+  li.querySelector('.flag-note').value = '';
   li.querySelector('.flag-form').hidden = true;
   const visit = findVisit(id);
   say(`Flag saved at ${new Date(saved.at).toLocaleTimeString()}` + (visit ? ` on the visit of ${visitTitle(visit)}.` : '.'));
 }
 
 async function terminate(id, li) {
-  const input = li.querySelector('.end-reason');
-  const reason = input.value.trim();
-  if (!reason) {
-    showError('Give a reason for ending the visit; it is kept in the audit log.');
-    input.focus();
-    return;
-  }
+  const reason = required(li, '.end-reason', 'Give a reason for ending the visit; it is kept in the audit log.');
+  if (!reason) return;
   const visit = findVisit(id);
   const title = visit ? visitTitle(visit) : 'this visit';
   if (!window.confirm(`End the visit of ${title} now?\n\nReason: ${reason}\n\nEveryone in the visit is disconnected at once.`)) {
@@ -290,7 +291,7 @@ async function terminate(id, li) {
     showError('The visit was not ended: ' + await refusalText(response));
     return;
   }
-  input.value = '';
+  li.querySelector('.end-reason').value = '';
   li.querySelector('.end-form').hidden = true;
   if (taps.open?.visitId === id) await taps.stop(true);
   say(`The visit of ${title} was ended.`);

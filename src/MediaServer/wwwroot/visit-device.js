@@ -107,23 +107,16 @@ export function wireLocalControls(ui, stream, say) {
     ui.camera.textContent = cameraOff ? 'Turn camera on' : 'Turn camera off';
   };
 
-  ui.mute.addEventListener('click', () => {
-    const audio = trackOf(stream(), 'audio');
-    if (audio) {
-      // A disabled track sends silence, so the others' view of the call does not change shape (W3C mediacapture §4.3.1).
-      audio.enabled = !audio.enabled;
+  // A disabled track sends silence (or black), so the others' view of the call does not change shape (W3C mediacapture §4.3.1).
+  const toggle = (button, kind, on, off) => button.addEventListener('click', () => {
+    const track = trackOf(stream(), kind);
+    if (track) {
+      track.enabled = !track.enabled;
       update();
-      say(audio.enabled ? 'Your microphone is on.' : 'Your microphone is muted.');
+      say(track.enabled ? on : off);
     }
   });
-
-  ui.camera.addEventListener('click', () => {
-    const video = trackOf(stream(), 'video');
-    if (video) {
-      video.enabled = !video.enabled;
-      update();
-      say(video.enabled ? 'Your camera is on.' : 'Your camera is off.');
-    }
-  });
+  toggle(ui.mute, 'audio', 'Your microphone is on.', 'Your microphone is muted.');
+  toggle(ui.camera, 'video', 'Your camera is on.', 'Your camera is off.');
   return update;
 }
