@@ -25,6 +25,10 @@ public sealed class VisitPageTests(ITestOutputHelper output)
         Assert.True(await page.Page.GetByLabel("Join code").IsVisibleAsync());
         Assert.True(await page.Page.IsVisibleAsync("button#join-button"));
         Assert.False(await page.Page.IsVisibleAsync("#call"));
+        // A phone: nothing wider than the screen, the button still there.
+        await page.Page.SetViewportSizeAsync(360, 740);
+        Assert.True(await page.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        Assert.True(await page.Page.IsVisibleAsync("button#join-button"));
         await page.ScreenshotAsync(RepoPaths.ArtifactsFor(nameof(Page_loads_without_script_errors_and_offers_a_labelled_token_box)));
         Assert.Empty(page.Errors);
         // Nothing but the page and its own files and the shared ones under common/ was asked for (no CDN, no favicon).
