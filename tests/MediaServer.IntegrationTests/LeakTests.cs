@@ -51,7 +51,7 @@ public sealed class LeakTests(ITestOutputHelper output)
     {
         await using var server = await ServerProcess.StartAsync(output);
         using var http = new HttpClient { BaseAddress = server.BaseAddress };
-        foreach (var path in new[] { "visit", "officer", "review", "visit.js", "officer.css", "healthz", "api/visits", "metrics", "no-such-page" })
+        foreach (var path in new[] { "visit", "officer", "review", "visit.js", "officer.css", "common/api.js", "healthz", "api/visits", "metrics", "no-such-page" })
         {
             using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
             output.WriteLine($"{path}: {(int)response.StatusCode}\n{response.Headers}");

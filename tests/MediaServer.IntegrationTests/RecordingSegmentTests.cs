@@ -137,11 +137,8 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
     [Fact]
     public async Task A_full_disk_under_refuse_ends_the_recorded_visit_and_refuses_new_joins_with_503_audited_and_counted()
     {
-        var mount = Path.Combine(Path.GetTempPath(), "mediaserver-it-full", Guid.NewGuid().ToString("n")[..12]);
-        Directory.CreateDirectory(mount);
-        var mounted = await ProcessRunner.RunAsync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount], TimeSpan.FromSeconds(10),
-            new Dictionary<string, string>(), null);
-        Assert.True(mounted.ExitCode == 0, "this test needs a 1 MiB tmpfs (run as root, as CI does): " + mounted);
+        var disk = await SmallDisk.MountAsync();
+        var mount = disk.Path;
         try
         {
             // OnFailure is not set: refuse is the default.
@@ -195,8 +192,7 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
         }
         finally
         {
-            await ProcessRunner.RunAsync("umount", ["-l", mount], TimeSpan.FromSeconds(10), new Dictionary<string, string>(), null);
-            TryDelete(mount);
+            await disk.DisposeAsync();
         }
     }
 

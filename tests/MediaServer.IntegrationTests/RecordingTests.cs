@@ -176,11 +176,8 @@ public sealed class RecordingTests(ITestOutputHelper output)
     [Fact]
     public async Task A_full_disk_under_continue_and_alert_fails_the_recording_loudly_while_the_visit_relays_on()
     {
-        var mount = Path.Combine(Path.GetTempPath(), "mediaserver-it-full", Guid.NewGuid().ToString("n")[..12]);
-        Directory.CreateDirectory(mount);
-        var mounted = await ProcessRunner.RunAsync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", mount], TimeSpan.FromSeconds(10),
-            new Dictionary<string, string>(), null);
-        Assert.True(mounted.ExitCode == 0, "this test needs a 1 MiB tmpfs (run as root, as CI does): " + mounted);
+        var disk = await SmallDisk.MountAsync();
+        var mount = disk.Path;
         try
         {
             await using var server = await ServerProcess.StartAsync(output, null, new Dictionary<string, string>
@@ -225,8 +222,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
         }
         finally
         {
-            await ProcessRunner.RunAsync("umount", ["-l", mount], TimeSpan.FromSeconds(10), new Dictionary<string, string>(), null);
-            TryDelete(mount);
+            await disk.DisposeAsync();
         }
     }
 

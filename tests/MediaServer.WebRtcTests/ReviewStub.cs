@@ -11,7 +11,7 @@ namespace MediaServer.WebRtcTests;
 internal sealed record ReviewStubRequest(string Method, string PathAndQuery, string? Authorization, string? Range);
 
 /// <summary>
-/// Serves the /review page's three files and answers the recordings API as each test says, plus an MP4 with HTTP range
+/// Serves the /review page's files (and the shared ones under common/) and answers the recordings API as each test says, plus an MP4 with HTTP range
 /// requests (RFC 9110 §14): the page's player, bookmarks and error messages checked in Chromium without waiting for a real
 /// recording to be rendered. In-process (HttpListener), loopback only.
 /// </summary>
@@ -95,7 +95,7 @@ internal sealed class ReviewStub : IAsyncDisposable
         var file = path switch
         {
             "/review" => "review.html",
-            "/review.js" or "/review.css" => path[1..],
+            _ when System.Text.RegularExpressions.Regex.IsMatch(path, @"^/(review(-[a-z]+)?\.(js|css)|common/[a-z-]+\.(js|css))$") => path[1..],
             _ => null,
         };
         if (request.HttpMethod != "GET" || file is null)

@@ -27,10 +27,16 @@ public sealed class VisitPageTests(ITestOutputHelper output)
         Assert.True(await page.Page.GetByLabel("Join code").IsVisibleAsync());
         Assert.True(await page.Page.IsVisibleAsync("button#join-button"));
         Assert.False(await page.Page.IsVisibleAsync("#call"));
+        // A phone: nothing wider than the screen, the button still there.
+        await page.Page.SetViewportSizeAsync(360, 740);
+        Assert.True(await page.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        Assert.True(await page.Page.IsVisibleAsync("button#join-button"));
         await page.ScreenshotAsync(RepoLayout.ArtifactsFor(nameof(Page_loads_without_script_errors_and_offers_a_labelled_token_box)));
         Assert.Empty(page.Errors);
-        // Nothing but the page's own three files was asked for (no CDN, no favicon).
-        Assert.All(stub.Requests, r => Assert.Contains(r.Path, new[] { "/visit", "/visit.js", "/visit.css" }));
+        // Nothing but the page and its own files and the shared ones under common/ was asked for (no CDN, no favicon).
+        Assert.All(stub.Requests, r => Assert.True(r.Path == "/visit" || StubVisitServer.IsPageFile(r.Path), r.Path));
+        Assert.Contains(stub.Requests, r => r.Path == "/common/base.css");
+        Assert.Contains(stub.Requests, r => r.Path == "/common/api.js");
     }
 
     [Fact]
@@ -81,22 +87,31 @@ public sealed class VisitPageTests(ITestOutputHelper output)
         Assert.DoesNotContain(page.Errors, e => !e.Contains("Failed to load resource", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// The page decides by the problem's type slug, not its English: the same 410 with the same detail says "the facility
+    /// ended it" only for visit-terminated; a problem without a type (about:blank) is read by its status alone.
+    /// </summary>
     [Theory]
-    [InlineData(410, "The facility ended this visit.", "The facility ended this visit")]
-    [InlineData(410, "This visit has ended.", "The visit has ended")]
-    [InlineData(401, "", "This join code does not work")]
-    [InlineData(403, "This visit opens at 2030-01-01T10:00:00+00:00.", "You cannot join this visit now")]
-    public async Task A_refused_join_says_why_in_plain_words(int status, string detail, string shown)
+    [InlineData(410, "visit-terminated", "The facility ended this visit.", "The facility ended this visit")]
+    [InlineData(410, "visit-over", "The facility ended this visit.", "The visit has ended")]
+    [InlineData(410, "visit-over", "This visit has ended.", "The visit has ended")]
+    [InlineData(410, null, "The facility ended this visit.", "The visit has ended")]
+    [InlineData(401, "token-expired", "", "This join code does not work")]
+    [InlineData(401, null, "", "This join code does not work")]
+    [InlineData(403, "too-early", "This visit opens at 2030-01-01T10:00:00+00:00.", "You cannot join this visit now")]
+    [InlineData(409, "already-connected", "Another device is in this visit with your code.", "This join code is in use on another device")]
+    [InlineData(503, "recording-unavailable", "", "Could not join the visit")]
+    public async Task A_refused_join_says_why_in_plain_words(int status, string? slug, string detail, string shown)
     {
         await using var stub = new StubVisitServer();
-        stub.Join = _ => StubVisitServer.Problem(status, "refused", detail);
+        stub.Join = _ => StubVisitServer.Problem(status, "refused", detail, slug);
         await using var chromium = await ChromiumBrowser.LaunchAsync(output);
-        var page = await chromium.OpenAsync(new Uri(stub.BaseAddress, $"visit?token={Hs256Token.Unsigned("v-1")}"), $"refused-{status}");
+        var page = await chromium.OpenAsync(new Uri(stub.BaseAddress, $"visit?token={Hs256Token.Unsigned("v-1")}"), $"refused-{status}-{slug ?? "untyped"}");
 
         await page.WaitForStateAsync("ended", Wait);
         var text = await page.EndedTextAsync();
         Assert.StartsWith(shown, text, StringComparison.Ordinal);
-        if (status == 410 && detail.Contains("facility", StringComparison.Ordinal))
+        if (slug == "visit-terminated")
         {
             await page.ScreenshotAsync(RepoLayout.ArtifactsFor(nameof(A_refused_join_says_why_in_plain_words)));
         }

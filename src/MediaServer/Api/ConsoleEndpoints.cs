@@ -2,7 +2,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using MediaServer.Auth;
-using MediaServer.Hosting;
+using MediaServer.Recording;
 using MediaServer.Visits;
 using Microsoft.Extensions.Options;
 
@@ -12,18 +12,26 @@ namespace MediaServer.Api;
 public sealed record ConsoleParty(string Id, string Role, string Name, int? JoinOrder, string State, string Quality,
     double BitrateKbps, long Loss, double Jitter);
 
-/// <summary>One live visit as the officer console shows it: <see cref="Flagged"/> is the schedule's flag or any officer's flag.</summary>
+/// <summary>
+/// One live visit as the officer console shows it: <see cref="Flagged"/> is the schedule's flag or any officer's flag;
+/// <see cref="Recording"/> is <c>ok</c>, <c>off</c> (a privileged visit, or recording disabled) or <c>unrecorded</c> (its
+/// recording failed and the visit goes on under <c>MediaServer:Recording:OnFailure=continue-and-alert</c>).
+/// </summary>
 public sealed record ConsoleVisit(string Id, Person Inmate, IReadOnlyList<Person> Visitors, bool Privileged, bool Flagged,
     DateTimeOffset? LiveSince, double DurationSeconds, DateTimeOffset End, string Quality, IReadOnlyList<ConsoleParty> Participants,
-    IReadOnlyList<VisitFlag> Flags, int Taps);
+    IReadOnlyList<VisitFlag> Flags, int Taps, string Recording);
 
-/// <summary>What one event of the console's stream carries: every live visit, flagged first.</summary>
-public sealed record ConsoleSnapshot(DateTimeOffset At, IReadOnlyList<ConsoleVisit> Visits);
+/// <summary>
+/// What one event of the console's stream carries: every live visit, flagged first, and how many visits are not being
+/// recorded although they should be (the console's alert).
+/// </summary>
+public sealed record ConsoleSnapshot(DateTimeOffset At, IReadOnlyList<ConsoleVisit> Visits, int Unrecorded);
 
 /// <summary>
 /// The officer console's server push: <c>GET /api/officer/events</c> is a <c>text/event-stream</c> (WHATWG HTML, "Server-sent
 /// events") whose <c>visits</c> events carry the whole live-visit list. An event is sent when the list changes (a visit goes
-/// live or ends, a party joins or leaves, a tap opens or closes, a flag is set: noticed within <see cref="CheckInterval"/>)
+/// live or ends, a party joins or leaves, a tap opens or closes, a flag is set, a visit's recording fails: noticed within
+/// <see cref="CheckInterval"/>)
 /// and at least every <see cref="RefreshInterval"/>, so durations and connection quality stay current.
 /// <para>
 /// The page reads the stream with <c>fetch()</c> and its <c>Authorization</c> header rather than with <c>EventSource</c>
@@ -143,8 +151,11 @@ public static class ConsoleEndpoints
 
 /// <summary>Builds the console's live-visit list and says cheaply whether it may have changed.</summary>
 // Reads flags from the store, not through VisitFlags: VisitFlags is built with every IVisitFlagSink, and this is one.
-public sealed class ConsoleFeed(VisitRegistry registry, IFlagStore flags, TimeProvider time) : IVisitFlagSink
+public sealed class ConsoleFeed(VisitRegistry registry, IFlagStore flags, RecordingService recording,
+    IOptions<RecordingOptions> recordingOptions, TimeProvider time) : IVisitFlagSink
 {
+    private readonly bool _recordingEnabled = recordingOptions.Value.Enabled;
+
     private long _flagVersion;
     private readonly Dictionary<string, int> _streams = new(StringComparer.Ordinal);
     private readonly Lock _streamsLock = new();
@@ -192,8 +203,9 @@ public sealed class ConsoleFeed(VisitRegistry registry, IFlagStore flags, TimePr
     }
 
     /// <summary>
-    /// What the list's shape depends on (visits, states, who is connected, taps, flags), without counters that move with every
-    /// packet: two equal signatures mean only durations and statistics differ, which the periodic refresh carries.
+    /// What the list's shape depends on (visits, states, who is connected, taps, flags, which visits go unrecorded), without
+    /// counters that move with every packet: two equal signatures mean only durations and statistics differ, which the periodic
+    /// refresh carries.
     /// </summary>
     public string Signature()
     {
@@ -205,7 +217,7 @@ public sealed class ConsoleFeed(VisitRegistry registry, IFlagStore flags, TimePr
             {
                 continue;
             }
-            text.Append(visit.Id).Append(':').Append(visit.OpenTaps().Count);
+            text.Append(visit.Id).Append(':').Append(visit.OpenTaps().Count).Append(':').Append(RecordingOf(visit));
             foreach (var participant in visit.Participants)
             {
                 var leg = visit.LatestLeg(participant.Id);
@@ -227,9 +239,12 @@ public sealed class ConsoleFeed(VisitRegistry registry, IFlagStore flags, TimePr
         }
         var flagsByVisit = flags.ForVisits(ids);
         var visits = new List<ConsoleVisit>(live.Count);
+        var unrecorded = 0;
         foreach (var visit in live)
         {
-            visits.Add(Describe(visit, flagsByVisit.GetValueOrDefault(visit.Id) ?? [], now));
+            var described = Describe(visit, flagsByVisit.GetValueOrDefault(visit.Id) ?? [], RecordingOf(visit), now);
+            unrecorded += described.Recording == Unrecorded ? 1 : 0;
+            visits.Add(described);
         }
         // Flagged first (docs/api.md, "GET /api/officer/events": every live visit, flagged first), then the longest-running first.
         visits.Sort(static (a, b) =>
@@ -241,10 +256,16 @@ public sealed class ConsoleFeed(VisitRegistry registry, IFlagStore flags, TimePr
             var bySince = Nullable.Compare(a.LiveSince, b.LiveSince);
             return bySince != 0 ? bySince : string.CompareOrdinal(a.Id, b.Id);
         });
-        return new ConsoleSnapshot(now, visits);
+        return new ConsoleSnapshot(now, visits, unrecorded);
     }
 
-    private static ConsoleVisit Describe(Visit visit, List<VisitFlag> visitFlags, DateTimeOffset now)
+    private const string Unrecorded = "unrecorded";
+
+    /// <summary>off: nothing is to be recorded (privileged, or recording disabled); unrecorded: it should be and is not.</summary>
+    private string RecordingOf(Visit visit) =>
+        visit.Privileged || !_recordingEnabled ? "off" : recording.IsUnrecorded(visit.Id) ? Unrecorded : "ok";
+
+    private static ConsoleVisit Describe(Visit visit, List<VisitFlag> visitFlags, string recording, DateTimeOffset now)
     {
         var dto = VisitDto.From(visit, visitFlags);
         var parties = new List<ConsoleParty>(dto.Participants.Count);
@@ -268,7 +289,7 @@ public sealed class ConsoleFeed(VisitRegistry registry, IFlagStore flags, TimePr
         }
         var duration = since is null ? 0 : Math.Max(0, (now - since.Value).TotalSeconds);
         return new ConsoleVisit(visit.Id, visit.Inmate, visit.Visitors, visit.Privileged, visit.Flagged || visitFlags.Count > 0,
-            since, Math.Round(duration, 1), visit.End, worst, parties, visitFlags, visit.OpenTaps().Count);
+            since, Math.Round(duration, 1), visit.End, worst, parties, visitFlags, visit.OpenTaps().Count, recording);
     }
 
     /// <summary>

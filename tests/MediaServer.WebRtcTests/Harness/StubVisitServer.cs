@@ -10,8 +10,8 @@ internal sealed record StubRequest(string Method, string Path, string? Authoriza
 internal sealed record StubResponse(int Status, string ContentType, string Body, string? Location = null);
 
 /// <summary>
-/// Serves src/MediaServer/wwwroot and answers the join endpoint as told, so the /visit page can be checked in Chromium without a
-/// server that speaks WebRTC. In-process (HttpListener), loopback only.
+/// Serves src/MediaServer/wwwroot and answers the join endpoint as told, so the /visit page (and /officer, whose feed a test
+/// routes in the browser) can be checked in Chromium without a server that speaks WebRTC. In-process (HttpListener), loopback only.
 /// </summary>
 internal sealed class StubVisitServer : IAsyncDisposable
 {
@@ -33,9 +33,10 @@ internal sealed class StubVisitServer : IAsyncDisposable
         _loop = Task.Run(ServeAsync);
     }
 
-    public static StubResponse Problem(int status, string title, string detail) =>
+    /// <param name="slug">The problem type's slug (type "/problems/{slug}"); null for a problem without one (about:blank).</param>
+    public static StubResponse Problem(int status, string title, string detail, string? slug = null) =>
         new(status, "application/problem+json",
-            System.Text.Json.JsonSerializer.Serialize(new { type = "about:blank", title, status, detail }));
+            System.Text.Json.JsonSerializer.Serialize(new { type = slug is null ? "about:blank" : "/problems/" + slug, title, status, detail }));
 
     private async Task ServeAsync()
     {
@@ -91,7 +92,8 @@ internal sealed class StubVisitServer : IAsyncDisposable
         var file = request.Path switch
         {
             "/visit" => "visit.html",
-            "/visit.html" or "/visit.js" or "/visit.css" => request.Path[1..],
+            "/officer" => "officer.html",
+            _ when IsPageFile(request.Path) => request.Path[1..],
             _ => null,
         };
         if (request.Method != "GET" || file is null)
@@ -106,6 +108,10 @@ internal sealed class StubVisitServer : IAsyncDisposable
         };
         return new StubResponse(200, type, File.ReadAllText(Path.Combine(RepoLayout.WwwRoot, file)));
     }
+
+    /// <summary>A page's own files (visit.html, visit.js, visit-*.js, visit.css; the same for officer) and the shared ones under common/.</summary>
+    public static bool IsPageFile(string path) =>
+        System.Text.RegularExpressions.Regex.IsMatch(path, @"^/((visit|officer)(-[a-z]+)?\.(html|js|css)|common/[a-z-]+\.(js|css))$");
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,189 @@
+// The other parties of a visit on the /visit page: a tile per party that is sending, and the list of who is in the visit.
+import { playOrPrompt } from './common/webrtc.js';
+
+// A party whose packets stop for this long is no longer shown.
+const PARTY_IDLE_MS = 6000;
+
+/**
+ * The tiles. Slot k of a kind (the k-th transceiver of that kind) carries party k: video slot k and audio slot k are one
+ * person. <c>label(index)</c> names a party; <c>ui</c> holds tiles, waiting, soundPrompt and tileTemplate.
+ */
+export function createTiles(ui, label) {
+  let parties = [];
+
+  function partyFor(pc, transceiver, kind) {
+    const sameKind = pc.getTransceivers().filter((t) => t.receiver.track.kind === kind);
+    const index = sameKind.indexOf(transceiver);
+    let party = parties[index];
+    if (!party) {
+      const tile = ui.tileTemplate.content.firstElementChild.cloneNode(true);
+      party = {
+        index,
+        tile,
+        video: tile.querySelector('video'),
+        noVideo: tile.querySelector('.no-video'),
+        stream: new MediaStream(),
+        mids: { video: null, audio: null },
+        lastPackets: 0,
+        lastChange: 0,
+        active: false,
+      };
+      tile.querySelector('figcaption').textContent = label(index);
+      party.video.setAttribute('aria-label', `Video of ${label(index)}`);
+      party.video.srcObject = party.stream;
+      parties[index] = party;
+      ui.tiles.appendChild(tile);
+    }
+    party.mids[kind] = transceiver.mid;
+    return party;
+  }
+
+  function layout() {
+    const shown = parties.filter((p) => p && p.active).length;
+    ui.waiting.hidden = shown > 0;
+    ui.tiles.classList.toggle('many', shown > 1);
+  }
+
+  function setActive(party, active) {
+    if (party.active === active) {
+      return;
+    }
+    party.active = active;
+    party.lastChange = performance.now();
+    party.tile.hidden = !active;
+    if (active) {
+      // Autoplay with sound was refused (no user gesture yet): show the picture muted and offer a button for sound.
+      playOrPrompt(party.video, (video) => {
+        video.muted = true;
+        video.play().catch(() => {});
+        ui.soundPrompt.hidden = false;
+      });
+    }
+    layout();
+  }
+
+  return {
+    attach(pc, transceiver, track) {
+      const party = partyFor(pc, transceiver, track.kind);
+      party.stream.addTrack(track);
+      // 'unmute' fires when the first RTP packet arrives for the track: that is when there is someone to show.
+      track.addEventListener('unmute', () => setActive(party, true));
+      if (!track.muted) {
+        setActive(party, true);
+      }
+    },
+
+    /** Shows a party whose packet count moved and hides one silent for PARTY_IDLE_MS (packet counts by mid, from getStats). */
+    noteTraffic(packetsByMid) {
+      const now = performance.now();
+      for (const party of parties) {
+        if (!party) {
+          continue;
+        }
+        const packets = (packetsByMid.get(party.mids.video) || 0) + (packetsByMid.get(party.mids.audio) || 0);
+        if (packets !== party.lastPackets) {
+          party.lastPackets = packets;
+          party.lastSeen = now;
+          setActive(party, true);
+        } else if (party.active && now - (party.lastSeen || party.lastChange) > PARTY_IDLE_MS) {
+          setActive(party, false);
+        }
+      }
+    },
+
+    unmuteAll() {
+      for (const party of parties) {
+        if (party) {
+          party.video.muted = false;
+          party.video.play().catch(() => {});
+        }
+      }
+      ui.soundPrompt.hidden = true;
+    },
+
+    clear() {
+      for (const party of parties) {
+        if (party) {
+          party.tile.remove();
+        }
+      }
+      parties = [];
+      ui.waiting.hidden = false;
+      ui.tiles.classList.remove('many');
+      ui.soundPrompt.hidden = true;
+    },
+  };
+}
+
+/** How a tile names party <c>index</c>: a visitor sees the facility first, then other visitors. */
+export function partyLabel(claims, index) {
+  const visitor = claims && claims.role === 'visitor';
+  if (visitor && index === 0) {
+    return 'Facility';
+  }
+  return visitor ? 'Another visitor' : `Visitor ${index + 1}`;
+}
+
+// ---- Who is in the visit ---------------------------------------------------------------------------------------------
+
+const STATE_WORDS = {
+  waiting: 'not joined yet',
+  connecting: 'joining',
+  connected: 'connected',
+  left: 'left',
+  closed: 'disconnected',
+};
+
+function mediaWords(party) {
+  if (party.state !== 'connecting' && party.state !== 'connected') {
+    return '';
+  }
+  if (party.sends && party.receives) {
+    return 'sends and receives';
+  }
+  if (party.receives) {
+    return 'only receives';
+  }
+  return party.sends ? 'only sends' : 'sends and receives nothing';
+}
+
+/** Shows every party of the visit (GET /api/visits/{id}/roster), so each one sees who can see and hear them. */
+function showRoster(ui, roster) {
+  window.visitRoster = roster;
+  const items = [];
+  for (const party of Array.isArray(roster.parties) ? roster.parties : []) {
+    const item = document.createElement('li');
+    item.dataset.state = String(party.state || '');
+    item.dataset.role = String(party.role || '');
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = String(party.name || '') + (party.you ? ' (you)' : '');
+    const detail = document.createElement('span');
+    detail.className = 'detail';
+    const words = [STATE_WORDS[party.state] || String(party.state || ''), mediaWords(party)].filter(Boolean);
+    detail.textContent = words.join(', ');
+    item.append(name, ' ', detail);
+    items.push(item);
+  }
+  ui.rosterList.replaceChildren(...items);
+  ui.roster.hidden = items.length === 0;
+}
+
+/** Asks for the roster now and every <c>intervalMs</c> while <c>current()</c>; returns the interval timer. */
+export function pollRoster(ui, fetchRoster, current, intervalMs) {
+  const refresh = async () => {
+    if (!current()) {
+      return;
+    }
+    try {
+      const response = await fetchRoster();
+      if (response.ok && current()) {
+        showRoster(ui, await response.json());
+      }
+    } catch {
+      // A lost request: the next tick asks again.
+    }
+  };
+  refresh();
+  return setInterval(refresh, intervalMs);
+}
