@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using MediaServer.Metrics;
-using MediaServer.Storage;
 using MediaServer.Transport;
 using MediaServer.Visits;
 
@@ -22,19 +21,12 @@ public static partial class MetricsEndpoint
             .WithName("Health").WithSummary("Fixed-text health: database, RTP ports, audit chain (anonymous).");
     }
 
-    private static IResult Health(Database database, PortAllocator ports, IAuditLog audit, ILoggerFactory loggers)
+    private static IResult Health(IVisitStore store, PortAllocator ports, IAuditLog audit, ILoggerFactory loggers)
     {
-        try
-        {
-            using var connection = database.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
-            command.ExecuteScalar();
-        }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        if (store.Probe() is { } failure)
         {
             // The reason goes to the log, never to an anonymous caller (it names paths and the database's state).
-            LogUnhealthy(loggers.CreateLogger("MediaServer.Health"), e);
+            LogUnhealthy(loggers.CreateLogger("MediaServer.Health"), failure);
             return ApiResults.Problem(503, ProblemTypes.Unhealthy, "Unhealthy", "The database cannot be opened.");
         }
         if (ports.InUse >= ports.Capacity)

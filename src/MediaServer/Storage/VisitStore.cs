@@ -8,6 +8,22 @@ namespace MediaServer.Storage;
 /// <summary>Visits in SQLite: the schedule and parties as written by the officer, and the lifecycle state.</summary>
 public sealed class VisitStore(Database database) : IVisitStore
 {
+    public Exception? Probe()
+    {
+        try
+        {
+            using var connection = database.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT 1";
+            command.ExecuteScalar();
+            return null;
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            return e;
+        }
+    }
+
     /// <summary>The body column: the parties, and once the visit is over each one's final connection figures.</summary>
     private sealed record Body(Person Inmate, List<Person> Visitors, Dictionary<string, LegSummary>? Connections = null);
 

@@ -11,6 +11,12 @@ public interface IVisitStore
 
     void Insert(Visit visit);
 
+    /// <summary>
+    /// Opens the store and runs a trivial query (for /healthz): null when it answers, else what went wrong, which is for
+    /// the log only (it names paths and the database's state).
+    /// </summary>
+    Exception? Probe();
+
     /// <summary>Writes the visit's state (and its end, and for a final visit its legs' summaries).</summary>
     void UpdateState(Visit visit);
 
