@@ -3,12 +3,12 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MediaServer.Codecs.Recording;
 using MediaServer.Recording;
 using MediaServer.Recording.Journal;
 using MediaServer.Recording.Manifest;
 using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
 using MediaServer.Testing.Sdp;
 using Xunit.Abstractions;
 
@@ -21,7 +21,7 @@ namespace MediaServer.IntegrationTests;
 /// within 60 ms, and it must be H.264 + AAC lasting the recording within 0.5 s.
 /// </summary>
 [Collection(FfmpegMediaCollection.Name)]
-public sealed partial class RecordingReviewCopyTests(ITestOutputHelper output)
+public sealed class RecordingReviewCopyTests(ITestOutputHelper output)
 {
     private const int TileWidth = 640;
     private const double ClipSeconds = 7;
@@ -93,8 +93,8 @@ public sealed partial class RecordingReviewCopyTests(ITestOutputHelper output)
             for (int p = 0; p < 2; p++)
             {
                 var sender = p == 0 ? Kiosk : Visitor;
-                var flashes = await FlashOnsetsAsync(mp4, p * TileWidth, folder);
-                var beeps = await BeepOnsetsAsync(mp4, sender.BeepHz, folder);
+                var flashes = await AvSyncProbe.FlashOnsetsAsync(mp4, p * TileWidth, folder);
+                var beeps = await AvSyncProbe.BeepOnsetsAsync(mp4, sender.BeepHz, folder);
                 output.WriteLine($"{sender.Name}: flashes at {Join(flashes)} s; {sender.BeepHz} Hz beeps at {Join(beeps)} s");
                 var offsets = flashes
                     .Select(f => f - (beeps.Count > 0 ? beeps.MinBy(b => Math.Abs(b - f)) : double.NaN))
@@ -195,68 +195,4 @@ public sealed partial class RecordingReviewCopyTests(ITestOutputHelper output)
     }
 
     private static string Join(IEnumerable<double> times) => string.Join(", ", times.Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)));
-
-    /// <summary>Frame times where the centre of a tile turns white (luma average crossing up through 170).</summary>
-    private static async Task<List<double>> FlashOnsetsAsync(string mp4, int tileX, string folder)
-    {
-        string stats = Path.Combine(Path.GetTempPath(), $"yavg-{Guid.NewGuid():N}.txt");
-        try
-        {
-            var run = await ProcessRunner.RunAsync(
-                "ffmpeg",
-                ["-hide_banner", "-v", "error", "-i", mp4, "-an", "-vf", $"crop=240:160:{tileX + 200}:100,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file={stats}", "-f", "null", "-"],
-                TimeSpan.FromSeconds(60), new Dictionary<string, string>(), folder);
-            Assert.True(run.ExitCode == 0, run.Stderr);
-            var onsets = new List<double>();
-            double time = 0;
-            bool white = false;
-            foreach (string line in File.ReadLines(stats))
-            {
-                var frame = PtsTime().Match(line);
-                if (frame.Success)
-                {
-                    time = double.Parse(frame.Groups[1].Value, CultureInfo.InvariantCulture);
-                    continue;
-                }
-
-                var value = Yavg().Match(line);
-                if (value.Success)
-                {
-                    bool now = double.Parse(value.Groups[1].Value, CultureInfo.InvariantCulture) > 170;
-                    if (now && !white)
-                    {
-                        onsets.Add(time);
-                    }
-
-                    white = now;
-                }
-            }
-
-            return onsets;
-        }
-        finally
-        {
-            File.Delete(stats);
-        }
-    }
-
-    /// <summary>Times where the mix, filtered around one party's beep frequency, stops being silent.</summary>
-    private static async Task<List<double>> BeepOnsetsAsync(string mp4, int hz, string folder)
-    {
-        var run = await ProcessRunner.RunAsync(
-            "ffmpeg",
-            ["-hide_banner", "-nostats", "-i", mp4, "-vn", "-af", $"bandpass=f={hz}:width_type=h:w={hz / 5},bandpass=f={hz}:width_type=h:w={hz / 5},silencedetect=n=-35dB:d=0.3", "-f", "null", "-"],
-            TimeSpan.FromSeconds(60), new Dictionary<string, string>(), folder);
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        return [.. SilenceEnd().Matches(run.Stderr).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
-    }
-
-    [GeneratedRegex(@"pts_time:([0-9.]+)")]
-    private static partial Regex PtsTime();
-
-    [GeneratedRegex(@"lavfi\.signalstats\.YAVG=([0-9.]+)")]
-    private static partial Regex Yavg();
-
-    [GeneratedRegex(@"silence_end: ([0-9.]+)")]
-    private static partial Regex SilenceEnd();
 }

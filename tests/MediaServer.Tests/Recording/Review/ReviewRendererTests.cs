@@ -2,8 +2,9 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MediaServer.Recording.Review;
+using MediaServer.Testing;
+using MediaServer.Testing.Ffmpeg;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
@@ -15,7 +16,7 @@ namespace MediaServer.Tests.Recording.Review;
 /// The rendered MP4 is measured with FFmpeg filters: per tile the flash instants (signalstats), per party's beep
 /// frequency the beep instants (bandpass + silencedetect).
 /// </summary>
-public sealed partial class ReviewRendererTests(ITestOutputHelper output) : IDisposable
+public sealed class ReviewRendererTests(ITestOutputHelper output) : IDisposable
 {
     private const double ClipSeconds = 7;
     private const int TileWidth = 640;
@@ -66,9 +67,9 @@ public sealed partial class ReviewRendererTests(ITestOutputHelper output) : IDis
         var senders = new List<Process>();
         try
         {
-            senders.Add(MediaTool.Start("ffmpeg", SenderArguments(Kiosk, ports["inmate-7/video"], ports["inmate-7/audio"])));
+            senders.Add(Process.Start(ProcessRunner.StartInfo("ffmpeg", SenderArguments(Kiosk, ports["inmate-7/video"], ports["inmate-7/audio"]), null, null))!);
             await Task.Delay(700); // the second party's clip starts later, so the two parties' flashes do not coincide
-            senders.Add(MediaTool.Start("ffmpeg", SenderArguments(Visitor, ports["visitor-9/video"], ports["visitor-9/audio"])));
+            senders.Add(Process.Start(ProcessRunner.StartInfo("ffmpeg", SenderArguments(Visitor, ports["visitor-9/video"], ports["visitor-9/audio"]), null, null))!);
             var deadline = Stopwatch.StartNew();
             foreach (var sender in senders)
             {
@@ -167,7 +168,7 @@ public sealed partial class ReviewRendererTests(ITestOutputHelper output) : IDis
         Assert.Equal(["review.mp4"], Directory.GetFileSystemEntries(Path.GetDirectoryName(mp4)!).Select(Path.GetFileName));
 
         // Streams and duration.
-        var probe = await MediaTool.RunAsync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,codec_type,width,height:format=duration", "-of", "json", mp4], TimeSpan.FromSeconds(30));
+        var probe = await ProcessRunner.RunAsync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,codec_type,width,height:format=duration", "-of", "json", mp4], TimeSpan.FromSeconds(30));
         using var json = JsonDocument.Parse(probe.Stdout);
         var streams = json.RootElement.GetProperty("streams").EnumerateArray().ToList();
         Assert.Contains(streams, s => s.GetProperty("codec_name").GetString() == "h264" && s.GetProperty("width").GetInt32() == 2 * TileWidth);
@@ -181,8 +182,8 @@ public sealed partial class ReviewRendererTests(ITestOutputHelper output) : IDis
         for (int p = 0; p < 2; p++)
         {
             var party = p == 0 ? Kiosk : Visitor;
-            flashes[p] = await FlashOnsetsAsync(mp4, p * TileWidth);
-            var beeps = await BeepOnsetsAsync(mp4, party.BeepHz);
+            flashes[p] = await AvSyncProbe.FlashOnsetsAsync(mp4, p * TileWidth, _directory);
+            var beeps = await AvSyncProbe.BeepOnsetsAsync(mp4, party.BeepHz);
             output.WriteLine($"{party.Participant}: flashes at {Join(flashes[p])} s; {party.BeepHz} Hz beeps at {Join(beeps)} s");
             var offsets = flashes[p]
                 .Select(f => (Flash: f, Beep: beeps.Count > 0 ? beeps.MinBy(b => Math.Abs(b - f)) : double.NaN))
@@ -201,62 +202,6 @@ public sealed partial class ReviewRendererTests(ITestOutputHelper output) : IDis
 
     private static string Join(IEnumerable<double> times) => string.Join(", ", times.Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)));
 
-    /// <summary>Frame times where a tile's centre turns white (luma average crossing up through 170).</summary>
-    private async Task<List<double>> FlashOnsetsAsync(string mp4, int tileX)
-    {
-        string stats = Path.Combine(_directory, $"yavg-{tileX}.txt");
-        var run = await MediaTool.RunAsync(
-            "ffmpeg",
-            ["-hide_banner", "-v", "error", "-i", mp4, "-an", "-vf", $"crop=240:160:{tileX + 200}:100,signalstats,metadata=print:key=lavfi.signalstats.YAVG:file={stats}", "-f", "null", "-"],
-            TimeSpan.FromSeconds(60));
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        var onsets = new List<double>();
-        double time = 0;
-        bool white = false;
-        foreach (string line in File.ReadLines(stats))
-        {
-            var frame = PtsTime().Match(line);
-            if (frame.Success)
-            {
-                time = double.Parse(frame.Groups[1].Value, CultureInfo.InvariantCulture);
-                continue;
-            }
-
-            var value = Yavg().Match(line);
-            if (value.Success)
-            {
-                bool now = double.Parse(value.Groups[1].Value, CultureInfo.InvariantCulture) > 170;
-                if (now && !white)
-                {
-                    onsets.Add(time);
-                }
-
-                white = now;
-            }
-        }
-
-        return onsets;
-    }
-
-    /// <summary>Times where the mix, filtered around one party's beep frequency, stops being silent.</summary>
-    private static async Task<List<double>> BeepOnsetsAsync(string mp4, int hz)
-    {
-        var run = await MediaTool.RunAsync(
-            "ffmpeg",
-            ["-hide_banner", "-nostats", "-i", mp4, "-vn", "-af", $"bandpass=f={hz}:width_type=h:w={hz / 5},bandpass=f={hz}:width_type=h:w={hz / 5},silencedetect=n=-35dB:d=0.3", "-f", "null", "-"],
-            TimeSpan.FromSeconds(60));
-        Assert.True(run.ExitCode == 0, run.Stderr);
-        return [.. SilenceEnd().Matches(run.Stderr).Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
-    }
-
-    [GeneratedRegex(@"pts_time:([0-9.]+)")]
-    private static partial Regex PtsTime();
-
-    [GeneratedRegex(@"lavfi\.signalstats\.YAVG=([0-9.]+)")]
-    private static partial Regex Yavg();
-
-    [GeneratedRegex(@"silence_end: ([0-9.]+)")]
-    private static partial Regex SilenceEnd();
 
     [Fact]
     public async Task A_failing_ffmpeg_throws_with_its_error_output_and_leaves_no_file_behind()
