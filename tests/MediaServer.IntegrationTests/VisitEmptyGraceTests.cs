@@ -58,13 +58,9 @@ public sealed class VisitEmptyGraceTests(ITestOutputHelper output)
     public async Task Every_party_leaving_after_the_start_ends_the_visit_only_after_the_empty_grace()
     {
         await using var server = await StartServerAsync();
-        var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
         await using var kiosk = new RtpParty("kiosk", 1);
         await using var visitor = new RtpParty("visitor1", 2);
-        var (kioskLeg, visitorLeg) = await JoinBothAsync(visit, kiosk, visitor);
-
-        await server.Api.LeaveAsync(visit.VisitorToken(1), visitorLeg.Location);
-        await server.Api.LeaveAsync(visit.KioskToken, kioskLeg.Location);
+        var visit = await EveryoneLeavesAfterTheStartAsync(server, kiosk, visitor);
         var leftAt = Stopwatch.GetTimestamp();
         Assert.Equal("live", (await visit.GetAsync()).State);
 
@@ -81,13 +77,9 @@ public sealed class VisitEmptyGraceTests(ITestOutputHelper output)
     public async Task A_party_coming_back_within_the_empty_grace_keeps_the_visit_live()
     {
         await using var server = await StartServerAsync();
-        var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
         await using var kiosk = new RtpParty("kiosk", 1);
         await using var visitor = new RtpParty("visitor1", 2);
-        var (kioskLeg, visitorLeg) = await JoinBothAsync(visit, kiosk, visitor);
-
-        await server.Api.LeaveAsync(visit.VisitorToken(1), visitorLeg.Location);
-        await server.Api.LeaveAsync(visit.KioskToken, kioskLeg.Location);
+        var visit = await EveryoneLeavesAfterTheStartAsync(server, kiosk, visitor);
         await using var back = new RtpParty("kiosk", 3);
         var backLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, back.OfferSdp);
         back.StartSending(backLeg.AnswerSdp);
@@ -98,16 +90,15 @@ public sealed class VisitEmptyGraceTests(ITestOutputHelper output)
         Assert.Equal("live", after.State);
     }
 
-    private static async Task<(JoinResult Kiosk, JoinResult Visitor)> JoinBothAsync(VisitScenario visit, RtpParty kiosk, RtpParty visitor)
+    /// <summary>A visit that started now with the kiosk and the visitor relaying; then both leave. Returns the visit.</summary>
+    private static async Task<VisitScenario> EveryoneLeavesAfterTheStartAsync(ServerProcess server, RtpParty kiosk, RtpParty visitor)
     {
-        var kioskLeg = await visit.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp);
-        var visitorLeg = await visit.Api.JoinAsync(visit.VisitorToken(1), visit.Id, visitor.OfferSdp);
-        kiosk.StartSending(kioskLeg.AnswerSdp);
-        visitor.StartSending(visitorLeg.AnswerSdp);
-        await visitor.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "kiosk video at visitor1");
-        await kiosk.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "visitor1 video at kiosk");
+        var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow);
+        var (kioskLeg, visitorLeg) = await visit.JoinAndRelayAsync(kiosk, visitor);
         Assert.Equal("live", (await visit.GetAsync()).State);
-        return (kioskLeg, visitorLeg);
+        await server.Api.LeaveAsync(visit.VisitorToken(1), visitorLeg.Location);
+        await server.Api.LeaveAsync(visit.KioskToken, kioskLeg.Location);
+        return visit;
     }
 
     /// <summary>An observation window (the assertion after it is about what did not happen during it), not a synchronisation sleep.</summary>

@@ -61,15 +61,8 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
 
     private async Task<double> CutAndRecoverAsync(int run)
     {
-        await using var scenario = await Scenario.StartAsync(output);
-        var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, TestSeed.Value + run));
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitThroughAsync(proxy, visit.VisitorTokens[0], "visitor");
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForFramesAsync(30, Media);
-        await kiosk.WaitForFramesAsync(30, Media);
+        await using var scenario = await Scenario.StartAsync(output, test: $"{nameof(After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning)}-{run}");
+        var (proxy, visit, kiosk, visitor) = await ConnectThroughProxyAsync(scenario, run);
 
         proxy.Cut = true;
         // The scenario itself: the network is gone for 8 s (not a wait for a condition).
@@ -90,6 +83,49 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         Assert.Equal("connected", await visitor.StateAsync());
         Assert.Contains("\"state\":\"live\"", await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
         return recovery;
+    }
+
+    /// <summary>
+    /// The visitor page notices the lost path and rejoins; the server keeps the visitor's seat as reconnecting: the
+    /// kiosk page names the visitor as reconnecting and its tile says "Reconnecting…" rather than freezing; after the path
+    /// returns the kiosk page says the visitor is back, and the same seat carries the visitor's video again.
+    /// </summary>
+    [Fact]
+    public async Task A_party_whose_path_fails_is_shown_reconnecting_by_name_and_then_back()
+    {
+        await using var scenario = await Scenario.StartAsync(output);
+        var (proxy, _, kiosk, visitor) = await ConnectThroughProxyAsync(scenario, 0);
+
+        proxy.Cut = true;
+        await Poll.UntilAsync(() => kiosk.Page.EvaluateAsync<string>(
+                "() => [...document.querySelectorAll('#tiles .tile:not([hidden]) .reconnecting:not([hidden])')].map(e => e.textContent).join('|')"),
+            text => text.Contains("Reconnecting", StringComparison.Ordinal), Media, "the kiosk's tile of the visitor to say Reconnecting…");
+        var news = await Poll.UntilAsync(() => kiosk.Page.EvaluateAsync<string>("() => document.getElementById('news').textContent"),
+            text => text.Contains("Visitor 1 is reconnecting", StringComparison.Ordinal), Media, "the kiosk page to name the visitor as reconnecting");
+        scenario.Log("kiosk page during the cut: " + news);
+        proxy.Cut = false;
+
+        await Poll.UntilAsync(() => kiosk.Page.EvaluateAsync<string>("() => document.getElementById('news').textContent"),
+            text => text.Contains("Visitor 1 is back", StringComparison.Ordinal), Connect, "the kiosk page to say the visitor is back");
+        await visitor.WaitForStateAsync("connected", Connect);
+        var frames = (await kiosk.StatsAsync())!.FramesDecoded;
+        await kiosk.WaitForFramesAsync(frames + 30, Media);
+        await kiosk.WaitForRemoteTileAsync(Media);
+    }
+
+    /// <summary>A kiosk page direct and a visitor page whose whole WebRTC leg goes through an impairment proxy, both decoding video.</summary>
+    private static async Task<(UdpImpairmentProxy Proxy, TestVisit Visit, VisitPage Kiosk, VisitPage Visitor)> ConnectThroughProxyAsync(
+        Scenario scenario, int seedOffset)
+    {
+        var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, TestSeed.Value + seedOffset));
+        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
+        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
+        var visitor = await scenario.OpenVisitThroughAsync(proxy, visit.VisitorTokens[0], "visitor");
+        await kiosk.WaitForStateAsync("connected", Connect);
+        await visitor.WaitForStateAsync("connected", Connect);
+        await visitor.WaitForFramesAsync(30, Media);
+        await kiosk.WaitForFramesAsync(30, Media);
+        return (proxy, visit, kiosk, visitor);
     }
 
     private static bool Moved((string Pc, long Frames) now, (string Pc, long Frames) before) =>

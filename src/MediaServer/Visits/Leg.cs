@@ -95,6 +95,9 @@ public sealed class Leg : IDisposable
     /// <summary>When its path failed (the leg is <see cref="LegState.Reconnecting"/> since); null while it works. Set under the visit's lock.</summary>
     public DateTimeOffset? ReconnectingSince { get; internal set; }
 
+    /// <summary>When the seat this leg took back started reconnecting (a rejoin after a failed path); null for a first join or after a leave.</summary>
+    public DateTimeOffset? RejoiningSince { get; internal set; }
+
     public LegState State => IsClosed ? _finalState
         : ReconnectingSince is not null ? LegState.Reconnecting
         : Party.Counters.PacketsIn > 0 ? LegState.Connected : LegState.Connecting;
@@ -102,7 +105,8 @@ public sealed class Leg : IDisposable
     /// <summary>The name the API gives <see cref="State"/>.</summary>
     public string StateName => State switch
     {
-        LegState.Connecting => "connecting",
+        // A rejoin that has no media yet is the same party still reconnecting.
+        LegState.Connecting => RejoiningSince is null ? "connecting" : "reconnecting",
         LegState.Connected => "connected",
         LegState.Reconnecting => "reconnecting",
         LegState.Left => "left",

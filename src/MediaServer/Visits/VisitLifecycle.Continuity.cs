@@ -15,8 +15,8 @@ public sealed partial class VisitLifecycle
     private readonly TimeSpan _reconnectGrace;
 
     /// <summary>
-    /// A leg's transport failed. A leg that never had media (DTLS refused, no path at all) is gone at once; one that had
-    /// media is <c>reconnecting</c>: it stays attached (its slot, its place in the others' layout, its recording track)
+    /// A leg's transport failed. A leg that never had media (DTLS refused, no path at all) is gone at once, unless it is a
+    /// rejoin of a reconnecting seat; one that had media is <c>reconnecting</c>: it stays attached (its slot, its place in the others' layout, its recording track)
     /// until a join from the same client replaces it or <see cref="ExpireReconnects"/> closes it after the grace.
     /// </summary>
     private void OnTransportFailed(Visit visit, Leg leg, string reason)
@@ -28,9 +28,10 @@ public sealed partial class VisitLifecycle
             {
                 return;
             }
-            if (leg.Party.Counters.PacketsIn > 0 && !visit.IsFinal)
+            // A rejoin that fails before its media keeps the grace its seat started with.
+            if ((leg.Party.Counters.PacketsIn > 0 || leg.RejoiningSince is not null) && !visit.IsFinal)
             {
-                leg.ReconnectingSince = _time.GetUtcNow();
+                leg.ReconnectingSince = leg.Party.Counters.PacketsIn > 0 ? _time.GetUtcNow() : leg.RejoiningSince;
                 LogReconnecting(_logger, visit.Id, leg.Participant.Id, leg.Id, reason);
                 _audit.Append("system", "system", "visit.leg.reconnecting", target, $"{leg.Participant.Id}: {reason}");
                 return;

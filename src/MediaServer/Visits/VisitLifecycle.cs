@@ -148,9 +148,12 @@ public sealed partial class VisitLifecycle
             }
             leg.Start();
             LogJoined(_logger, visit.Id, participant.Id, leg.Id);
-            if (replaced?.ReconnectingSince is { } since)
+            // A rejoin that replaces a seat which had media (or was reconnecting) is that party reconnecting.
+            var hadMedia = replaced is not null && replaced.Party.Counters.PacketsIn > 0 ? now : (DateTimeOffset?)null;
+            if ((replaced?.ReconnectingSince ?? replaced?.RejoiningSince ?? hadMedia) is { } since)
             {
-                AuditBack(visit, replaced, leg, now - since);
+                leg.RejoiningSince = since;
+                AuditBack(visit, replaced!, leg, now - since);
             }
             return new JoinOutcome(leg, answer, answerSdp, null);
         }

@@ -57,10 +57,14 @@ export function tokenExpired(claims) {
   return !!claims && typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now();
 }
 
-/** Whether the roster says this party's own leg is gone (left, closed, or never there after a server restart). */
-export function rosterSaysGone(roster) {
+/**
+ * Whether the roster says this party's own leg is gone (left, closed, never there after a server restart) or that the
+ * server lost its media (reconnecting) although this page's connection is up (<c>upForMs</c> past the first media).
+ */
+export function rosterSaysGone(roster, upForMs) {
   const self = Array.isArray(roster && roster.parties) ? roster.parties.find((p) => p && p.you) : null;
-  return !!self && (self.state === 'left' || self.state === 'closed' || self.state === 'waiting');
+  return !!self && (self.state === 'left' || self.state === 'closed' || self.state === 'waiting'
+    || (self.state === 'reconnecting' && upForMs > 4000));
 }
 
 const WAS_IN = new Set(['connected', 'reconnecting']);
