@@ -56,8 +56,8 @@ public sealed class VisitScenario
 
     public Task<VisitDto> GetAsync() => Api.GetVisitAsync(OfficerToken, Id);
 
-    /// <summary>Joins the kiosk and visitor 1, starts both sending, and waits until each receives the other's video.</summary>
-    public async Task JoinAndRelayAsync(Rtp.RtpParty kiosk, Rtp.RtpParty visitor)
+    /// <summary>Joins the kiosk and visitor 1, starts both sending, and waits until each receives the other's video; returns both legs.</summary>
+    public async Task<(JoinResult Kiosk, JoinResult Visitor)> JoinAndRelayAsync(Rtp.RtpParty kiosk, Rtp.RtpParty visitor)
     {
         var kioskLeg = await Api.JoinAsync(KioskToken, Id, kiosk.OfferSdp);
         var visitorLeg = await Api.JoinAsync(VisitorToken(1), Id, visitor.OfferSdp);
@@ -65,6 +65,7 @@ public sealed class VisitScenario
         visitor.StartSending(visitorLeg.AnswerSdp);
         await visitor.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "kiosk video at visitor1");
         await kiosk.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "visitor1 video at kiosk");
+        return (kioskLeg, visitorLeg);
     }
 
     public Task<VisitDto> WaitForStateAsync(string state, TimeSpan timeout) =>

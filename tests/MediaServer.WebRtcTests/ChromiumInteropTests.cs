@@ -35,6 +35,7 @@ public sealed class ChromiumInteropTests(ITestOutputHelper output)
 
         // Leaving says so on the page that left.
         await visitor.Page.ClickAsync("#leave");
+        await visitor.Page.ClickAsync("#leave-yes");
         await visitor.WaitForStateAsync("ended", Connect);
         Assert.StartsWith("You left the visit", await visitor.EndedTextAsync(), StringComparison.Ordinal);
         AssertNoScriptErrors(kiosk);

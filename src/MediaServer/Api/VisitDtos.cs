@@ -67,13 +67,7 @@ public sealed record RosterDto(string Visit, string State, bool Privileged, IRea
         {
             var leg = visit.LatestLeg(participant.Id);
             var open = leg is { IsClosed: false };
-            var state = leg is null ? "waiting" : leg.State switch
-            {
-                LegState.Connecting => "connecting",
-                LegState.Connected => "connected",
-                LegState.Left => "left",
-                _ => "closed",
-            };
+            var state = leg is null ? "waiting" : leg.StateName;
             parties.Add(new RosterPartyDto(participant.Name, participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor", state,
                 open && leg!.Sends, open && leg!.Receives, participant.Id == self));
         }

@@ -46,6 +46,7 @@ public static class ServerHost
             .Validate(o => IPAddress.TryParse(o.WebRtc.ListenAddress, out _), "MediaServer:WebRtc:ListenAddress must be an IP address.")
             .Validate(o => o.Visits.PrivilegedSilenceLimit >= TimeSpan.FromSeconds(1) && o.Visits.PrivilegedSilenceLimit <= TimeSpan.FromMinutes(5),
                 "MediaServer:Visits:PrivilegedSilenceLimit must be from 00:00:01 to 00:05:00.")
+            .Validate(o => o.Visits.GraceProblem() is null, "MediaServer:Visits:EmptyGrace must be from 00:00:01 to 01:00:00 and ReconnectGrace from 00:00:01 to 00:10:00.")
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
             .Validate(o => o.Relay.Problem() is null, "MediaServer:Relay holds a value out of range (see the README's configuration table).")

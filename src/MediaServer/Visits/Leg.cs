@@ -16,6 +16,8 @@ public enum LegState
     Left,
     /// <summary>The server closed it: terminate, scheduled end, or a newer leg of the same participant.</summary>
     Closed,
+    /// <summary>Its path failed after media flowed; it keeps its seat for the reconnect grace (still open).</summary>
+    Reconnecting,
 }
 
 /// <summary>One participant's connection to a visit: its transport (sockets or WebRTC binding) and what it brings to the router.</summary>
@@ -90,7 +92,26 @@ public sealed class Leg : IDisposable
     public string Location => $"/api/visits/{VisitId}/legs/{Id}";
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
-    public LegState State => IsClosed ? _finalState : Party.Counters.PacketsIn > 0 ? LegState.Connected : LegState.Connecting;
+    /// <summary>When its path failed (the leg is <see cref="LegState.Reconnecting"/> since); null while it works. Set under the visit's lock.</summary>
+    public DateTimeOffset? ReconnectingSince { get; internal set; }
+
+    /// <summary>When the seat this leg took back started reconnecting (a rejoin after a failed path); null for a first join or after a leave.</summary>
+    public DateTimeOffset? RejoiningSince { get; internal set; }
+
+    public LegState State => IsClosed ? _finalState
+        : ReconnectingSince is not null ? LegState.Reconnecting
+        : Party.Counters.PacketsIn > 0 ? LegState.Connected : LegState.Connecting;
+
+    /// <summary>The name the API gives <see cref="State"/>.</summary>
+    public string StateName => State switch
+    {
+        // A rejoin that has no media yet is the same party still reconnecting.
+        LegState.Connecting => RejoiningSince is null ? "connecting" : "reconnecting",
+        LegState.Connected => "connected",
+        LegState.Reconnecting => "reconnecting",
+        LegState.Left => "left",
+        _ => "closed",
+    };
 
     public void Start()
     {

@@ -30,13 +30,7 @@ public sealed record LegSummary(string State, long PacketsIn, long PacketsOut, l
             var clock = track.Kind == MediaKind.Video ? 90000.0 : 48000.0;
             jitterMs = Math.Max(jitterMs, track.Reception.Jitter / clock * 1000);
         }
-        var state = leg.State switch
-        {
-            LegState.Connecting => "connecting",
-            LegState.Connected => "connected",
-            LegState.Left => "left",
-            _ => "closed",
-        };
+        var state = leg.StateName;
         return new LegSummary(state, counters.PacketsIn, counters.PacketsOut, counters.BytesIn, counters.BytesOut, lost,
             Math.Round(jitterMs, 2), Math.Round(leg.IsClosed ? 0 : leg.BitrateInKbps(), 1));
     }

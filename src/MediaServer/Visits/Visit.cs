@@ -25,7 +25,8 @@ public sealed record Person(string Id, string Name);
 public sealed record Participant(string Id, string Name, PartyRole Role);
 
 /// <summary>
-/// One scheduled visit and its lifecycle: scheduled → live (first media) → ended (scheduled end, or every party gone) or
+/// One scheduled visit and its lifecycle: scheduled → live (first media; back to scheduled if every party leaves before the
+/// start) → ended (scheduled end, or every party gone after the start for the empty grace) or
 /// terminated (by an officer). State changes go through <see cref="TryTransition"/> under the visit's lock; the packet path
 /// only reads <see cref="State"/>.
 /// </summary>
@@ -74,6 +75,9 @@ public sealed class Visit
     /// <summary>Serialises joins, leaves and endings of this visit (control path only; never held while sending).</summary>
     public Lock MembershipLock { get; } = new();
 
+    /// <summary>Since when a live visit has had no party (every one left after the start); null while anyone is in it. Under <see cref="MembershipLock"/>.</summary>
+    public DateTimeOffset? EmptySince { get; internal set; }
+
     public bool IsFinal => _state is VisitState.Ended or VisitState.Terminated;
 
     public Participant? FindParticipant(string id)
@@ -96,6 +100,8 @@ public sealed class Visit
             var allowed = (_state, next) switch
             {
                 (VisitState.Scheduled, VisitState.Live) => true,
+                // Every party left the waiting room before the start (the lifecycle checks the time): scheduled again.
+                (VisitState.Live, VisitState.Scheduled) => true,
                 (VisitState.Scheduled or VisitState.Live, VisitState.Ended) => true,
                 (VisitState.Scheduled or VisitState.Live, VisitState.Terminated) => true,
                 _ => false,

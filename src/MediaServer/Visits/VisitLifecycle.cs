@@ -12,7 +12,7 @@ public sealed record TapOutcome(Tap? Tap, IReadOnlyList<AnsweredMedia>? Answer, 
 
 /// <summary>
 /// Moves visits through their lifecycle and opens and closes their legs: joins (inside the scheduled window only), leaves,
-/// terminate, the scheduled end, and "every party gone". Each visit's membership changes are serialised by its own lock.
+/// terminate, the scheduled end, "every party gone" past the empty grace, and legs reconnecting (VisitLifecycle.Continuity.cs). Each visit's membership changes are serialised by its own lock.
 /// </summary>
 public sealed partial class VisitLifecycle
 {
@@ -51,6 +51,8 @@ public sealed partial class VisitLifecycle
         _joinGrace = options.Value.JoinGrace;
         _budgets = new VisitBudgets(options.Value.MaxVisitors, limits.Value);
         _privilegedSilenceLimit = options.Value.PrivilegedSilenceLimit;
+        _emptyGrace = options.Value.EmptyGrace;
+        _reconnectGrace = options.Value.ReconnectGrace;
         _logger = logger;
         _webRtcJoiner = webRtcJoiner;
         _taps = new VisitTaps(joiner, webRtcJoiner, _budgets, audit, time, logger);
@@ -136,7 +138,9 @@ public sealed partial class VisitLifecycle
             leg.PortPairs = VisitBudgets.PortPairsOf(answer);
             var replaced = visit.AddLeg(leg);
             replaced?.Close(LegState.Closed, now);
+            // The router keeps the participant's place (its join order) for the new leg: the seat is taken back.
             visit.Router.Attach(leg.Party);
+            visit.EmptySince = null;
             // Before the sockets start: the journal must have the tracks before their first packet.
             foreach (var observer in _observers)
             {
@@ -144,6 +148,13 @@ public sealed partial class VisitLifecycle
             }
             leg.Start();
             LogJoined(_logger, visit.Id, participant.Id, leg.Id);
+            // A rejoin that replaces a seat which had media (or was reconnecting) is that party reconnecting.
+            var hadMedia = replaced is not null && replaced.Party.Counters.PacketsIn > 0 ? now : (DateTimeOffset?)null;
+            if ((replaced?.ReconnectingSince ?? replaced?.RejoiningSince ?? hadMedia) is { } since)
+            {
+                leg.RejoiningSince = since;
+                AuditBack(visit, replaced!, leg, now - since);
+            }
             return new JoinOutcome(leg, answer, answerSdp, null);
         }
     }
@@ -158,19 +169,15 @@ public sealed partial class VisitLifecycle
     /// <summary>Ends a tap (the officer's DELETE); false when it was already closed. The caller audits.</summary>
     public bool CloseTap(Visit visit, Tap tap) => _taps.Close(visit, tap);
 
-    /// <summary>The participant left: closes its leg; the visit ends when it was live and nobody is left.</summary>
+    /// <summary>
+    /// The participant left: closes its leg. When it was the last party of a live visit the empty grace starts
+    /// (<see cref="EndEmptyVisits"/>); before the start the visit is scheduled again: leaving the waiting room ends nothing.
+    /// </summary>
     public void Leave(Visit visit, Leg leg) => Depart(visit, leg, LegState.Left, "left");
-
-    private void OnTransportFailed(Visit visit, Leg leg, string reason)
-    {
-        Depart(visit, leg, LegState.Closed, reason);
-        _audit.Append("system", "system", "visit.leg.lost", $"visit/{visit.Id}/legs/{leg.Id}", reason);
-    }
 
     /// <summary>Closes the leg; false when it was closed already.</summary>
     private bool Depart(Visit visit, Leg leg, LegState state, string why)
     {
-        List<Tap> closedTaps;
         lock (visit.MembershipLock)
         {
             var now = _time.GetUtcNow();
@@ -184,16 +191,21 @@ public sealed partial class VisitLifecycle
             {
                 observer.OnLeft(visit, leg, why);
             }
-            if (left != 0 || visit.State != VisitState.Live || !visit.TryTransition(VisitState.Ended, now, "every party left"))
+            if (left == 0 && visit.State == VisitState.Live)
             {
-                return true;
+                // Before the start the parties were only in the waiting room: the visit is scheduled again. After it, the
+                // empty grace starts (EndEmptyVisits).
+                if (now < visit.Start && visit.TryTransition(VisitState.Scheduled, now))
+                {
+                    _registry.SaveState(visit);
+                    _audit.Append("system", "system", "visit.waiting", "visit/" + visit.Id, "every party left before the start: still scheduled");
+                }
+                else
+                {
+                    visit.EmptySince = now;
+                }
             }
-            closedTaps = _taps.CloseAllLocked(visit, now, "visit ended (every party left)");
-            _registry.SaveState(visit);
-            Ended(visit, "every party left");
-            _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "every party left");
         }
-        _taps.AuditClosed(visit, closedTaps, "visit ended (every party left)");
         return true;
     }
 
@@ -266,6 +278,7 @@ public sealed partial class VisitLifecycle
     private bool Finish(Visit visit, VisitState state, string reason)
     {
         List<Tap> closedTaps;
+        var whyTaps = state == VisitState.Ended && reason == EveryPartyLeft ? "visit ended (every party left)" : null;
         var why = (state == VisitState.Terminated ? "visit terminated: " : "visit ended: ") + reason;
         lock (visit.MembershipLock)
         {
@@ -281,13 +294,13 @@ public sealed partial class VisitLifecycle
             {
                 leg.Close(LegState.Closed, now);
             }
-            closedTaps = _taps.CloseAllLocked(visit, now, why);
+            closedTaps = _taps.CloseAllLocked(visit, now, whyTaps ?? why);
             visit.TryTransition(state, now, reason); // Always allowed: the visit is not final and this lock is held.
             _registry.SaveState(visit);
             Ended(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
             LogFinished(_logger, visit.Id, state, reason);
         }
-        _taps.AuditClosed(visit, closedTaps, why);
+        _taps.AuditClosed(visit, closedTaps, whyTaps ?? why);
         return true;
     }
 

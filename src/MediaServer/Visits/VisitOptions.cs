@@ -16,6 +16,25 @@ public sealed class VisitOptions
     /// </summary>
     public TimeSpan PrivilegedSilenceLimit { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// A live visit that every party has left (after its start) ends when nobody has come back for this long; a party
+    /// leaving the waiting room before the start never ends it.
+    /// </summary>
+    public TimeSpan EmptyGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A leg whose path failed after media flowed (consent lost, ICE/DTLS timeout) is <c>reconnecting</c> for this long: its
+    /// slot, its place in the other parties' layout and its recording track stay, and a join from the same client takes the
+    /// seat back. After it, the party has left.
+    /// </summary>
+    public TimeSpan ReconnectGrace { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The first grace out of range, described for the startup error; null when both are valid.</summary>
+    public string? GraceProblem() =>
+        EmptyGrace < TimeSpan.FromSeconds(1) || EmptyGrace > TimeSpan.FromHours(1) ? "MediaServer:Visits:EmptyGrace must be from 00:00:01 to 01:00:00."
+        : ReconnectGrace < TimeSpan.FromSeconds(1) || ReconnectGrace > TimeSpan.FromMinutes(10) ? "MediaServer:Visits:ReconnectGrace must be from 00:00:01 to 00:10:00."
+        : null;
+
     /// <summary>How long before a visit's start its parties may join (MediaServer:Auth:JoinGrace), set by Hosting at registration.</summary>
     public TimeSpan JoinGrace { get; internal set; } = TimeSpan.FromMinutes(15);
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace MediaServer.Visits;
 
-/// <summary>Enforces scheduled ends (every tick, visits past their end are closed, legs first) and sends RTCP reports about once a second.</summary>
+/// <summary>Enforces scheduled ends (every tick, visits past their end are closed, legs first), the reconnect and empty graces, and sends RTCP reports about once a second.</summary>
 public sealed partial class VisitScheduleService(VisitLifecycle lifecycle, IOptions<VisitOptions> options, TimeProvider time,
     ILogger<VisitScheduleService> logger) : BackgroundService
 {
@@ -18,6 +18,8 @@ public sealed partial class VisitScheduleService(VisitLifecycle lifecycle, IOpti
             {
                 lifecycle.EndDueVisits();
                 lifecycle.CloseSilentPrivilegedLegs();
+                lifecycle.ExpireReconnects();
+                lifecycle.EndEmptyVisits();
                 var now = time.GetUtcNow();
                 if (now >= nextReport)
                 {

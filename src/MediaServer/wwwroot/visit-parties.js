@@ -1,7 +1,9 @@
 // The other parties of a visit on the /visit page: a tile per party that is sending, and the list of who is in the visit.
 import { playOrPrompt } from './common/webrtc.js';
 
-// A party whose packets stop for this long is no longer shown.
+// A party whose packets stop for this long says "Reconnecting…" instead of showing a frozen frame...
+const PARTY_STALL_MS = 1500;
+// ...and for this long is no longer shown, unless the roster says someone is reconnecting (the server keeps the seat).
 const PARTY_IDLE_MS = 6000;
 
 /**
@@ -10,6 +12,7 @@ const PARTY_IDLE_MS = 6000;
  */
 export function createTiles(ui, label) {
   let parties = [];
+  let holding = false;
 
   function partyFor(pc, transceiver, kind) {
     const sameKind = pc.getTransceivers().filter((t) => t.receiver.track.kind === kind);
@@ -22,6 +25,7 @@ export function createTiles(ui, label) {
         tile,
         video: tile.querySelector('video'),
         noVideo: tile.querySelector('.no-video'),
+        reconnecting: tile.querySelector('.reconnecting'),
         stream: new MediaStream(),
         mids: { video: null, audio: null },
         lastPackets: 0,
@@ -36,6 +40,13 @@ export function createTiles(ui, label) {
     }
     party.mids[kind] = transceiver.mid;
     return party;
+  }
+
+  function setStalled(party, stalled) {
+    if (party.reconnecting) {
+      party.reconnecting.hidden = !stalled;
+    }
+    party.tile.classList.toggle('stalled', stalled);
   }
 
   function layout() {
@@ -81,14 +92,24 @@ export function createTiles(ui, label) {
           continue;
         }
         const packets = (packetsByMid.get(party.mids.video) || 0) + (packetsByMid.get(party.mids.audio) || 0);
+        const silent = now - (party.lastSeen || party.lastChange);
         if (packets !== party.lastPackets) {
           party.lastPackets = packets;
           party.lastSeen = now;
+          setStalled(party, false);
           setActive(party, true);
-        } else if (party.active && now - (party.lastSeen || party.lastChange) > PARTY_IDLE_MS) {
+        } else if (party.active && silent > PARTY_IDLE_MS && !holding) {
+          setStalled(party, false);
           setActive(party, false);
+        } else if (party.active && silent > PARTY_STALL_MS) {
+          setStalled(party, true);
         }
       }
+    },
+
+    /** Whether the roster says another party is reconnecting: silent tiles then stay, saying "Reconnecting…". */
+    hold(reconnecting) {
+      holding = reconnecting;
     },
 
     unmuteAll() {
@@ -130,6 +151,7 @@ const STATE_WORDS = {
   waiting: 'not joined yet',
   connecting: 'joining',
   connected: 'connected',
+  reconnecting: 'reconnecting…',
   left: 'left',
   closed: 'disconnected',
 };
@@ -169,8 +191,8 @@ function showRoster(ui, roster) {
   ui.roster.hidden = items.length === 0;
 }
 
-/** Asks for the roster now and every <c>intervalMs</c> while <c>current()</c>; returns the interval timer. */
-export function pollRoster(ui, fetchRoster, current, intervalMs) {
+/** Asks for the roster now and every <c>intervalMs</c> while <c>current()</c>, shows it and hands it to <c>seen</c>; returns the timer. */
+export function pollRoster(ui, fetchRoster, current, intervalMs, seen = () => {}) {
   const refresh = async () => {
     if (!current()) {
       return;
@@ -178,7 +200,9 @@ export function pollRoster(ui, fetchRoster, current, intervalMs) {
     try {
       const response = await fetchRoster();
       if (response.ok && current()) {
-        showRoster(ui, await response.json());
+        const roster = await response.json();
+        showRoster(ui, roster);
+        seen(roster);
       }
     } catch {
       // A lost request: the next tick asks again.

@@ -1,7 +1,7 @@
 // The /visit page: joins a visit with a WebRTC offer (docs/architecture.md; README, "API notes": POST
 // /api/visits/{id}/join), shows the other parties and says clearly why a visit ended. Framework-free on purpose: kiosks and
 // old phones load it from the server with no network beyond. The shared parts are in common/; the parties, the device and
-// the statistics in visit-*.js.
+// the statistics in visit-*.js; keeping the visit up through reloads and lost connections in visit-recovery.js.
 //
 // Test hooks (read by tests/MediaServer.WebRtcTests): window.visitPc is the live RTCPeerConnection, window.visitTimings the
 // join timeline in performance.now() milliseconds (and epoch milliseconds for comparing two pages), window.visitRoster the
@@ -12,24 +12,27 @@ import { $, sayIn, setState } from './common/page.js';
 import { applyAnswer, closeQuietly, completeOffer, endResource, postOffer } from './common/webrtc.js';
 import { clientInstance, openMedia, peerConnectionFor, trackOf, wireLocalControls } from './visit-device.js';
 import { createTiles, partyLabel, pollRoster } from './visit-parties.js';
+import { watchConnection } from './visit-connection.js';
 import { refusalFor } from './visit-refusals.js';
+import { backoffMs, forgetToken, isTransient, keepToken, keptToken, othersReconnecting, rosterNews, rosterSaysGone, tokenExpired } from './visit-recovery.js';
 import { pollQuality, watchFirstFrame } from './visit-stats.js';
 
-// ICE 'disconnected' can be a short blip; longer than this and the visit is treated as over.
-const DISCONNECT_GRACE_MS = 5000;
+// ICE 'disconnected' can be a short blip; longer than this and the page rejoins (the server keeps the seat meanwhile).
+const DISCONNECT_GRACE_MS = 2000;
 const STATS_INTERVAL_MS = 2000;
-// One automatic re-join after a lost connection tells "the facility ended it" (410) from a network blip (201, reconnected).
-// Bounded, so two devices sharing one join code cannot keep taking the leg from each other.
-const AUTO_REJOIN_MIN_INTERVAL_MS = 120000;
+// A re-join whose connection is not up by then is given up for a fresh one: a new connection checks the path at once, while
+// an old one's ICE checks have backed off (RFC 8445 §14.3), so the picture is back sooner once the network is.
+const RECONNECT_TIMEOUT_MS = 4000;
 // How often the list of who is in the visit is refreshed while connected.
 const ROSTER_INTERVAL_MS = 3000;
 
 const ui = Object.fromEntries(['status', 'quality', 'join', 'token', 'call', 'tiles', 'waiting', 'mute', 'camera', 'leave',
-  'ended', 'rejoin', 'roster', 'sound'].map((id) => [id, $(id)]));
+  'ended', 'rejoin', 'roster', 'sound', 'news'].map((id) => [id, $(id)]));
 Object.assign(ui, {
   qualityText: $('quality-text'), form: $('join-form'), tokenError: $('token-error'), selfView: $('self-view'),
   soundPrompt: $('sound-prompt'), endedTitle: $('ended-title'), endedDetail: $('ended-detail'),
-  tileTemplate: $('tile-template'), rosterList: $('roster-list'),
+  tileTemplate: $('tile-template'), rosterList: $('roster-list'), leaveConfirm: $('leave-confirm'), leaveYes: $('leave-yes'),
+  leaveNo: $('leave-no'),
 });
 
 const session = {
@@ -41,8 +44,12 @@ const session = {
   generation: 0,
   everConnected: false,
   ending: false,
-  lastAutoRejoin: -Infinity,
-  disconnectTimer: 0,
+  // Re-joining after a lost connection: the attempt (for the backoff), the run (a newer run or the end stops an older one).
+  recovering: false,
+  attempt: 0,
+  recoveryRun: 0,
+  lastRoster: null,
+  watch: null,
   statsTimer: 0,
   instance: '',
   rosterTimer: 0,
@@ -85,18 +92,22 @@ function acceptToken(raw) {
   session.token = token;
   session.claims = claims;
   session.instance = '';
+  keepToken(token);
   return true;
 }
 
 // --- Joining -------------------------------------------------------------------------------------------------------
 
-/** Joins, or re-joins after a lost connection; returns true when media is being set up. */
-async function join({ afterLoss = false } = {}) {
+/**
+ * Joins, or re-joins after a lost connection (<c>recovering</c>): 'joined' when media is being set up, 'retry' when the
+ * server could not be reached or is restarting, 'final' when the page shows why it cannot go on.
+ */
+async function join({ recovering = false } = {}) {
   const generation = ++session.generation;
   const current = () => generation === session.generation;
   session.ending = false;
   session.everConnected = false;
-  setState('joining');
+  setState(recovering ? 'reconnecting' : 'joining');
   ui.join.hidden = true;
   ui.ended.hidden = true;
   ui.call.hidden = false;
@@ -107,7 +118,7 @@ async function join({ afterLoss = false } = {}) {
     ui.selfView.srcObject = session.stream;
     updateLocalControls();
   }
-  say(session.stream ? 'Connecting to the visit…' : 'Your camera and microphone are not available. You can still see and hear the others. Connecting…');
+  say(recovering ? 'Reconnecting…' : session.stream ? 'Connecting to the visit…' : 'Your camera and microphone are not available. You can still see and hear the others. Connecting…');
 
   const pc = peerConnectionFor(session.stream);
   session.pc = pc;
@@ -124,31 +135,33 @@ async function join({ afterLoss = false } = {}) {
     if (current()) {
       finish('This device cannot start a video call', String(error && error.message || error), {});
     }
-    return false;
+    return 'final';
   }
   if (!current()) {
-    return false;
+    return 'final';
   }
   let answer;
   try {
     timings.offerPostedAt = performance.now();
     answer = await postOffer(api.send, visitPath('join'), offer);
   } catch {
-    if (current()) {
-      if (afterLoss) {
-        finish('The visit has ended', 'The connection to the visit was lost.', { rejoin: true });
-      } else {
-        finish('Could not reach the visit', 'Please check your internet connection and try again.', { rejoin: true });
-      }
+    if (recovering) {
+      return 'retry';
     }
-    return false;
+    if (current()) {
+      finish('Could not reach the visit', 'Please check your internet connection and try again.', { rejoin: true });
+    }
+    return 'final';
   }
   if (!current()) {
-    return false;
+    return 'final';
   }
   if (!answer.ok) {
+    if (isTransient(answer.problem) && (recovering || answer.problem.slug === 'restarting')) {
+      return 'retry';
+    }
     finish(...refusalFor(answer.problem));
-    return false;
+    return 'final';
   }
   session.legUrl = answer.location ? new URL(answer.location, window.location.href).href : null;
   try {
@@ -157,135 +170,105 @@ async function join({ afterLoss = false } = {}) {
     await applyAnswer(pc, answer.answer);
   } catch {
     finish('Could not start the visit', 'The server sent a call setup this device could not use.', { rejoin: true });
-    return false;
+    return 'final';
   }
-  setState('connecting');
+  if (!recovering) {
+    setState('connecting');
+  } else {
+    // The server answered: the backoff (for a server that cannot be reached) starts again.
+    session.attempt = 0;
+    session.watch.deadline(RECONNECT_TIMEOUT_MS);
+  }
   startWatching(pc, generation);
-  watchDtls(pc, generation);
+  session.watch.watchDtls();
   watchFirstFrame(pc, current, timings);
-  return true;
+  return 'joined';
+}
+
+/** Joins (the form, the address, a kept code); a server that is restarting is retried as a lost connection is. */
+async function start() {
+  session.recovering = false;
+  session.attempt = 0;
+  if (await join() === 'retry') {
+    recover();
+  }
 }
 
 // --- Connection ----------------------------------------------------------------------------------------------------
 
 function wirePeerConnection(pc, generation) {
   const current = () => generation === session.generation && !session.ending;
-
   pc.addEventListener('track', (event) => {
     if (current()) {
       tiles.attach(pc, event.transceiver, event.track);
     }
   });
-
-  pc.addEventListener('connectionstatechange', () => {
-    if (!current()) {
-      return;
-    }
-    switch (pc.connectionState) {
-      case 'connected':
-        clearDisconnectTimer();
-        if (!session.everConnected) {
-          session.everConnected = true;
-          window.visitTimings.connectedAt = performance.now();
-          window.visitTimings.connectedEpoch = Date.now();
-        }
-        setState('connected');
-        say('You are connected.');
-        ui.quality.hidden = false;
-        break;
-      case 'disconnected':
-        startDisconnectTimer(pc, generation);
-        break;
-      case 'failed':
-      case 'closed':
-        connectionLost(generation);
-        break;
-      default:
-        break;
-    }
-  });
-
-  pc.addEventListener('iceconnectionstatechange', () => {
-    if (!current()) {
-      return;
-    }
-    const state = pc.iceConnectionState;
-    if (state === 'disconnected') {
-      startDisconnectTimer(pc, generation);
-    } else if (state === 'connected' || state === 'completed') {
-      clearDisconnectTimer();
-    } else if (state === 'failed' || state === 'closed') {
-      connectionLost(generation);
-    }
+  session.watch = watchConnection(pc, {
+    current,
+    graceMs: DISCONNECT_GRACE_MS,
+    lost: () => connectionLost(generation),
+    unsteady: () => {
+      if (session.everConnected) {
+        say('The connection is unsteady…');
+      }
+    },
+    connected: () => {
+      if (!session.everConnected) {
+        session.everConnected = true;
+        window.visitTimings.connectedAt = performance.now();
+        window.visitTimings.connectedEpoch = Date.now();
+      }
+      setState('connected');
+      say(session.recovering ? 'You are connected again.' : 'You are connected.');
+      session.recovering = false;
+      session.attempt = 0;
+      ui.quality.hidden = false;
+    },
   });
 }
 
-/** A DTLS close_notify from the server (RFC 5246 §7.2.1) is the quickest sign that it closed our leg. */
-function watchDtls(pc, generation) {
-  // The transport exists once descriptions are applied; with BUNDLE every sender shares it.
-  const sender = pc.getSenders().find((s) => s.transport);
-  const transport = sender && sender.transport;
-  if (!transport) {
-    return;
-  }
-  transport.addEventListener('statechange', () => {
-    if (generation === session.generation && !session.ending
-      && (transport.state === 'closed' || transport.state === 'failed')) {
-      connectionLost(generation);
-    }
-  });
-}
-
-function clearDisconnectTimer() {
-  clearTimeout(session.disconnectTimer);
-  session.disconnectTimer = 0;
-}
-
-function startDisconnectTimer(pc, generation) {
-  if (session.disconnectTimer) {
-    return;
-  }
-  if (session.everConnected) {
-    say('The connection is unsteady…');
-  }
-  session.disconnectTimer = setTimeout(() => {
-    session.disconnectTimer = 0;
-    if (generation === session.generation && pc.iceConnectionState === 'disconnected') {
-      connectionLost(generation);
-    }
-  }, DISCONNECT_GRACE_MS);
-}
-
-async function connectionLost(generation) {
+function connectionLost(generation) {
   if (generation !== session.generation || session.ending) {
     return;
   }
-  const wasConnected = session.everConnected;
+  const wasConnected = session.everConnected || session.recovering;
   stopCall();
   if (!wasConnected) {
     finish('Could not connect to the visit', 'The connection could not be set up. Please try again.', { rejoin: true });
     return;
   }
-  const now = performance.now();
-  if (now - session.lastAutoRejoin < AUTO_REJOIN_MIN_INTERVAL_MS) {
-    finish('The visit has ended', 'The connection to the visit was closed.', { rejoin: true });
-    return;
-  }
-  // Ask the server once: a 410 says who ended the visit; a new leg means it was only the network.
-  session.lastAutoRejoin = now;
-  say('The connection was lost. Checking the visit…');
-  const rejoined = await join({ afterLoss: true });
-  if (rejoined) {
-    say('Reconnecting…');
-  } else if (document.body.dataset.state !== 'ended') {
-    finish('The visit has ended', 'The connection to the visit was closed.', { rejoin: true });
+  recover();
+}
+
+/**
+ * Re-joins with the same code after a lost connection, with backoff (0.5, 1, 2, 4, then every 5 s), until the connection
+ * is back, the server says the visit is over, or the code expires. The server keeps this party's seat meanwhile.
+ */
+async function recover() {
+  const run = ++session.recoveryRun;
+  session.recovering = true;
+  setState('reconnecting');
+  say('Reconnecting…');
+  ui.call.hidden = false;
+  for (;;) {
+    await new Promise((resolve) => { setTimeout(resolve, backoffMs(session.attempt++)); });
+    if (run !== session.recoveryRun) {
+      return;
+    }
+    if (tokenExpired(session.claims)) {
+      finish('The visit has ended', 'The connection to the visit was lost, and the join code has expired.', {});
+      return;
+    }
+    if (await join({ recovering: true }) !== 'retry' || run !== session.recoveryRun) {
+      return;
+    }
   }
 }
 
 /** Closes the current connection and its timers; keeps the camera for a possible re-join. */
 function stopCall() {
   session.ending = true;
-  clearDisconnectTimer();
+  session.watch?.stop();
   stopWatching();
   closeQuietly(session.pc);
   ui.quality.hidden = true;
@@ -302,8 +285,11 @@ function releaseMedia() {
 function finish(title, detail, { rejoin = false, newCode = false } = {}) {
   stopCall();
   session.generation++;
+  session.recoveryRun++;
+  session.recovering = false;
   if (!rejoin) {
     releaseMedia();
+    forgetToken();
   }
   setState('ended');
   say('');
@@ -333,6 +319,7 @@ async function leave() {
   }
   session.legUrl = null;
   ui.leave.disabled = false;
+  forgetToken();
   finish('You left the visit', 'Thank you. You can close this page.', { rejoin: true });
 }
 
@@ -342,8 +329,23 @@ async function leave() {
 function startWatching(pc, generation) {
   stopWatching();
   const current = () => generation === session.generation && !!session.claims;
-  session.rosterTimer = pollRoster(ui, () => api.send(visitPath('roster')), current, ROSTER_INTERVAL_MS);
+  session.rosterTimer = pollRoster(ui, () => api.send(visitPath('roster')), current, ROSTER_INTERVAL_MS,
+    (roster) => onRoster(roster, generation));
   session.statsTimer = pollQuality(pc, current, ui, tiles, STATS_INTERVAL_MS);
+}
+
+/** Says by name who is reconnecting, has left or is back; a roster that says this party is gone starts a re-join. */
+function onRoster(roster, generation) {
+  const news = rosterNews(session.lastRoster, roster);
+  session.lastRoster = roster;
+  if (news) {
+    ui.news.textContent = news;
+    ui.news.hidden = false;
+  }
+  tiles.hold(othersReconnecting(roster));
+  if (session.everConnected && rosterSaysGone(roster, performance.now() - window.visitTimings.connectedAt)) {
+    connectionLost(generation);
+  }
 }
 
 function stopWatching() {
@@ -357,17 +359,25 @@ function stopWatching() {
 
 const updateLocalControls = wireLocalControls(ui, () => session.stream, say);
 
-ui.leave.addEventListener('click', () => leave());
+// Leaving asks first: a visit is short and often paid for, and the button is easy to touch by mistake.
+ui.leave.addEventListener('click', () => {
+  ui.leaveConfirm.hidden = false;
+  ui.leave.hidden = true;
+  ui.leaveNo.focus();
+});
+const closeConfirm = () => { ui.leaveConfirm.hidden = true; ui.leave.hidden = false; };
+ui.leaveNo.addEventListener('click', closeConfirm);
+ui.leaveYes.addEventListener('click', () => { closeConfirm(); leave(); });
 ui.sound.addEventListener('click', () => tiles.unmuteAll());
 ui.rejoin.addEventListener('click', () => {
-  session.lastAutoRejoin = -Infinity;
-  join();
+  keepToken(session.token);
+  start();
 });
 
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
   if (acceptToken(ui.token.value)) {
-    join();
+    start();
   }
 });
 
@@ -378,11 +388,12 @@ window.addEventListener('pagehide', () => {
   }
 });
 
-// A kiosk opens /visit?token=…: join at once. The token is then taken out of the address bar (and history).
-const fromUrl = takeTokenFromAddress();
+// A kiosk opens /visit?token=…: join at once. The token is then taken out of the address bar (and history), and kept
+// for this tab, so a reload rejoins the same seat.
+const fromUrl = takeTokenFromAddress() || keptToken();
 if (fromUrl) {
   if (acceptToken(fromUrl)) {
-    join();
+    start();
   } else {
     ui.token.value = fromUrl;
   }

@@ -25,6 +25,8 @@ public sealed partial class UdpImpairmentProxy : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly Lock _loopsGate = new();
     private double _lossRate;
+    private bool _cut;
+    private long _firstThroughAfterCut = 1;
     private int _forgeNext;
     private int _replayNext;
     private long _mediaToParty;
@@ -53,6 +55,36 @@ public sealed partial class UdpImpairmentProxy : IAsyncDisposable
     {
         get => Volatile.Read(ref _lossRate);
         set => Volatile.Write(ref _lossRate, value);
+    }
+
+    /// <summary>
+    /// Whether every datagram is dropped, both ways (STUN, DTLS, SRTP, SRTCP): a network cut. Clearing it lets them through
+    /// again; <see cref="FirstThroughAfterCut"/> is then the Stopwatch timestamp of the first datagram relayed after it.
+    /// </summary>
+    public bool Cut
+    {
+        get => Volatile.Read(ref _cut);
+        set
+        {
+            if (!value)
+            {
+                Interlocked.Exchange(ref _firstThroughAfterCut, 0);
+            }
+            Volatile.Write(ref _cut, value);
+        }
+    }
+
+    /// <summary>The Stopwatch timestamp of the first datagram relayed (either way) after <see cref="Cut"/> was cleared; 0 before.</summary>
+    public long FirstThroughAfterCut => Interlocked.Read(ref _firstThroughAfterCut);
+
+    private bool Passes()
+    {
+        if (Volatile.Read(ref _cut))
+        {
+            return false;
+        }
+        Interlocked.CompareExchange(ref _firstThroughAfterCut, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+        return true;
     }
 
     /// <summary>Server→party SRTP media packets seen (dropped or not).</summary>
@@ -127,6 +159,10 @@ public sealed partial class UdpImpairmentProxy : IAsyncDisposable
             var party = (IPEndPoint)received.RemoteEndPoint;
             var upstream = _upstreams.GetOrAdd(party, StartUpstream);
             var datagram = buffer.AsMemory(0, received.ReceivedBytes);
+            if (!Passes())
+            {
+                continue;
+            }
             if (IsSrtpMedia(datagram.Span) && TryTake(ref _forgeNext))
             {
                 var forged = datagram.ToArray();
@@ -196,6 +232,10 @@ public sealed partial class UdpImpairmentProxy : IAsyncDisposable
                 continue;
             }
             var datagram = buffer.AsMemory(0, received.ReceivedBytes);
+            if (!Passes())
+            {
+                continue;
+            }
             if (IsSrtpMedia(datagram.Span))
             {
                 Interlocked.Increment(ref _mediaToParty);
