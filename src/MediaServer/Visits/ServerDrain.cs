@@ -10,7 +10,7 @@ namespace MediaServer.Visits;
 /// that was live and is not past its end is live again: audited as resumed, so its parties' fresh joins with their tokens
 /// continue it. On SIGTERM, before any service stops, the server drains: <see cref="IsDraining"/> turns the pages' joins,
 /// roster polls and leaves into 503 <c>restarting</c> (Retry-After: 1) for <see cref="VisitOptions.DrainWindow"/>, long
-/// enough for every page's roster poll to hear it, and no visit ends because its legs close while the server stops.
+/// enough for every page's roster poll to hear it (no wait when no party is connected), and no visit ends because its legs close while the server stops.
 /// </summary>
 public sealed partial class ServerDrain(VisitRegistry registry, IAuditLog audit, IOptions<VisitOptions> options, TimeProvider time,
     ILogger<ServerDrain> logger) : IHostedLifecycleService
@@ -51,12 +51,18 @@ public sealed partial class ServerDrain(VisitRegistry registry, IAuditLog audit,
         _draining = true;
         var window = options.Value.DrainWindow;
         var live = 0;
+        var connected = 0;
         foreach (var visit in registry.InMemory)
         {
             live += visit.State == VisitState.Live ? 1 : 0;
+            connected += visit.OpenLegs().Count;
+        }
+        if (connected == 0)
+        {
+            window = TimeSpan.Zero; // nobody to tell: stop at once
         }
         audit.Append("system", "system", "server.drain", "server", string.Create(CultureInfo.InvariantCulture,
-            $"ok: stopping; {live} live visit(s) kept for their parties' rejoin; pages told for {window.TotalSeconds:0.#} s"));
+            $"ok: stopping; {live} live visit(s) kept for their parties' rejoin; {connected} connected part(ies) told for {window.TotalSeconds:0.#} s"));
         LogDraining(logger, live, window);
         try
         {
