@@ -7,7 +7,7 @@ namespace MediaServer.Visits;
 
 /// <summary>
 /// Restarts (docs/architecture.md, "Restarts"). At start, after every service has started (journals recovered), each visit
-/// that was live and is not past its end is live again: audited as resumed, so its parties' fresh joins with their tokens
+/// that was live and is not past its end is live again: audited as resumed (and the start, when it resumed any), so its parties' fresh joins with their tokens
 /// continue it. On SIGTERM, before any service stops, the server drains: <see cref="IsDraining"/> turns the pages' joins,
 /// roster polls and leaves into 503 <c>restarting</c> (Retry-After: 1) for <see cref="VisitOptions.DrainWindow"/>, long
 /// enough for every page's roster poll to hear it (no wait when no party is connected), and no visit ends because its legs close while the server stops.
@@ -40,8 +40,12 @@ public sealed partial class ServerDrain(VisitRegistry registry, IAuditLog audit,
                 string.Create(CultureInfo.InvariantCulture, $"server restarted; live until its scheduled end {visit.End:O}"));
             LogResumed(logger, visit.Id, visit.End);
         }
-        audit.Append("system", "system", "server.start", "server",
-            string.Create(CultureInfo.InvariantCulture, $"ok: {resumed} live visit(s) resumed"));
+        if (resumed > 0)
+        {
+            // A start that resumes nothing is the start checkpoint's business (AuditStartup).
+            audit.Append("system", "system", "server.start", "server",
+                string.Create(CultureInfo.InvariantCulture, $"ok: {resumed} live visit(s) resumed"));
+        }
         return Task.CompletedTask;
     }
 
@@ -61,8 +65,12 @@ public sealed partial class ServerDrain(VisitRegistry registry, IAuditLog audit,
         {
             window = TimeSpan.Zero; // nobody to tell: stop at once
         }
-        audit.Append("system", "system", "server.drain", "server", string.Create(CultureInfo.InvariantCulture,
-            $"ok: stopping; {live} live visit(s) kept for their parties' rejoin; {connected} connected part(ies) told for {window.TotalSeconds:0.#} s"));
+        if (live + connected > 0)
+        {
+            // A stop with no live visit and nobody connected is only the shutdown checkpoint's business.
+            audit.Append("system", "system", "server.drain", "server", string.Create(CultureInfo.InvariantCulture,
+                $"ok: stopping; {live} live visit(s) kept for their parties' rejoin; {connected} connected part(ies) told for {window.TotalSeconds:0.#} s"));
+        }
         LogDraining(logger, live, window);
         try
         {
