@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
@@ -8,8 +9,9 @@ using Xunit.Abstractions;
 namespace MediaServer.IntegrationTests;
 
 /// <summary>
-/// Recordings that cannot lose media silently, through the real server: a visit that goes on after a restart (SIGKILL or
-/// SIGTERM) records a second segment chained to the first, listed with the gap in the signed manifest and checked by verify;
+/// Recordings that cannot lose media silently, through the real server: a visit that goes on after a restart (SIGKILL, or
+/// SIGTERM, which drains: RestartTests.DrainAsync) stays live, its parties rejoin with their tokens, and it records a second
+/// segment chained to the first, listed with the gap in the signed manifest and checked by verify;
 /// a full disk under MediaServer:Recording:OnFailure=refuse refuses joins (503, audited, counted) and ends the visit that was
 /// being recorded; a journal buffer too small for the visit drops packets and the manifest says exactly how many.
 /// </summary>
@@ -41,13 +43,16 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
                 }
                 else
                 {
-                    await server.StopGracefullyAsync();
+                    await RestartTests.DrainAsync(server, visit, output);
                 }
             }
             var stoppedAt = DateTimeOffset.UtcNow;
             output.WriteLine($"server {(kill ? "killed" : "stopped")} at {stoppedAt:O}");
 
             restarted = await ServerProcess.StartAsync(output, root, null);
+            var healthy = Stopwatch.StartNew();
+            // Live again before any party is back: not ended for want of legs, not left scheduled.
+            Assert.Equal("live", (await restarted.Api.GetVisitAsync(visit.OfficerToken, visit.Id)).State);
             // The parties come back (their client reconnects): the same tokens, new media sockets, the restarted server.
             await using (var kiosk = new RtpParty("kiosk", 1))
             await using (var visitor = new RtpParty("visitor1", 2))
@@ -56,8 +61,13 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
                 var visitorLeg = await restarted.Api.JoinAsync(visit.VisitorToken(1), visit.Id, visitor.OfferSdp);
                 kiosk.StartSending(kioskLeg.AnswerSdp);
                 visitor.StartSending(visitorLeg.AnswerSdp);
+                await visitor.VideoIn.WaitForRtpAsync(1, TimeSpan.FromSeconds(20), "kiosk video after the restart");
+                await kiosk.VideoIn.WaitForRtpAsync(1, TimeSpan.FromSeconds(20), "visitor video after the restart");
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"RECOVERY {(kill ? "SIGKILL" : "SIGTERM")}: /healthz answered -> media both ways in {healthy.Elapsed.TotalMilliseconds:0} ms"));
                 await visitor.VideoIn.WaitForRtpAsync(90, TimeSpan.FromSeconds(20), "kiosk video after the restart");
                 await kiosk.VideoIn.WaitForRtpAsync(90, TimeSpan.FromSeconds(20), "visitor video after the restart");
+                Assert.Equal("live", (await restarted.Api.GetVisitAsync(visit.OfficerToken, visit.Id)).State);
                 await restarted.Api.TerminateAsync(visit.OfficerToken, visit.Id, "segment test");
             }
 
@@ -122,6 +132,10 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
 
             var audit = await restarted.Api.GetAuditAsync(await restarted.MintTokenAsync("admin", "admin-1"));
             Assert.Contains(audit, e => e.Action == "recording.continued" && e.Target == "recording/" + visit.Id);
+            Assert.Contains(audit, e => e.Action == "visit.resumed" && e.Target == "visit/" + visit.Id);
+            Assert.Contains(audit, e => e.Action == "server.start" && e.Outcome!.Contains("1 live visit", StringComparison.Ordinal));
+            Assert.Equal(kill ? 0 : 1, audit.Count(e => e.Action == "server.drain"));
+            Assert.DoesNotContain(audit, e => e.Action == "visit.end" && e.Target == "visit/" + visit.Id);
         }
         finally
         {

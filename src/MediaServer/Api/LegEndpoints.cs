@@ -17,11 +17,11 @@ public static class LegEndpoints
     public static void Map(RouteGroupBuilder visits)
     {
         visits.MapPost("/{id}/join", Join).RequireAuthorization(Policies.Participant).RequireRateLimiting(RequestLimits.ParticipantPolicy)
-            .WithName("JoinVisit").WithSummary("Join with an SDP offer (kiosk, visitor): 201, the answer and the leg's Location.");
-        visits.MapGet("/{id}/roster", Roster).RequireAuthorization(Policies.Participant)
+            .AddEndpointFilter(DrainFilter.Check).WithName("JoinVisit").WithSummary("Join with an SDP offer (kiosk, visitor): 201, the answer and the leg's Location.");
+        visits.MapGet("/{id}/roster", Roster).RequireAuthorization(Policies.Participant).AddEndpointFilter(DrainFilter.Check)
             .WithName("GetRoster").WithSummary("Who is in the visit, connected, sending and receiving (kiosk, visitor).");
         visits.MapDelete("/{id}/legs/{legId}", Leave).RequireAuthorization(Policies.Participant)
-            .RequireRateLimiting(RequestLimits.ParticipantPolicy)
+            .RequireRateLimiting(RequestLimits.ParticipantPolicy).AddEndpointFilter(DrainFilter.Check)
             .WithName("LeaveVisit").WithSummary("End one's own leg (kiosk, visitor; the client that joined).");
     }
 

@@ -44,6 +44,7 @@ public static class ProblemEndpoints
         [ProblemTypes.NoReviewCopy] = "The recording has no review copy (yet): it is being rendered, failed or was never rendered.",
         [ProblemTypes.NoJournal] = "The recording has no journal on disk.",
         [ProblemTypes.Unhealthy] = "The server cannot serve this now (database, ports or an internal error). The reason is in the server's log.",
+        [ProblemTypes.Restarting] = "The server is restarting (draining after SIGTERM). Retry-After says when to join again with the same token: the visit goes on.",
     };
 
     public static void Map(IEndpointRouteBuilder app) =>

@@ -76,6 +76,8 @@ public static class ServerHost
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
+        // SIGTERM: the drain (ServerDrain), journals sealed, the audit checkpoint, and the process gone within 10 s.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
         // First: the audit log's startup check is the first hosted service (it verifies the chain before anything else runs).
         services.AddStorage(Path.Combine(dataDirectory, "mediaserver.db"), keyDirectory,
             sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Audit);

@@ -106,13 +106,16 @@ public sealed partial class RecordingService
                     payloadTypes[pt.ToString(CultureInfo.InvariantCulture)] = CodecName(codec);
                 }
             }
-            var id = recorder.AddTrack(new
+            var kind = track.Kind == MediaKind.Video ? "video" : "audio";
+            var continuity = string.Join(' ', leg.Participant.Id, kind, leg.Authenticated ? "srtp" : "rtp",
+                string.Join(',', payloadTypes.Select(p => p.Key + "=" + p.Value)));
+            var id = recorder.ContinueOrAddTrack(continuity, new
             {
                 visitId = visit.Id,
                 participant = leg.Participant.Id,
                 role = leg.Participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor",
                 leg = leg.Id,
-                kind = track.Kind == MediaKind.Video ? "video" : "audio",
+                kind,
                 clockRate = track.Kind == MediaKind.Video ? 90000 : 48000,
                 payloadTypes,
                 authenticated = leg.Authenticated,

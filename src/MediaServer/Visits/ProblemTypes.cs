@@ -39,6 +39,7 @@ public static class ProblemTypes
     public const string NoReviewCopy = "no-review-copy";
     public const string NoJournal = "no-journal";
     public const string Unhealthy = "unhealthy";
+    public const string Restarting = "restarting";
 
     /// <summary>Every slug, for the contract test and the <c>/problems/{slug}</c> page.</summary>
     public static readonly IReadOnlyList<string> All =
@@ -47,7 +48,7 @@ public static class ProblemTypes
         TooEarly, VisitOver, VisitTerminated, TokenInUse, AlreadyConnected, NoCommonCodec, NoUsableMedia,
         UnsupportedMediaType, OfferTooLarge, BodyTooLarge, TooManyRequests, TooManyStreams, TooManyTaps,
         TooManyMLines, PortBudgetExhausted, NoPorts, NetworkNotAllowed, AddressFamilyMismatch, RecordingUnavailable,
-        PrivilegedSilent, Privileged, NoReviewCopy, NoJournal, Unhealthy,
+        PrivilegedSilent, Privileged, NoReviewCopy, NoJournal, Unhealthy, Restarting,
     ];
 
     /// <summary>The <c>type</c> URI reference of a slug.</summary>

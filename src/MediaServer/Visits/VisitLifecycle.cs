@@ -29,6 +29,7 @@ public sealed partial class VisitLifecycle
     private readonly JoinBindings _bindings;
     private readonly VisitBudgets _budgets;
     private readonly VisitTaps _taps;
+    private readonly ServerDrain? _drain;
 
     /// <summary>Refusal titles the join endpoint audits with the client named.</summary>
     public const string TokenInUseTitle = "Join code in use";
@@ -39,8 +40,9 @@ public sealed partial class VisitLifecycle
     /// <param name="gates">Asked before every join (the recorder refuses a visit it cannot record under <c>refuse</c>).</param>
     public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, IAuditLog audit, TimeProvider time,
         IOptions<VisitOptions> options, IOptions<LimitOptions> limits, IEnumerable<IVisitObserver> observers, IEnumerable<IJoinGate> gates,
-        JoinBindings bindings, ILogger<VisitLifecycle> logger)
+        JoinBindings bindings, ILogger<VisitLifecycle> logger, ServerDrain? drain = null)
     {
+        _drain = drain;
         _bindings = bindings;
         _observers = [.. observers];
         _gates = [.. gates];
@@ -191,7 +193,8 @@ public sealed partial class VisitLifecycle
             {
                 observer.OnLeft(visit, leg, why);
             }
-            if (left == 0 && visit.State == VisitState.Live)
+            // A server that stops keeps its live visits (they resume at the next start): legs closing now start no grace.
+            if (left == 0 && visit.State == VisitState.Live && _drain is not { IsDraining: true })
             {
                 // Before the start the parties were only in the waiting room: the visit is scheduled again. After it, the
                 // empty grace starts (EndEmptyVisits).

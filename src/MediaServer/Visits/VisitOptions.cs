@@ -35,6 +35,12 @@ public sealed class VisitOptions
         : ReconnectGrace < TimeSpan.FromSeconds(1) || ReconnectGrace > TimeSpan.FromMinutes(10) ? "MediaServer:Visits:ReconnectGrace must be from 00:00:01 to 00:10:00."
         : null;
 
+    /// <summary>
+    /// On SIGTERM, how long the server answers the pages' joins, roster polls and leaves with 503 <c>restarting</c> before it
+    /// stops (<see cref="ServerDrain"/>): a little over the visit page's roster interval (3 s), so every page hears it.
+    /// </summary>
+    public TimeSpan DrainWindow { get; set; } = TimeSpan.FromSeconds(3.5);
+
     /// <summary>How long before a visit's start its parties may join (MediaServer:Auth:JoinGrace), set by Hosting at registration.</summary>
     public TimeSpan JoinGrace { get; internal set; } = TimeSpan.FromMinutes(15);
 

@@ -23,6 +23,9 @@ public static class VisitsServiceCollectionExtensions
         services.AddSingleton<JoinBindings>();
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
+        // Resumes live visits after a restart and drains on SIGTERM (a lifecycle service: it runs before any service stops).
+        services.AddSingleton<ServerDrain>();
+        services.AddHostedService(sp => sp.GetRequiredService<ServerDrain>());
         return services;
     }
 }

@@ -30,6 +30,7 @@ public sealed class VisitRecorder : IDisposable
     private readonly byte[] _out = new byte[JournalFormat.MaxPayloadLength + JournalFormat.RecordOverhead];
     private readonly JournalChain _chain;
     private readonly Dictionary<uint, string> _participantOfTrack = [];
+    private readonly Dictionary<string, uint> _trackOfContinuity = new(StringComparer.Ordinal);
     private readonly List<(uint Track, long Count)> _droppedNow = [];
     private FileStream? _file;
     private int _outUsed;
@@ -144,6 +145,28 @@ public sealed class VisitRecorder : IDisposable
         }
         _buffer.RegisterTrack(id);
         Control(JournalRecordType.Track, id, trackDescription);
+        return id;
+    }
+
+    /// <summary>
+    /// The track a re-join continues: a party's leg that comes back (a kiosk app restart, a page reload) with a track of the same
+    /// <paramref name="continuity"/> (participant, kind, payload types) in this segment keeps that track's id, so its media
+    /// goes on in one track; anything else is declared as a new track (<see cref="AddTrack"/>). Called under the visit's lock.
+    /// </summary>
+    public uint ContinueOrAddTrack(string continuity, object trackDescription, string participant)
+    {
+        lock (_participantOfTrack)
+        {
+            if (_trackOfContinuity.TryGetValue(continuity, out var known))
+            {
+                return known;
+            }
+        }
+        var id = AddTrack(trackDescription, participant);
+        lock (_participantOfTrack)
+        {
+            _trackOfContinuity[continuity] = id;
+        }
         return id;
     }
 
