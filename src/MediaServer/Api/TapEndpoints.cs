@@ -65,7 +65,7 @@ public static class TapEndpoints
         }
         var client = http.Connection.RemoteIpAddress ?? IPAddress.Loopback;
         var outcome = lifecycle.OpenTap(visit, offer!, client, user.Subject(), user.Role(),
-            mixed ? tap => MixedAudioTap.TryAttach(tap, visit, metrics) ? null : MixedAudioTap.NoAudioSlot : null);
+            mixed ? new MixedAudioTap.Planner(metrics) : null);
         if (outcome.Refusal is { } refusal)
         {
             audit.Refused($"{refusal.Status} {refusal.Title}");

@@ -13,7 +13,7 @@ namespace MediaServer.Monitoring;
 /// A tap's mixed audio (<c>?audio=mixed</c>): every party's Opus is decoded, summed and re-encoded into one Opus stream sent
 /// on the tap's (first) audio m-line, for listen-only consoles and phones. Video is routed as for any tap.
 /// <para>
-/// How it fits the router: the tap's party is rebuilt with hidden audio slots, one per participant, whose "sender" is a
+/// How it fits the router: the tap is built (see <see cref="Planner"/>) with a party whose audio slots are hidden ones, one per participant, whose "sender" is a
 /// <see cref="MixerInput"/> that copies each packet into the <see cref="OpusMixer"/>'s queue: the relay path only copies. The
 /// one shared <see cref="MixerClock"/> thread wakes every 20 ms, mixes each tap's frame, and hands it to a track of the tap's
 /// own whose one subscriber is the tap's real audio slot, so the packet leaves with that slot's SSRC, sequence numbers and timestamps like any other the tap receives.
@@ -47,18 +47,26 @@ public sealed class MixedAudioTap : IDisposable
         "A mixed-audio tap (audio=mixed) needs a receive-only audio m-line offering opus/48000/2; this offer has none.");
 
     /// <summary>
-    /// Turns <paramref name="tap"/> (planned, not yet attached) into a mixed-audio tap: its first audio slot now carries the mix.
-    /// Returns false, changing nothing, when the tap has no audio slot or that slot cannot take Opus.
+    /// Plans a mixed-audio tap (<see cref="ITapAudio"/>): the tap's first audio slot carries the mix, fed by hidden audio
+    /// slots, one per participant. Refuses, changing nothing, when the planned party has no audio slot that takes Opus.
     /// </summary>
-    public static bool TryAttach(Tap tap, Visit visit, RelayMetrics metrics)
+    public sealed class Planner(RelayMetrics metrics) : ITapAudio
     {
-        var party = tap.Party;
-        if (party.AudioSlots.Count == 0 || !party.AudioSlots[0].Accepts(MediaCodec.Opus))
+        public JoinRefusal? TryPlan(Visit visit, RouterParty planned, out TapAudio audio)
         {
-            return false;
+            audio = default;
+            if (planned.AudioSlots.Count == 0 || !planned.AudioSlots[0].Accepts(MediaCodec.Opus))
+            {
+                return NoAudioSlot;
+            }
+            audio = Build(planned, Math.Max(1, visit.Participants.Count), metrics);
+            return null;
         }
-        var output = party.AudioSlots[0];
-        var inputs = Math.Max(1, visit.Participants.Count);
+    }
+
+    private static TapAudio Build(RouterParty planned, int inputs, RelayMetrics metrics)
+    {
+        var output = planned.AudioSlots[0];
         var mixer = new OpusMixer(inputs);
 
         // The feeding slots count what they copy on counters of their own: the tap's counters say what reached the officer.
@@ -69,7 +77,7 @@ public sealed class MixedAudioTap : IDisposable
         opusOnly[(int)MediaCodec.Opus] = MixPayloadType;
         for (var i = 0; i < inputs; i++)
         {
-            feeders.Add(new ReceiverSlot(party.ParticipantId, MediaKind.Audio, i, opusOnly, (uint)i, new MixerInput(mixer, i),
+            feeders.Add(new ReceiverSlot(planned.ParticipantId, MediaKind.Audio, i, opusOnly, (uint)i, new MixerInput(mixer, i),
                 feedCounters, metrics)
             {
                 Hidden = true,
@@ -78,13 +86,13 @@ public sealed class MixedAudioTap : IDisposable
 
         var map = new MediaCodec[128];
         map[MixPayloadType] = MediaCodec.Opus;
-        var track = new Track(party.ParticipantId + "/mix", MediaKind.Audio, map, new PartyCounters(Stopwatch.GetTimestamp()), metrics);
+        var track = new Track(planned.ParticipantId + "/mix", MediaKind.Audio, map, new PartyCounters(Stopwatch.GetTimestamp()), metrics);
         var mixed = new MixedAudioTap(mixer, track);
         output.SetSource(track);
         track.SetSubscribers([output]);
-        tap.ProduceAudio(new RouterParty(party.ParticipantId, party.IsKiosk, null, null, party.VideoSlots, feeders, party.Counters), mixed);
         MixerClock.Shared.Add(mixed);
-        return true;
+        var party = new RouterParty(planned.ParticipantId, planned.IsKiosk, null, null, planned.VideoSlots, feeders, planned.Counters);
+        return new TapAudio(party, mixed);
     }
 
     /// <summary>

@@ -46,7 +46,8 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
 
     /// <summary>A tap (receive-only, hidden from the participants) from a plain-RTP offer: one port pair per receiving m-line.</summary>
     public (Tap? Tap, IReadOnlyList<AnsweredMedia>? Answer, JoinRefusal? Refusal) PlanTap(
-        Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole, DateTimeOffset now)
+        Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole, DateTimeOffset now,
+        ITapAudio? audio = null)
     {
         if (CheckClient(visit.Id, offer, ref clientAddress) is { } denied)
         {
@@ -64,7 +65,11 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
         {
             return (null, null, failure);
         }
-        return (new Tap(tapId, visit.Id, officerId, officerRole, isWebRtc: false, party, endpoints!, now), final, null);
+        if (TapNegotiation.PlanAudio(audio, visit, party, endpoints!, out var produced) is { } noAudio)
+        {
+            return (null, null, noAudio);
+        }
+        return (new Tap(tapId, visit.Id, officerId, officerRole, isWebRtc: false, party, endpoints!, now, produced), final, null);
     }
 
     /// <summary>

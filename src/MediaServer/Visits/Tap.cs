@@ -12,17 +12,21 @@ namespace MediaServer.Visits;
 public sealed class Tap
 {
     private readonly IReadOnlyList<ILegTransport> _transports;
+    private readonly IDisposable? _audioProducer;
     private int _closed;
 
+    /// <param name="audio">A tap whose audio is produced rather than routed (mixed audio): its party replaces
+    /// <paramref name="party"/>, and its producer is disposed when the tap closes.</param>
     public Tap(string id, string visitId, string officerId, string officerRole, bool isWebRtc, RouterParty party,
-        IReadOnlyList<ILegTransport> transports, DateTimeOffset createdAt)
+        IReadOnlyList<ILegTransport> transports, DateTimeOffset createdAt, TapAudio? audio = null)
     {
         Id = id;
         VisitId = visitId;
         OfficerId = officerId;
         OfficerRole = officerRole;
         IsWebRtc = isWebRtc;
-        Party = party;
+        Party = audio?.Party ?? party;
+        _audioProducer = audio?.Producer;
         _transports = transports;
         CreatedAt = createdAt;
     }
@@ -34,7 +38,7 @@ public sealed class Tap
     public string OfficerId { get; }
     public string OfficerRole { get; }
     public bool IsWebRtc { get; }
-    public RouterParty Party { get; private set; }
+    public RouterParty Party { get; }
     public DateTimeOffset CreatedAt { get; }
 
     /// <summary>Plain-RTP port pairs this tap holds (0 for WebRTC, which shares one port): the visit's port budget counts them.</summary>
@@ -48,23 +52,8 @@ public sealed class Tap
     /// <summary>The router's name for the tap's slots: never a participant id, so it can never be mistaken for one.</summary>
     public static string RouterId(string tapId) => "tap:" + tapId;
 
-    // ---- Mixed audio (issue 5, ?audio=mixed; see Monitoring/MixedAudioTap) ----
-
-    private IDisposable? _audioProducer;
-
     /// <summary>True when the tap's audio m-line carries one mix of every party rather than each party's own stream.</summary>
     public bool MixedAudio => _audioProducer is not null;
-
-    /// <summary>
-    /// Before the tap is attached: the router is to fill <paramref name="party"/>'s slots instead (the same video slots, and
-    /// hidden audio slots that feed <paramref name="producer"/>), and the producer, which sends on the tap's audio m-line
-    /// itself, is disposed when the tap closes.
-    /// </summary>
-    internal void ProduceAudio(RouterParty party, IDisposable producer)
-    {
-        Party = party;
-        _audioProducer = producer;
-    }
 
     public void Start()
     {

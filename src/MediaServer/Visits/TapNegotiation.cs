@@ -1,6 +1,7 @@
 using MediaServer.Codecs.Sdp;
 using MediaServer.Media;
 using MediaServer.Routing;
+using MediaServer.Transport;
 
 namespace MediaServer.Visits;
 
@@ -52,5 +53,29 @@ public static class TapNegotiation
             }
         }
         return (new NegotiatedJoin(answers, []), null);
+    }
+
+    /// <summary>
+    /// A tap whose audio is produced (<see cref="ITapAudio"/>) gets its party and producer before it is constructed; a
+    /// refusal disposes the transports already bound, so nothing of the planned tap stays behind.
+    /// </summary>
+    public static JoinRefusal? PlanAudio(ITapAudio? audio, Visit visit, RouterParty planned,
+        IEnumerable<ILegTransport> transports, out TapAudio? produced)
+    {
+        produced = null;
+        if (audio is null)
+        {
+            return null;
+        }
+        if (audio.TryPlan(visit, planned, out var plan) is { } refusal)
+        {
+            foreach (var transport in transports)
+            {
+                transport.Dispose();
+            }
+            return refusal;
+        }
+        produced = plan;
+        return null;
     }
 }

@@ -166,7 +166,7 @@ public sealed partial class VisitLifecycle
     /// (410), as a join is. The caller audits.
     /// </summary>
     public TapOutcome OpenTap(Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole,
-        Func<Tap, JoinRefusal?>? prepare = null) => _taps.Open(visit, offer, clientAddress, officerId, officerRole, prepare);
+        ITapAudio? audio = null) => _taps.Open(visit, offer, clientAddress, officerId, officerRole, audio);
 
     /// <summary>Ends a tap (the officer's DELETE); false when it was already closed. The caller audits.</summary>
     public bool CloseTap(Visit visit, Tap tap) => _taps.Close(visit, tap);

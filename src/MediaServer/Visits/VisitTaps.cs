@@ -31,10 +31,10 @@ internal sealed partial class VisitTaps
     /// Opens an officer's tap: a receive-only leg the router fills like a participant's, but hidden from the participants.
     /// Refused for a privileged visit (403) and for a visit that is over (410), as a join is. The caller audits.
     /// </summary>
-    /// <param name="prepare">Runs on the planned tap before it is attached (a mixed-audio tap rebuilds its audio there); a
-    /// refusal it returns closes the tap and is the outcome.</param>
+    /// <param name="audio">What the tap's audio m-line carries when not each party's stream (mixed audio): asked while the
+    /// tap is planned, before it is built; a refusal it returns is the outcome.</param>
     public TapOutcome Open(Visit visit, MediaOffer offer, IPAddress clientAddress, string officerId, string officerRole,
-        Func<Tap, JoinRefusal?>? prepare = null)
+        ITapAudio? audio = null)
     {
         lock (visit.MembershipLock)
         {
@@ -64,11 +64,11 @@ internal sealed partial class VisitTaps
             JoinRefusal? refusal;
             if (offer.IsWebRtc)
             {
-                (tap, answerSdp, refusal) = _webRtcJoiner.PlanTap(visit, offer, officerId, officerRole, now);
+                (tap, answerSdp, refusal) = _webRtcJoiner.PlanTap(visit, offer, officerId, officerRole, now, audio);
             }
             else
             {
-                (tap, answer, refusal) = _joiner.PlanTap(visit, offer, clientAddress, officerId, officerRole, now);
+                (tap, answer, refusal) = _joiner.PlanTap(visit, offer, clientAddress, officerId, officerRole, now, audio);
             }
             if (tap is null)
             {
@@ -76,12 +76,6 @@ internal sealed partial class VisitTaps
                 return new TapOutcome(null, null, null, refusal);
             }
             tap.PortPairs = VisitBudgets.PortPairsOf(answer);
-            if (prepare?.Invoke(tap) is { } prepared)
-            {
-                tap.Close(now);
-                _budgets.ReleaseTap(officerId);
-                return new TapOutcome(null, null, null, prepared);
-            }
             visit.AddTap(tap);
             // Attaching assigns the tap's slots; a plain-RTP slot asks its new source for a keyframe at once (a WebRTC one
             // once DTLS is up), so the tap's first picture comes within a round trip to the sender.

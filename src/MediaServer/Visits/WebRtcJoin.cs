@@ -45,7 +45,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
     /// for keyframes once DTLS is up, as any leg's are, so the first picture does not wait for a sender's next keyframe.
     /// </summary>
     public (Tap? Tap, string? Answer, JoinRefusal? Refusal) PlanTap(Visit visit, MediaOffer offer, string officerId, string officerRole,
-        DateTimeOffset now)
+        DateTimeOffset now, ITapAudio? audio = null)
     {
         if (offer.WebRtc is not { } webRtc)
         {
@@ -58,7 +58,11 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
         }
         var tapId = Tap.NewId();
         var (session, party, text) = Build(visit, Tap.RouterId(tapId), isKiosk: false, negotiated, webRtc, hidden: true);
-        var tap = new Tap(tapId, visit.Id, officerId, officerRole, isWebRtc: true, party, [session], now);
+        if (TapNegotiation.PlanAudio(audio, visit, party, [session], out var produced) is { } noAudio)
+        {
+            return (null, null, noAudio);
+        }
+        var tap = new Tap(tapId, visit.Id, officerId, officerRole, isWebRtc: true, party, [session], now, produced);
         session.Failed += (_, reason) => TapTransportFailed?.Invoke(visit, tap, reason);
         return (tap, text, null);
     }
