@@ -102,11 +102,11 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
             Assert.True(manifest.GetProperty("durationSeconds").GetDouble() >= (gapTo - gapFrom).TotalSeconds + 4,
                 "the recording's span does not cover both segments: " + manifest.GetProperty("durationSeconds"));
 
-            var verify = await GetJsonAsync(restarted, investigator, $"api/recordings/{visit.Id}/verify");
+            var verify = await restarted.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
             Assert.True(verify.GetProperty("ok").GetBoolean(), "the two-segment recording does not verify: " + verify);
             var folder = Path.Combine(restarted.DataDirectory, "recordings", visit.Id);
             // Offline verify trusts only a pinned key: the fingerprint the server publishes.
-            var keyId = (await GetJsonAsync(restarted, investigator, "api/recordings/public-key?format=json")).GetProperty("keyId").GetString()!;
+            var keyId = (await restarted.Api.GetJsonAsync(investigator, "api/recordings/public-key?format=json")).GetProperty("keyId").GetString()!;
             var cli = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, "verify", folder, "--key-id", keyId], TimeSpan.FromSeconds(60),
                 new Dictionary<string, string>(), Path.GetDirectoryName(RepoLayout.ServerDll));
             output.WriteLine(cli.StdoutText);
@@ -118,7 +118,7 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
             var at = new Random(9).Next(64, bytes.Length);
             bytes[at] ^= 0x01;
             await File.WriteAllBytesAsync(path, bytes);
-            var tampered = await GetJsonAsync(restarted, investigator, $"api/recordings/{visit.Id}/verify");
+            var tampered = await restarted.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
             output.WriteLine($"journal-0002.msj byte {at} flipped: {tampered}");
             Assert.False(tampered.GetProperty("ok").GetBoolean());
             Assert.Contains(tampered.GetProperty("problems").EnumerateArray(), p => p.GetString()!.Contains("journal-0002.msj", StringComparison.Ordinal));
@@ -128,7 +128,7 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
             Assert.Contains("journal-0002.msj", offline.StdoutText, StringComparison.Ordinal);
             bytes[at] ^= 0x01;
             await File.WriteAllBytesAsync(path, bytes);
-            Assert.True((await GetJsonAsync(restarted, investigator, $"api/recordings/{visit.Id}/verify")).GetProperty("ok").GetBoolean());
+            Assert.True((await restarted.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify")).GetProperty("ok").GetBoolean());
 
             var audit = await restarted.Api.GetAuditAsync(await restarted.MintTokenAsync("admin", "admin-1"));
             Assert.Contains(audit, e => e.Action == "recording.continued" && e.Target == "recording/" + visit.Id);
@@ -241,7 +241,7 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
         Assert.Equal(dropped, manifest.GetProperty("journal").GetProperty("droppedPackets").GetInt64());
         Assert.Equal(dropped, manifest.GetProperty("segments")[0].GetProperty("droppedPackets").GetInt64());
         // Verify recounts the journal's Event records against the signed numbers.
-        var verify = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+        var verify = await server.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
         Assert.True(verify.GetProperty("ok").GetBoolean(), "verify: " + verify);
     }
 
@@ -265,20 +265,10 @@ public sealed class RecordingSegmentTests(ITestOutputHelper output)
 
     private static async Task<JsonElement> WaitForRecordingAsync(ServerProcess server, string token, string visitId, params string[] states) =>
         await Poll.UntilAsync(
-            async () => await GetJsonAsync(server, token, $"api/recordings/{visitId}", allowMissing: true),
+            async () => await server.Api.GetJsonAsync(token, $"api/recordings/{visitId}", allowMissing: true),
             r => r.ValueKind == JsonValueKind.Object && states.Contains(r.GetProperty("recording").GetProperty("state").GetString()),
             Settle, $"recording {visitId} to be {string.Join(" or ", states)}", TimeSpan.FromMilliseconds(250));
 
-    private static async Task<JsonElement> GetJsonAsync(ServerProcess server, string token, string path, bool allowMissing = false)
-    {
-        var response = await server.Api.SendAsync(HttpMethod.Get, path, token);
-        if (allowMissing && response.Status == HttpStatusCode.NotFound)
-        {
-            return default;
-        }
-        Assert.True(response.Status == HttpStatusCode.OK, $"GET {path}: {response}");
-        return JsonDocument.Parse(response.Body).RootElement.Clone();
-    }
 
     private static void TryDelete(string directory)
     {

@@ -58,7 +58,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
                 Assert.True(killedAt - span.Last <= TimeSpan.FromSeconds(1), $"{participant}: the last second before the kill is missing more than a second");
             }
 
-            var verify = await GetJsonAsync(restarted, investigator, $"api/recordings/{visit.Id}/verify");
+            var verify = await restarted.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
             output.WriteLine("verify: " + verify);
             Assert.True(verify.GetProperty("ok").GetBoolean(), "the recovered recording does not verify: " + verify);
             Assert.True(verify.GetProperty("chainValid").GetBoolean());
@@ -66,7 +66,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
 
             // Offline: the verify command on the folder, as an investigator would run it on an export, pinning the
             // facility's key by its fingerprint (without one it would say the signature was not checked against a trusted key).
-            var key = await GetJsonAsync(restarted, investigator, "api/recordings/public-key?format=json");
+            var key = await restarted.Api.GetJsonAsync(investigator, "api/recordings/public-key?format=json");
             var cli = await ProcessRunner.RunAsync("dotnet",
                 [RepoLayout.ServerDll, "verify", folder, "--key-id", key.GetProperty("keyId").GetString()!], TimeSpan.FromSeconds(30),
                 new Dictionary<string, string>(), Path.GetDirectoryName(RepoLayout.ServerDll));
@@ -114,7 +114,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
         var visitEntries = (await server.Api.GetAuditAsync(admin)).Where(e => e.Target?.StartsWith("visit/" + visit.Id, StringComparison.Ordinal) == true).ToList();
         Assert.True(auditHead.GetProperty("seq").GetInt64() >= visitEntries.Max(e => e.Seq), $"audit head {auditHead} before the visit's entries");
         Assert.Equal(64, auditHead.GetProperty("hash").GetString()!.Length);
-        var clean = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+        var clean = await server.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
         Assert.True(clean.GetProperty("ok").GetBoolean(), "untouched recording does not verify: " + clean);
 
         var random = new Random(4);
@@ -132,7 +132,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
             var at = random.Next(JournalFormat.PreambleLength, bytes.Length);
             bytes[at] ^= 0x01;
             await File.WriteAllBytesAsync(path, bytes);
-            var report = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+            var report = await server.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
             output.WriteLine($"{file} byte {at} flipped: {report}");
             Assert.False(report.GetProperty("ok").GetBoolean(), $"verify passed with byte {at} of {file} flipped");
             var problems = report.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();
@@ -140,7 +140,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
             bytes[at] ^= 0x01;
             await File.WriteAllBytesAsync(path, bytes);
         }
-        var again = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+        var again = await server.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
         Assert.True(again.GetProperty("ok").GetBoolean(), "restored files do not verify: " + again);
     }
 
@@ -204,7 +204,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
             Assert.Equal("live", (await visit.GetAsync()).State);
 
             var investigator = await server.MintTokenAsync("investigator", "inv-1");
-            var recording = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}");
+            var recording = await server.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}");
             output.WriteLine(recording.ToString());
             Assert.Equal("failed", recording.GetProperty("recording").GetProperty("state").GetString());
             Assert.Contains("space", recording.GetProperty("recording").GetProperty("error").GetString(), StringComparison.OrdinalIgnoreCase);
@@ -253,7 +253,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
             r => r.Status == HttpStatusCode.NotFound, TimeSpan.FromSeconds(60), "the unheld recording to be purged", TimeSpan.FromMilliseconds(500));
         Assert.False(Directory.Exists(Path.Combine(server.DataDirectory, "recordings", ids[0])), "the purged recording's files remain");
         // The held one outlives the retention period and the purge that took its sibling.
-        var kept = await GetJsonAsync(server, investigator, $"api/recordings/{ids[1]}");
+        var kept = await server.Api.GetJsonAsync(investigator, $"api/recordings/{ids[1]}");
         Assert.True(kept.GetProperty("recording").GetProperty("hold").GetBoolean());
         Assert.True(File.Exists(Path.Combine(server.DataDirectory, "recordings", ids[1], VisitRecorder.JournalFileName)));
 
@@ -305,7 +305,7 @@ public sealed class RecordingTests(ITestOutputHelper output)
             var audit = await server.Api.GetAuditAsync(await server.MintTokenAsync("admin", "admin-1"));
             Assert.Contains(audit, e => e.Action == "recording.render_failed" && e.Target == "recording/" + visit.Id);
             // Nothing of the evidence is lost: the journal and the signed manifest verify without a review copy.
-            var verify = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+            var verify = await server.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
             Assert.True(verify.GetProperty("ok").GetBoolean(), "verify: " + verify);
         }
         finally
@@ -316,20 +316,10 @@ public sealed class RecordingTests(ITestOutputHelper output)
 
     private static async Task<JsonElement> WaitForRecordingAsync(ServerProcess server, string token, string visitId, params string[] states) =>
         await Poll.UntilAsync(
-            async () => await GetJsonAsync(server, token, $"api/recordings/{visitId}", allowMissing: true),
+            async () => await server.Api.GetJsonAsync(token, $"api/recordings/{visitId}", allowMissing: true),
             r => r.ValueKind == JsonValueKind.Object && states.Contains(r.GetProperty("recording").GetProperty("state").GetString()),
             Settle, $"recording {visitId} to be {string.Join(" or ", states)}", TimeSpan.FromMilliseconds(250));
 
-    private static async Task<JsonElement> GetJsonAsync(ServerProcess server, string token, string path, bool allowMissing = false)
-    {
-        var response = await server.Api.SendAsync(HttpMethod.Get, path, token);
-        if (allowMissing && response.Status == HttpStatusCode.NotFound)
-        {
-            return default;
-        }
-        Assert.True(response.Status == HttpStatusCode.OK, $"GET {path}: {response}");
-        return JsonDocument.Parse(response.Body).RootElement.Clone();
-    }
 
     private sealed record Span(int Count, DateTimeOffset First, DateTimeOffset Last);
 

@@ -206,11 +206,11 @@ public sealed class RecordingTrustTests(ITestOutputHelper output)
         var at = flag.GetProperty("at").GetDateTimeOffset();
         Assert.InRange(at, before.AddSeconds(-1), after.AddSeconds(1));
 
-        var search = await GetJsonAsync(server, investigator, "api/recordings?flagged=true");
+        var search = await server.Api.GetJsonAsync(investigator, "api/recordings?flagged=true");
         var found = search.EnumerateArray().Select(r => r.GetProperty("visit").GetString()).ToList();
         Assert.Contains(flaggedId, found);
         Assert.DoesNotContain(plainId, found);
-        var unflagged = await GetJsonAsync(server, investigator, "api/recordings?flagged=false");
+        var unflagged = await server.Api.GetJsonAsync(investigator, "api/recordings?flagged=false");
         Assert.DoesNotContain(flaggedId, unflagged.EnumerateArray().Select(r => r.GetProperty("visit").GetString()));
 
         // Plain RTP legs: each track says its media was not authenticated, in the journal and in the signed manifest.
@@ -294,7 +294,7 @@ public sealed class RecordingTrustTests(ITestOutputHelper output)
         {
             Assert.Contains(Path.Combine(folder, name), files);
         }
-        var recording = await GetJsonAsync(server, investigator, $"api/recordings/{id}");
+        var recording = await server.Api.GetJsonAsync(investigator, $"api/recordings/{id}");
         if (recording.GetProperty("recording").GetProperty("state").GetString() == "rendered")
         {
             Assert.Contains(Path.Combine(folder, RecordingManifest.ReviewCopyFileName), files);
@@ -382,17 +382,17 @@ public sealed class RecordingTrustTests(ITestOutputHelper output)
     {
         states = states.Length > 0 ? states : ["render_failed", "rendered"];
         return await Poll.UntilAsync(
-            async () => await GetJsonAsync(server, token, $"api/recordings/{visitId}", allowMissing: true),
+            async () => await server.Api.GetJsonAsync(token, $"api/recordings/{visitId}", allowMissing: true),
             r => r.ValueKind == JsonValueKind.Object && states.Contains(r.GetProperty("recording").GetProperty("state").GetString()),
             Settle, $"recording {visitId} to be {string.Join(" or ", states)}", TimeSpan.FromMilliseconds(250));
     }
 
     private static Task<JsonElement> VerifyAsync(ServerProcess server, string token, string id) =>
-        GetJsonAsync(server, token, $"api/recordings/{id}/verify");
+        server.Api.GetJsonAsync(token, $"api/recordings/{id}/verify");
 
     private static async Task<string> KeyIdAsync(ServerProcess server, string token)
     {
-        var key = await GetJsonAsync(server, token, "api/recordings/public-key?format=json");
+        var key = await server.Api.GetJsonAsync(token, "api/recordings/public-key?format=json");
         var id = key.GetProperty("keyId").GetString()!;
         // The fingerprint is SHA-256 of the served key's SubjectPublicKeyInfo: anyone can recompute it.
         using var ecdsa = ECDsa.Create();
@@ -401,16 +401,6 @@ public sealed class RecordingTrustTests(ITestOutputHelper output)
         return id;
     }
 
-    private static async Task<JsonElement> GetJsonAsync(ServerProcess server, string token, string path, bool allowMissing = false)
-    {
-        var response = await server.Api.SendAsync(HttpMethod.Get, path, token);
-        if (allowMissing && response.Status == HttpStatusCode.NotFound)
-        {
-            return default;
-        }
-        Assert.True(response.Status == HttpStatusCode.OK, $"GET {path}: {response}");
-        return JsonDocument.Parse(response.Body).RootElement.Clone();
-    }
 
     private static List<string> Problems(JsonElement report) =>
         report.GetProperty("problems").EnumerateArray().Select(p => p.GetString()!).ToList();

@@ -37,14 +37,14 @@ public sealed class RestartTests(ITestOutputHelper output)
         await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "kiosk restart test");
 
         var investigator = await server.MintTokenAsync("investigator", "inv-1");
-        var recording = await Poll.UntilAsync(() => GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}"),
+        var recording = await Poll.UntilAsync(() => server.Api.TryGetJsonAsync(investigator, $"api/recordings/{visit.Id}"),
             r => r.ValueKind == JsonValueKind.Object && r.GetProperty("recording").GetProperty("state").GetString() is "rendered" or "render_failed",
             TimeSpan.FromSeconds(240), "the recording to be rendered", TimeSpan.FromMilliseconds(250));
         var tracks = recording.GetProperty("manifest").GetProperty("tracks").EnumerateArray().ToList();
         output.WriteLine(string.Join("\n", tracks));
         // Two parties, video and audio each: the kiosk's re-join continued its tracks rather than adding two.
         Assert.Equal(4, tracks.Count);
-        var verify = await GetJsonAsync(server, investigator, $"api/recordings/{visit.Id}/verify");
+        var verify = await server.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
         Assert.True(verify.GetProperty("ok").GetBoolean(), "verify: " + verify);
     }
 
@@ -75,9 +75,4 @@ public sealed class RestartTests(ITestOutputHelper output)
         Assert.Contains("Draining", server.Log, StringComparison.Ordinal);
     }
 
-    private static async Task<JsonElement> GetJsonAsync(ServerProcess server, string token, string path)
-    {
-        var response = await server.Api.SendAsync(HttpMethod.Get, path, token);
-        return response.Status == HttpStatusCode.OK ? JsonDocument.Parse(response.Body).RootElement.Clone() : default;
-    }
 }
