@@ -155,6 +155,8 @@ public sealed partial class RecordingService
     /// <summary>The visit is over: the writer seals its journal and the render queue takes it.</summary>
     void IVisitObserver.OnEnded(Visit visit, string reason)
     {
+        // A privileged visit's note was written once; an ended visit never joins again, so its id need not be kept.
+        _privilegedNoted.TryRemove(visit.Id, out _);
         if (_failing.TryRemove(visit.Id, out _))
         {
             _metrics.Unrecorded = _failing.Count;

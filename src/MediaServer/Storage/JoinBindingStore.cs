@@ -51,4 +51,14 @@ public sealed class JoinBindingStore : IJoinBindingStore
         command.Parameters.AddWithValue("$at", at.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
         return command.ExecuteNonQuery() == 1;
     }
+
+    public int ForgetEndedBefore(DateTimeOffset scheduledEndBefore)
+    {
+        using var connection = _database.Open();
+        using var command = connection.CreateCommand();
+        // visits.end is written as the round-trip UTC form, which orders as text.
+        command.CommandText = "DELETE FROM token_bindings WHERE visit_id IN (SELECT id FROM visits WHERE end < $before)";
+        command.Parameters.AddWithValue("$before", scheduledEndBefore.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+        return command.ExecuteNonQuery();
+    }
 }

@@ -48,4 +48,10 @@ public interface IJoinBindingStore
 
     /// <summary>Binds the token unless it is bound already (the first binding stays); true when this call bound it.</summary>
     bool TryBind(JoinClient client, string visitId, string participantId, DateTimeOffset at);
+
+    /// <summary>
+    /// Forgets the bindings of every visit scheduled to end before <paramref name="scheduledEndBefore"/> (no token of theirs
+    /// can still be presented); returns how many were forgotten.
+    /// </summary>
+    int ForgetEndedBefore(DateTimeOffset scheduledEndBefore);
 }

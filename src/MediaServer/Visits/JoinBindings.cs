@@ -16,6 +16,12 @@ public enum BindingMatch
 /// </summary>
 public sealed class JoinBindings(IJoinBindingStore store)
 {
+    /// <summary>
+    /// Forgets the bindings whose tokens have all expired: a participant token is valid until its visit's scheduled end plus
+    /// <paramref name="afterEndGrace"/>, so a visit that ended before <c>now - afterEndGrace</c> has none left to check.
+    /// </summary>
+    public int ForgetExpired(DateTimeOffset now, TimeSpan afterEndGrace) => store.ForgetEndedBefore(now - afterEndGrace);
+
     public BindingMatch Check(JoinClient client)
     {
         var stored = store.CredentialOf(client.TokenId);

@@ -63,6 +63,32 @@ public sealed class JoinBindingsTests : IDisposable
     }
 
     [Fact]
+    public void Bindings_are_forgotten_once_every_token_of_their_visit_has_expired_and_not_before()
+    {
+        var database = OpenDatabase();
+        var visits = new VisitStore(database);
+        var now = DateTimeOffset.UtcNow;
+        var grace = TimeSpan.FromMinutes(5);
+        var over = new Visit("v-over", new Person("i1", "Kiosk"), [new Person("v1", "One")], now.AddHours(-2), now.AddMinutes(-6),
+            privileged: false, flagged: false, now.AddHours(-3));
+        var justOver = new Visit("v-just", new Person("i1", "Kiosk"), [new Person("v1", "One")], now.AddHours(-1), now.AddMinutes(-4),
+            privileged: false, flagged: false, now.AddHours(-3));
+        visits.Insert(over);
+        visits.Insert(justOver);
+        var bindings = new JoinBindings(new JoinBindingStore(database));
+        bindings.Bind(Client("jti-over", SecretA), over.Id, "v1", now.AddHours(-2));
+        bindings.Bind(Client("jti-just", SecretA), justOver.Id, "v1", now.AddHours(-1));
+
+        // v-over's tokens expired a minute ago (end + 5 min); v-just's are valid for one more minute.
+        Assert.Equal(1, bindings.ForgetExpired(now, grace));
+
+        Assert.Equal(BindingMatch.Unbound, bindings.Check(Client("jti-over", SecretA)));
+        Assert.Equal(BindingMatch.Same, bindings.Check(Client("jti-just", SecretA)));
+        Assert.Equal(BindingMatch.Other, bindings.Check(Client("jti-just", SecretB)));
+        Assert.Equal(0, bindings.ForgetExpired(now, grace));
+    }
+
+    [Fact]
     public void The_table_holds_a_hash_of_the_secret_never_the_secret()
     {
         var database = OpenDatabase();
