@@ -227,8 +227,8 @@ public sealed class RecordingTrustTests : IDisposable
         {
             return;
         }
-        // `nice` with no arguments prints the niceness it runs at: the child's.
-        using var run = FfmpegProcess.Start("/bin/sh", ["-c", "nice; ionice"], _root, lowPriority: true);
+        // `nice` with no arguments prints the niceness it runs at: the child's; `chrt -p $$` the scheduling policy of the shell.
+        using var run = FfmpegProcess.Start("/bin/sh", ["-c", "nice; ionice; chrt -p $$ || true"], _root, lowPriority: true);
         var text = await run.Process.StandardOutput.ReadToEndAsync();
         await run.Process.WaitForExitAsync();
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -237,6 +237,10 @@ public sealed class RecordingTrustTests : IDisposable
         if (File.Exists("/usr/bin/ionice"))
         {
             Assert.Equal("idle", lines[1]);
+        }
+        if (FfmpegProcess.IdleScheduling)
+        {
+            Assert.Contains(lines, line => line.Contains("SCHED_IDLE", StringComparison.Ordinal));
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class ReviewRenderOptions
     /// <summary>FFmpeg's threads for each decoder, the filter graph and the encoder (at least 1): a render never takes every core.</summary>
     public int Threads { get; set; } = 2;
 
-    /// <summary>Run FFmpeg at the lowest CPU and I/O priority (nice 19, idle I/O class), behind the live relay.</summary>
+    /// <summary>Run FFmpeg at the lowest CPU and I/O priority (SCHED_IDLE where allowed, nice 19, idle I/O class), behind the live relay.</summary>
     public bool LowPriority { get; set; } = true;
 
     /// <summary>FFmpeg's wall-clock limit is this many times the media's length ...</summary>

@@ -10,7 +10,7 @@ namespace MediaServer.Recording.Review;
 /// at their sender-report times, each Opus track decoded to a WAV laid on the same timeline, then one FFmpeg run (through
 /// FfmpegProcess, at the lowest priority) composes every party side by side, mixes the audio, burns in the visit id and the wall-clock time, and
 /// writes an H.264 + AAC MP4 ready for seeking over HTTP. The output appears whole or not at all.
-/// FFmpeg decodes what visitors sent, so it runs as a low-priority child (nice 19 and the idle I/O class where the system has
+/// FFmpeg decodes what visitors sent, so it runs as a low-priority child (SCHED_IDLE, nice 19 and the idle I/O class where the system has
 /// nice and ionice), with bounded threads and a wall-clock limit after which its whole process tree is killed.
 /// </summary>
 public sealed partial class ReviewRenderer
