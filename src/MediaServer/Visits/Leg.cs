@@ -136,6 +136,7 @@ public sealed class Leg : IDisposable
         {
             transport.Dispose();
         }
+        Party.Retire();
         return true;
     }
 
