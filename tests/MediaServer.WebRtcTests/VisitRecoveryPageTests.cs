@@ -20,12 +20,7 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
     public async Task A_reloaded_visitor_page_rejoins_the_same_seat_and_the_kiosk_tile_for_it_comes_back()
     {
         await using var scenario = await Scenario.StartAsync(output);
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
-        await kiosk.WaitForFramesAsync(10, Media);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync();
         Assert.DoesNotContain("token=", visitor.Page.Url, StringComparison.Ordinal);
 
         // F5: the address has no token any more; the page rejoins with the code it kept for the tab.
@@ -45,27 +40,28 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning()
+    public async Task After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning_by_ice_restart()
     {
         var recoveries = new List<double>();
-        const int runs = 3;
+        const int runs = 5;
         for (var run = 0; run < runs; run++)
         {
             recoveries.Add(await CutAndRecoverAsync(run));
         }
         recoveries.Sort();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"recovery after an 8 s cut, {runs} runs: min {recoveries[0]:0} ms, median {recoveries[runs / 2]:0} ms, max {recoveries[^1]:0} ms"));
-        // The goal is 3 s. On this 2-core machine under a loaded CI run one run in three once took 3.6 s (a rejoin's
-        // connection is given 4 s before a fresh one is tried), so the median must meet the goal and no run may take twice it.
+            $"recovery by ICE restart after an 8 s cut, {runs} runs: min {recoveries[0]:0} ms, median {recoveries[runs / 2]:0} ms, max {recoveries[^1]:0} ms"));
+        // The goal is 3 s. On this shared 2-core machine a loaded run can take longer (a restarted connection is given 2.5 s
+        // before the next restart), so the median must meet the goal and no run may take twice it.
         Assert.True(recoveries[runs / 2] <= 3000, $"median recovery {recoveries[runs / 2]:0} ms, over 3 s: {string.Join(", ", recoveries)}");
         Assert.All(recoveries, ms => Assert.True(ms <= 6000, $"video came back {ms:0} ms after the path returned, over 6 s"));
     }
 
     private async Task<double> CutAndRecoverAsync(int run)
     {
-        await using var scenario = await Scenario.StartAsync(output, test: $"{nameof(After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning)}-{run}");
+        await using var scenario = await Scenario.StartAsync(output, test: $"{nameof(After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning_by_ice_restart)}-{run}");
         var (proxy, visit, kiosk, visitor) = await ConnectThroughProxyAsync(scenario, run);
+        var leg = await LegAsync(visitor);
 
         proxy.Cut = true;
         // The scenario itself: the network is gone for 8 s (not a wait for a condition).
@@ -85,6 +81,11 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         scenario.Log(string.Create(CultureInfo.InvariantCulture, $"run {run}: video back on both pages {recovery:0} ms after the first datagram through"));
         Assert.Equal("connected", await visitor.StateAsync());
         Assert.Contains("\"state\":\"live\"", await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
+        // Recovered by ICE restart: the same leg (no fresh join) after at least one PATCH of it.
+        Assert.Equal(leg, await LegAsync(visitor));
+        var restarts = await visitor.Page.EvaluateAsync<int>("() => window.visitTimings.iceRestarts || 0");
+        Assert.True(restarts >= 1, "the visitor page recovered without an ICE restart");
+        scenario.Log($"run {run}: {restarts} ICE restart(s) of leg {leg}");
         return recovery;
     }
 
@@ -121,15 +122,11 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         Scenario scenario, int seedOffset)
     {
         var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, TestSeed.Value + seedOffset));
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitThroughAsync(proxy, visit.VisitorTokens[0], "visitor");
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForFramesAsync(30, Media);
-        await kiosk.WaitForFramesAsync(30, Media);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(proxy, frames: 30);
         return (proxy, visit, kiosk, visitor);
     }
+
+    private static Task<string> LegAsync(VisitPage page) => page.Page.EvaluateAsync<string>("() => String(window.visitLeg)");
 
     private static bool Moved((string Pc, long Frames) now, (string Pc, long Frames) before) =>
         now.Pc == before.Pc ? now.Frames >= before.Frames + 10 : now.Frames >= 10;

@@ -17,11 +17,7 @@ public sealed class VisitRosterPageTests(ITestOutputHelper output)
     public async Task The_page_shows_the_roster_rejoins_after_a_reload_and_a_copied_code_elsewhere_is_refused()
     {
         await using var scenario = await Scenario.StartAsync(output);
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(frames: 1);
 
         foreach (var page in new[] { kiosk, visitor })
         {

@@ -116,6 +116,13 @@ public static class LegEndpoints
         {
             return refused;
         }
+        // A page's pagehide (reload or closed tab) keeps the seat for a short grace: a reload takes it back.
+        if (string.Equals(http.Request.Query["reason"], "unload", StringComparison.Ordinal))
+        {
+            lifecycle.Unload(visit, leg);
+            audit.Ok("page unloaded");
+            return Results.NoContent();
+        }
         lifecycle.Leave(visit, leg);
         audit.Ok();
         return Results.NoContent();

@@ -101,6 +101,38 @@ public sealed partial class VisitLifecycle
             System.Globalization.CultureInfo.InvariantCulture, $"{leg.Participant.Id}: back after {away.TotalSeconds:0.#} s ({IceRestartCause})"));
     }
 
+    /// <summary>How long a page that went away (reload or closed tab) keeps its seat before it has left.</summary>
+    public static readonly TimeSpan UnloadGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The page holding <paramref name="leg"/> went away (its <c>pagehide</c>: a reload, a closed tab or a navigation; the
+    /// page cannot tell which). The leg is <c>reconnecting</c> for <see cref="UnloadGrace"/>: a reload rejoins the seat within
+    /// it (and is back), a closed tab has then left. False when the leg was closed already. The caller audits.
+    /// </summary>
+    public bool Unload(Visit visit, Leg leg)
+    {
+        lock (visit.MembershipLock)
+        {
+            if (leg.IsClosed || visit.IsFinal)
+            {
+                return false;
+            }
+            leg.ReconnectingSince ??= _time.GetUtcNow();
+        }
+        _ = LeaveAfterUnloadAsync(visit, leg);
+        return true;
+    }
+
+    private async Task LeaveAfterUnloadAsync(Visit visit, Leg leg)
+    {
+        await Task.Delay(UnloadGrace, _time).ConfigureAwait(false);
+        // Still the same open leg (a rejoin would have closed it) and no media back on it (an ICE restart would have cleared it).
+        if (!leg.IsClosed && leg.ReconnectingSince is not null && Depart(visit, leg, LegState.Left, "left (closed the page)"))
+        {
+            _audit.Append("system", "system", "visit.leg.left", $"visit/{visit.Id}/legs/{leg.Id}", $"{leg.Participant.Id}: closed the page");
+        }
+    }
+
     [LoggerMessage(EventId = 313, Level = LogLevel.Information, Message = "Visit {VisitId}: {ParticipantId} restarts ICE on leg {LegId} (restart {Count})")]
     private static partial void LogIceRestart(ILogger logger, string visitId, string participantId, string legId, int count);
 }
