@@ -12,8 +12,10 @@ internal sealed class Scenario : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private ChromiumBrowser? _chromium;
 
-    public ServerProcess Server { get; }
-    public VisitApi Api { get; }
+    private readonly List<ServerProcess> _retired = [];
+
+    public ServerProcess Server { get; private set; }
+    public VisitApi Api { get; private set; }
     public string Artifacts { get; }
 
     private Scenario(ITestOutputHelper output, ServerProcess server, string artifacts)
@@ -99,6 +101,29 @@ internal sealed class Scenario : IAsyncDisposable
     private static readonly TimeSpan PairConnect = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan PairMedia = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Kills the server (SIGKILL, a crash) or stops it (SIGTERM, a deploy) and starts it again on the same ports and data
+    /// (<see cref="ServerProcess.StartAgainAsync"/>): returns once the new one answers /healthz; it is <see cref="Server"/> from then on.
+    /// </summary>
+    public async Task<ServerProcess> RestartServerAsync(bool kill)
+    {
+        var old = Server;
+        if (kill)
+        {
+            await old.KillAsync();
+        }
+        else
+        {
+            await old.StopGracefullyAsync();
+        }
+        var next = await old.StartAgainAsync();
+        next.ArtifactsDirectory = Directory.CreateDirectory(Path.Combine(Artifacts, $"restart-{_retired.Count + 1}")).FullName;
+        _retired.Add(old);
+        Server = next;
+        Api = new VisitApi(next);
+        return next;
+    }
+
     /// <summary>GET /metrics (the harness's admin token): one sample's value as written (name{labels}), 0 when absent.</summary>
     public async Task<long> MetricAsync(string sample) =>
         (await Server.Api.GetMetricsAsync()).Series.TryGetValue(sample, out var value) ? (long)value : 0;
@@ -123,5 +148,9 @@ internal sealed class Scenario : IAsyncDisposable
             await _chromium.DisposeAsync();
         }
         await Server.DisposeAsync();
+        foreach (var retired in _retired)
+        {
+            await retired.DisposeAsync();
+        }
     }
 }
