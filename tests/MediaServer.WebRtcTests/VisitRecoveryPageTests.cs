@@ -23,6 +23,9 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync();
         Assert.DoesNotContain("token=", visitor.Page.Url, StringComparison.Ordinal);
 
+        // Everything the kiosk page says about the others, as it says it.
+        await kiosk.Page.EvaluateAsync(NewsLogScript);
+
         // F5: the address has no token any more; the page rejoins with the code it kept for the tab.
         await visitor.Page.ReloadAsync();
         await visitor.WaitForStateAsync("connected", Connect);
@@ -37,7 +40,14 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         scenario.Log("server view after the reload: " + described);
         Assert.Contains("\"state\":\"live\"", described, StringComparison.Ordinal);
         Assert.Equal("connected", await kiosk.StateAsync());
+        // A reload is not a leave: the kiosk never said the visitor had left (at most that it was reconnecting and is back).
+        var said = await kiosk.Page.EvaluateAsync<string[]>("() => window.newsLog");
+        scenario.Log("kiosk page during the reload: " + string.Join(" | ", said));
+        Assert.DoesNotContain(said, t => t.Contains("has left", StringComparison.Ordinal));
     }
+
+    private const string NewsLogScript = "() => { const news = document.getElementById('news'); window.newsLog = []; "
+        + "new MutationObserver(() => window.newsLog.push(news.textContent)).observe(news, { childList: true, characterData: true, subtree: true }); }";
 
     [Fact]
     public async Task After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning_by_ice_restart()
@@ -159,6 +169,9 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         Assert.Contains(audit, e => e.Action == "visit.leg.left" && e.Outcome!.Contains("did not reconnect within 6 s", StringComparison.Ordinal));
         Assert.Equal("connected", await kiosk.StateAsync());
     }
+
+    private const string NewsLogScript = "() => { const news = document.getElementById('news'); window.newsLog = []; "
+        + "new MutationObserver(() => window.newsLog.push(news.textContent)).observe(news, { childList: true, characterData: true, subtree: true }); }";
 
     /// <summary>A kiosk page direct and a visitor page whose whole WebRTC leg goes through an impairment proxy, both decoding video.</summary>
     private static async Task<(UdpImpairmentProxy Proxy, TestVisit Visit, VisitPage Kiosk, VisitPage Visitor)> ConnectThroughProxyAsync(

@@ -67,7 +67,7 @@ public sealed class VisitRosterPageTests(ITestOutputHelper output)
         await visitor.WaitForFramesAsync(frames + 30, Connect);
         Assert.Equal("connected", await visitor.StateAsync());
         Assert.Equal(legBefore, await visitor.Page.EvaluateAsync<string>("() => String(window.visitLeg)"));
-        Assert.Equal("null", await tab.EvaluateAsync<string>("() => String(window.visitLeg)"));
+        Assert.Equal("undefined", await tab.EvaluateAsync<string>("() => String(window.visitLeg)")); // never joined
         var audit = await scenario.Server.Api.GetAuditAsync(await scenario.Server.MintTokenAsync("admin", "ops"));
         // Two joins in all: the kiosk's and the first tab's.
         Assert.Equal(2, audit.Count(e => e.Action == "visit.join" && e.Outcome!.StartsWith("ok", StringComparison.Ordinal)
