@@ -170,9 +170,6 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         Assert.Equal("connected", await kiosk.StateAsync());
     }
 
-    private const string NewsLogScript = "() => { const news = document.getElementById('news'); window.newsLog = []; "
-        + "new MutationObserver(() => window.newsLog.push(news.textContent)).observe(news, { childList: true, characterData: true, subtree: true }); }";
-
     /// <summary>A kiosk page direct and a visitor page whose whole WebRTC leg goes through an impairment proxy, both decoding video.</summary>
     private static async Task<(UdpImpairmentProxy Proxy, TestVisit Visit, VisitPage Kiosk, VisitPage Visitor)> ConnectThroughProxyAsync(
         Scenario scenario, int seedOffset)

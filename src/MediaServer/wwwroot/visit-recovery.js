@@ -4,7 +4,7 @@
 // (docs/api.md, "Legs"), and a join with the same code from the same browser takes it back.
 
 const TOKEN_KEY = 'visit.joinCode';
-const BACKOFF_MS = [250, 500, 1000, 2000];
+const BACKOFF_MS = [500, 1000, 2000, 4000, 5000];
 
 function sessionStore() {
   try {
@@ -40,12 +40,8 @@ export function forgetToken() {
   }
 }
 
-/**
- * How long to wait before re-join attempt <c>attempt</c> (0-based): 0.25, 0.5, 1 s, then every 2 s, each ±20 % so that the
- * pages of a restarted server do not all come back in the same instant. Capped at 2 s: a page is back within about 2 s of
- * the server answering again, and a retry every 2 s stays well inside the per-token rate limit.
- */
-export const backoffMs = (attempt) => BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)] * (0.8 + Math.random() * 0.4);
+/** How long to wait before re-join attempt <c>attempt</c> (0-based): 0.5, 1, 2, 4 s, then 5 s. */
+export const backoffMs = (attempt) => BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)];
 
 /**
  * Whether a refused join is worth another try rather than the end: the server restarting or draining (503, slug

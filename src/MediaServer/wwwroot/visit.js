@@ -251,7 +251,7 @@ async function restart(generation) {
 }
 
 /**
- * Re-joins with the same code after a lost connection, with backoff (0.25, 0.5, 1, then every 2 s), until the connection
+ * Re-joins with the same code after a lost connection, with backoff (0.5, 1, 2, 4, then every 5 s), until the connection
  * is back, the server says the visit is over, or the code expires. The server keeps this party's seat meanwhile.
  */
 async function recover() {
