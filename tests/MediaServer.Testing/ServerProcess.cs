@@ -120,6 +120,31 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + rtpPortCount - 1}, webrtc {webRtcPort}, data {root}/data");
+        return await LaunchAsync(output, environment, root, httpPort, rtpMin, rtpPortCount, webRtcPort, dll);
+    }
+
+    /// <summary>
+    /// Starts this server again after it exited (<see cref="KillAsync"/>, <see cref="StopGracefullyAsync"/>) on the same HTTP
+    /// and WebRTC ports, RTP range, settings and root directory, as a restarted service would be: clients that hold its
+    /// address (a page, a kiosk) find it where it was. The ports pass to the new instance (this one no longer releases them).
+    /// </summary>
+    public async Task<ServerProcess> StartAgainAsync()
+    {
+        if (!_process.HasExited)
+        {
+            throw new InvalidOperationException("The server is still running; stop or kill it before starting it again.");
+        }
+        KeepRootDirectory = true;
+        _portsHandedOver = true;
+        _output.WriteLine($"server started again: http {HttpPort}, rtp {RtpPortMin}-{RtpPortMax}, webrtc {WebRtcPort}, data {RootDirectory}/data");
+        return await LaunchAsync(_output, _environment, RootDirectory, HttpPort, RtpPortMin, _rtpPortCount, WebRtcPort, _serverDll);
+    }
+
+    private bool _portsHandedOver;
+
+    private static async Task<ServerProcess> LaunchAsync(ITestOutputHelper output, Dictionary<string, string> environment, string root, int httpPort,
+        int rtpMin, int rtpPortCount, int webRtcPort, string dll)
+    {
         var process = ChildProcess.Start(
             "mediaserver",
             "dotnet",
@@ -217,9 +242,12 @@ public sealed class ServerProcess : IAsyncDisposable
         _disposed = true;
         Api.Dispose();
         await _process.DisposeAsync();
-        // The process (and its sockets) is gone: its ports may serve a later test's server.
-        PortAllocator.Release(RtpPortMin, _rtpPortCount);
-        PortAllocator.Release(WebRtcPort, 1);
+        // The process (and its sockets) is gone: its ports may serve a later test's server (unless it was started again on them).
+        if (!_portsHandedOver)
+        {
+            PortAllocator.Release(RtpPortMin, _rtpPortCount);
+            PortAllocator.Release(WebRtcPort, 1);
+        }
         if (ArtifactsDirectory is not null)
         {
             await File.WriteAllTextAsync(Path.Combine(ArtifactsDirectory, "server.log"), _process.Describe(maxLines: int.MaxValue));

@@ -16,12 +16,7 @@ public sealed class ChromiumInteropTests(ITestOutputHelper output)
     public async Task Kiosk_and_visitor_in_chromium_see_and_hear_each_other()
     {
         await using var scenario = await Scenario.StartAsync(output);
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
-
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(frames: 1);
         foreach (var page in new[] { kiosk, visitor })
         {
             await AssertMediaFlowsAsync(scenario, page);
@@ -110,12 +105,7 @@ public sealed class ChromiumInteropTests(ITestOutputHelper output)
     public async Task Terminating_the_visit_tells_both_pages_that_the_facility_ended_it()
     {
         await using var scenario = await Scenario.StartAsync(output);
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForFramesAsync(1, Media);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(frames: 1);
 
         var terminatedAt = DateTimeOffset.UtcNow;
         await scenario.Api.TerminateAsync(visit.Id, "test: officer ends the visit");

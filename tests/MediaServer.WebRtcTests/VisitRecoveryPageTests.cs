@@ -20,13 +20,11 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
     public async Task A_reloaded_visitor_page_rejoins_the_same_seat_and_the_kiosk_tile_for_it_comes_back()
     {
         await using var scenario = await Scenario.StartAsync(output);
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
-        await kiosk.WaitForFramesAsync(10, Media);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync();
         Assert.DoesNotContain("token=", visitor.Page.Url, StringComparison.Ordinal);
+
+        // Everything the kiosk page says about the others, as it says it.
+        await kiosk.Page.EvaluateAsync(NewsLogScript);
 
         // F5: the address has no token any more; the page rejoins with the code it kept for the tab.
         await visitor.Page.ReloadAsync();
@@ -42,30 +40,46 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         scenario.Log("server view after the reload: " + described);
         Assert.Contains("\"state\":\"live\"", described, StringComparison.Ordinal);
         Assert.Equal("connected", await kiosk.StateAsync());
+        // A reload is not a leave: the kiosk never said the visitor had left (at most that it was reconnecting and is back).
+        var said = await kiosk.Page.EvaluateAsync<string[]>("() => window.newsLog");
+        scenario.Log("kiosk page during the reload: " + string.Join(" | ", said));
+        Assert.DoesNotContain(said, t => t.Contains("has left", StringComparison.Ordinal));
     }
 
+    private const string NewsLogScript = "() => { const news = document.getElementById('news'); window.newsLog = []; "
+        + "new MutationObserver(() => window.newsLog.push(news.textContent)).observe(news, { childList: true, characterData: true, subtree: true }); }";
+
     [Fact]
-    public async Task After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning()
+    public async Task After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning_by_ice_restart()
     {
         var recoveries = new List<double>();
-        const int runs = 3;
+        var restarts = new List<int>();
+        const int runs = 5;
         for (var run = 0; run < runs; run++)
         {
-            recoveries.Add(await CutAndRecoverAsync(run));
+            var (ms, count) = await CutAndRecoverAsync(run);
+            recoveries.Add(ms);
+            restarts.Add(count);
         }
+        output.WriteLine("ICE restarts per run: " + string.Join(", ", restarts));
+        // Every run kept its leg (no fresh join). The page restarts ICE when Chrome has called the path disconnected for 2 s;
+        // when Chrome's own checks find the path again first (its disconnect detection varies under load) none is needed,
+        // but over five runs of an 8 s cut the restart must have done the work.
+        Assert.True(restarts.Sum() >= 1, "no run recovered by ICE restart: " + string.Join(", ", restarts));
         recoveries.Sort();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"recovery after an 8 s cut, {runs} runs: min {recoveries[0]:0} ms, median {recoveries[runs / 2]:0} ms, max {recoveries[^1]:0} ms"));
-        // The goal is 3 s. On this 2-core machine under a loaded CI run one run in three once took 3.6 s (a rejoin's
-        // connection is given 4 s before a fresh one is tried), so the median must meet the goal and no run may take twice it.
+            $"recovery by ICE restart after an 8 s cut, {runs} runs: min {recoveries[0]:0} ms, median {recoveries[runs / 2]:0} ms, max {recoveries[^1]:0} ms"));
+        // The goal is 3 s. On this shared 2-core machine a loaded run can take longer (a restarted connection is given 2.5 s
+        // before the next restart), so the median must meet the goal and no run may take twice it.
         Assert.True(recoveries[runs / 2] <= 3000, $"median recovery {recoveries[runs / 2]:0} ms, over 3 s: {string.Join(", ", recoveries)}");
         Assert.All(recoveries, ms => Assert.True(ms <= 6000, $"video came back {ms:0} ms after the path returned, over 6 s"));
     }
 
-    private async Task<double> CutAndRecoverAsync(int run)
+    private async Task<(double Ms, int Restarts)> CutAndRecoverAsync(int run)
     {
-        await using var scenario = await Scenario.StartAsync(output, test: $"{nameof(After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning)}-{run}");
+        await using var scenario = await Scenario.StartAsync(output, test: $"{nameof(After_an_8_s_cut_both_ways_both_pages_show_video_again_within_3_s_of_the_path_returning_by_ice_restart)}-{run}");
         var (proxy, visit, kiosk, visitor) = await ConnectThroughProxyAsync(scenario, run);
+        var leg = await LegAsync(visitor);
 
         proxy.Cut = true;
         // The scenario itself: the network is gone for 8 s (not a wait for a condition).
@@ -85,7 +99,11 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         scenario.Log(string.Create(CultureInfo.InvariantCulture, $"run {run}: video back on both pages {recovery:0} ms after the first datagram through"));
         Assert.Equal("connected", await visitor.StateAsync());
         Assert.Contains("\"state\":\"live\"", await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
-        return recovery;
+        // The same leg: recovered on it (by ICE restart, a PATCH of it), not by a fresh join.
+        Assert.Equal(leg, await LegAsync(visitor));
+        var restarts = await visitor.Page.EvaluateAsync<int>("() => window.visitTimings.iceRestarts || 0");
+        scenario.Log($"run {run}: {restarts} ICE restart(s) of leg {leg}");
+        return (recovery, restarts);
     }
 
     /// <summary>
@@ -116,29 +134,54 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         await kiosk.WaitForRemoteTileAsync(Media);
     }
 
+    /// <summary>
+    /// A party whose network is gone for good (every datagram cut, every request to the server refused): the server loses
+    /// its consent (RFC 7675), keeps its seat as reconnecting for the reconnect grace (short here), and then it has left;
+    /// the kiosk page says so by name and the visit goes on.
+    /// </summary>
+    [Fact]
+    public async Task A_party_whose_path_dies_for_good_has_left_after_the_reconnect_grace_and_the_other_page_says_who()
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["MediaServer__Visits__ReconnectGrace"] = "00:00:06",
+            ["MediaServer__WebRtc__ConsentTimeout"] = "00:00:05",
+        };
+        await using var scenario = await Scenario.StartAsync(output, settings);
+        var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, TestSeed.Value));
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(proxy, frames: 30);
+
+        // The phone is off the network: no datagram gets through and no request reaches the server.
+        await visitor.Page.RouteAsync("**/api/**", route => route.AbortAsync());
+        proxy.Cut = true;
+        var cutAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        await Poll.UntilAsync(() => kiosk.Page.EvaluateAsync<string>("() => document.getElementById('news').textContent"),
+            text => text.Contains("Visitor 1 is reconnecting", StringComparison.Ordinal), Connect, "the kiosk page to name the visitor as reconnecting");
+        var news = await Poll.UntilAsync(() => kiosk.Page.EvaluateAsync<string>("() => document.getElementById('news').textContent"),
+            text => text.Contains("Visitor 1 has left", StringComparison.Ordinal), Connect, "the kiosk page to say the visitor has left");
+        var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(cutAt).TotalSeconds;
+        scenario.Log(string.Create(CultureInfo.InvariantCulture, $"kiosk page {seconds:0.0} s after the cut: {news}"));
+        // Consent (5 s) and the grace (6 s) both had to pass: not sooner.
+        Assert.True(seconds >= 10, $"the visitor was gone {seconds:0.0} s after the cut, before consent and grace ran out");
+        var described = await scenario.Api.DescribeAsync(visit.Id);
+        Assert.Contains("\"state\":\"live\"", described, StringComparison.Ordinal);
+        var audit = await scenario.Server.Api.GetAuditAsync(await scenario.Server.MintTokenAsync("admin", "ops"));
+        Assert.Contains(audit, e => e.Action == "visit.leg.left" && e.Outcome!.Contains("did not reconnect within 6 s", StringComparison.Ordinal));
+        Assert.Equal("connected", await kiosk.StateAsync());
+    }
+
     /// <summary>A kiosk page direct and a visitor page whose whole WebRTC leg goes through an impairment proxy, both decoding video.</summary>
     private static async Task<(UdpImpairmentProxy Proxy, TestVisit Visit, VisitPage Kiosk, VisitPage Visitor)> ConnectThroughProxyAsync(
         Scenario scenario, int seedOffset)
     {
         var proxy = scenario.Own(new UdpImpairmentProxy(scenario.Server.WebRtcPort, TestSeed.Value + seedOffset));
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitThroughAsync(proxy, visit.VisitorTokens[0], "visitor");
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForFramesAsync(30, Media);
-        await kiosk.WaitForFramesAsync(30, Media);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(proxy, frames: 30);
         return (proxy, visit, kiosk, visitor);
     }
 
-    private static bool Moved((string Pc, long Frames) now, (string Pc, long Frames) before) =>
-        now.Pc == before.Pc ? now.Frames >= before.Frames + 10 : now.Frames >= 10;
+    private static Task<string> LegAsync(VisitPage page) => page.Page.EvaluateAsync<string>("() => String(window.visitLeg)");
 
-    /// <summary>An identity of the page's current peer connection (its first video mid and state) and its decoded frames.</summary>
-    private static async Task<(string Pc, long Frames)> FramesAsync(VisitPage page)
-    {
-        var generation = await page.Page.EvaluateAsync<string>("() => String(window.visitTimings && window.visitTimings.started)");
-        var stats = await page.StatsAsync();
-        return (generation, stats?.FramesDecoded ?? 0);
-    }
+    private static bool Moved((string Pc, long Frames) now, (string Pc, long Frames) before) => VisitRestartPageTests.Moved(now, before);
+
+    private static Task<(string Pc, long Frames)> FramesAsync(VisitPage page) => VisitRestartPageTests.FramesAsync(page);
 }

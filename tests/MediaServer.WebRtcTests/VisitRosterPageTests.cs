@@ -17,11 +17,7 @@ public sealed class VisitRosterPageTests(ITestOutputHelper output)
     public async Task The_page_shows_the_roster_rejoins_after_a_reload_and_a_copied_code_elsewhere_is_refused()
     {
         await using var scenario = await Scenario.StartAsync(output);
-        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
-        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
-        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
-        await kiosk.WaitForStateAsync("connected", Connect);
-        await visitor.WaitForStateAsync("connected", Connect);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(frames: 1);
 
         foreach (var page in new[] { kiosk, visitor })
         {
@@ -47,6 +43,36 @@ public sealed class VisitRosterPageTests(ITestOutputHelper output)
             "the kiosk to still list the visitor as connected");
         ChromiumInteropTests.AssertNoScriptErrors(kiosk);
         ChromiumInteropTests.AssertNoScriptErrors(visitor);
+    }
+
+    /// <summary>
+    /// Two tabs of one browser share the join code and the client instance, so the server cannot tell them apart: the second
+    /// tab says the visit is open in another tab and stops, rather than taking the seat from the first in a loop.
+    /// </summary>
+    [Fact]
+    public async Task A_second_tab_with_the_same_join_code_says_the_visit_is_open_elsewhere_and_leaves_the_first_alone()
+    {
+        await using var scenario = await Scenario.StartAsync(output);
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(frames: 10);
+        var legBefore = await visitor.Page.EvaluateAsync<string>("() => String(window.visitLeg)");
+
+        var tab = await visitor.Page.Context.NewPageAsync();
+        await tab.GotoAsync(new Uri(scenario.Server.BaseAddress, "/visit?token=" + Uri.EscapeDataString(visit.VisitorTokens[0])).ToString());
+        var second = new VisitPage("second tab", visitor.Page.Context, tab, output);
+        await second.WaitForStateAsync("ended", Connect);
+        Assert.StartsWith("This visit is open in another tab", await second.EndedTextAsync(), StringComparison.Ordinal);
+
+        // The first tab keeps its leg and its picture; the second never joined.
+        var frames = (await visitor.StatsAsync())!.FramesDecoded;
+        await visitor.WaitForFramesAsync(frames + 30, Connect);
+        Assert.Equal("connected", await visitor.StateAsync());
+        Assert.Equal(legBefore, await visitor.Page.EvaluateAsync<string>("() => String(window.visitLeg)"));
+        Assert.Equal("undefined", await tab.EvaluateAsync<string>("() => String(window.visitLeg)")); // never joined
+        var audit = await scenario.Server.Api.GetAuditAsync(await scenario.Server.MintTokenAsync("admin", "ops"));
+        // Two joins in all: the kiosk's and the first tab's.
+        Assert.Equal(2, audit.Count(e => e.Action == "visit.join" && e.Outcome!.StartsWith("ok", StringComparison.Ordinal)
+            && e.Target!.StartsWith($"visit/{visit.Id}/legs/", StringComparison.Ordinal)));
+        ChromiumInteropTests.AssertNoScriptErrors(kiosk);
     }
 
     private static Task<string> RosterTextAsync(VisitPage page) =>

@@ -23,6 +23,9 @@ public static class LegEndpoints
         visits.MapDelete("/{id}/legs/{legId}", Leave).RequireAuthorization(Policies.Participant)
             .RequireRateLimiting(RequestLimits.ParticipantPolicy).AddEndpointFilter(DrainFilter.Check)
             .WithName("LeaveVisit").WithSummary("End one's own leg (kiosk, visitor; the client that joined).");
+        visits.MapPatch("/{id}/legs/{legId}", RestartIce).RequireAuthorization(Policies.Participant)
+            .RequireRateLimiting(RequestLimits.ParticipantPolicy).AddEndpointFilter(DrainFilter.Check)
+            .WithName("RestartIce").WithSummary("ICE restart of one's own WebRTC leg with a new SDP offer (kiosk, visitor; the client that joined): 200 and the answer.");
     }
 
     /// <summary>
@@ -109,20 +112,85 @@ public static class LegEndpoints
             audit.Refused("not the leg's owner");
             return ApiResults.Forbidden("Only the participant who joined may end this leg.");
         }
-        if (ReadClient(http, user, audit, out var client) is { } badClient)
+        if (CheckHolder(http, user, audit, leg, "end") is { } refused)
         {
-            return badClient;
+            return refused;
         }
-        // Only the token and client that opened the leg end it: a copied join code cannot hang up on its owner.
-        if (leg.Client is { } holder
-            && (!string.Equals(holder.TokenId, client!.TokenId, StringComparison.Ordinal) || !string.Equals(holder.Credential, client.Credential, StringComparison.Ordinal)))
+        // A page's pagehide (reload or closed tab) keeps the seat for a short grace: a reload takes it back.
+        if (string.Equals(http.Request.Query["reason"], "unload", StringComparison.Ordinal))
         {
-            audit.Refused("not the client that joined: " + client!.Describe());
-            return ApiResults.Forbidden("Only the device that joined may end this connection.");
+            lifecycle.Unload(visit, leg);
+            audit.Ok("page unloaded");
+            return Results.NoContent();
         }
         lifecycle.Leave(visit, leg);
         audit.Ok();
         return Results.NoContent();
+    }
+
+    /// <summary>
+    /// The client of the request, refused unless it is the token and client that opened the leg: a copied join code cannot
+    /// hang up on its owner, nor move its connection.
+    /// </summary>
+    private static IResult? CheckHolder(HttpContext http, ClaimsPrincipal user, AuditScope audit, Leg leg, string verb)
+    {
+        if (ReadClient(http, user, audit, out var client) is { } badClient)
+        {
+            return badClient;
+        }
+        if (leg.Client is { } holder
+            && (!string.Equals(holder.TokenId, client!.TokenId, StringComparison.Ordinal) || !string.Equals(holder.Credential, client.Credential, StringComparison.Ordinal)))
+        {
+            audit.Refused("not the client that joined: " + client!.Describe());
+            return ApiResults.Forbidden($"Only the device that joined may {verb} this connection.");
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// ICE restart in the manner of WHIP (RFC 9725 §4.3): a new offer on the leg's Location with new ICE credentials and the
+    /// leg's m-lines and fingerprint; 200 with the answer (the server's new credentials). The same token and client as the
+    /// join; the DTLS association and the seat stay.
+    /// </summary>
+    private static async Task<IResult> RestartIce(string id, string legId, HttpContext http, ClaimsPrincipal user, VisitRegistry registry,
+        VisitLifecycle lifecycle, IAuditLog trail)
+    {
+        var target = $"visit/{id}/legs/{legId}";
+        var audit = trail.For(user, "visit.leg.ice-restart", target);
+        if (user.VisitId() != id)
+        {
+            audit.Refused("token is for another visit");
+            return ApiResults.Forbidden("This token is for another visit.", ProblemTypes.WrongVisit);
+        }
+        var visit = registry.Get(id);
+        var leg = visit?.FindLeg(legId);
+        if (visit is null || leg is null)
+        {
+            audit.Refused("no such leg");
+            return ApiResults.NotFound($"No leg '{legId}' in visit '{id}'.");
+        }
+        if (leg.Participant.Id != user.Subject())
+        {
+            audit.Refused("not the leg's owner");
+            return ApiResults.Forbidden("Only the participant who joined may restart this leg.");
+        }
+        if (CheckHolder(http, user, audit, leg, "restart") is { } refused)
+        {
+            return refused;
+        }
+        var (offer, badOffer) = await SdpExchange.ReadOfferAsync(http, audit).ConfigureAwait(false);
+        if (badOffer is not null)
+        {
+            return badOffer;
+        }
+        var (answer, refusal) = lifecycle.RestartIce(visit, leg, offer!);
+        if (refusal is not null)
+        {
+            audit.Refused($"{refusal.Status} {refusal.Title}");
+            return ApiResults.Refused(refusal);
+        }
+        audit.Ok();
+        return SdpExchange.Restarted(answer!);
     }
 
     /// <summary>

@@ -45,6 +45,10 @@ public static class ProblemEndpoints
         [ProblemTypes.NoJournal] = "The recording has no journal on disk.",
         [ProblemTypes.Unhealthy] = "The server cannot serve this now (database, ports or an internal error). The reason is in the server's log.",
         [ProblemTypes.Restarting] = "The server is restarting (draining after SIGTERM). Retry-After says when to join again with the same token: the visit goes on.",
+        [ProblemTypes.OfferMismatch] = "An ICE restart offer (PATCH of a leg) must keep the leg's m-lines, BUNDLE and DTLS fingerprint; anything else is a new join.",
+        [ProblemTypes.NotIceRestart] = "The PATCH offer keeps the leg's ICE ufrag or password: an ICE restart carries new ones (RFC 8839 §4.4.1.1.1).",
+        [ProblemTypes.NotWebRtcLeg] = "The leg is plain RTP: only a WebRTC leg restarts ICE. A plain-RTP client joins again to move.",
+        [ProblemTypes.LegClosed] = "The leg is closed (left, replaced or ended by the server); join again with the same token to take the seat back.",
     };
 
     public static void Map(IEndpointRouteBuilder app) =>

@@ -53,6 +53,9 @@ public static class SdpExchange
         return Results.Text(text, "application/sdp", Encoding.UTF8, StatusCodes.Status201Created);
     }
 
+    /// <summary>200 with the answer to an ICE restart offer (RFC 9725 §4.3): the leg's resource is unchanged, so no Location.</summary>
+    public static IResult Restarted(string answerSdp) => Results.Text(answerSdp, "application/sdp", Encoding.UTF8, StatusCodes.Status200OK);
+
     private static async Task<string?> ReadBodyAsync(HttpRequest request, int limit)
     {
         if (request.ContentLength > limit)

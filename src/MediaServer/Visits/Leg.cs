@@ -62,6 +62,9 @@ public sealed class Leg : IDisposable
     public H264Profile? H264Profile { get; internal set; }
     public DateTimeOffset? ClosedAt { get; private set; }
 
+    /// <summary>A WebRTC leg's negotiation, for an ICE restart (null: plain RTP).</summary>
+    public WebRtcLeg? WebRtc { get; internal init; }
+
     /// <summary>The token and client that opened this leg (set by the lifecycle before the leg is attached).</summary>
     public JoinClient? Client { get; internal set; }
 

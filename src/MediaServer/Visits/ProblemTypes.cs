@@ -40,6 +40,10 @@ public static class ProblemTypes
     public const string NoJournal = "no-journal";
     public const string Unhealthy = "unhealthy";
     public const string Restarting = "restarting";
+    public const string OfferMismatch = "offer-mismatch";
+    public const string NotIceRestart = "not-ice-restart";
+    public const string NotWebRtcLeg = "not-webrtc-leg";
+    public const string LegClosed = "leg-closed";
 
     /// <summary>Every slug, for the contract test and the <c>/problems/{slug}</c> page.</summary>
     public static readonly IReadOnlyList<string> All =
@@ -48,7 +52,8 @@ public static class ProblemTypes
         TooEarly, VisitOver, VisitTerminated, TokenInUse, AlreadyConnected, NoCommonCodec, NoUsableMedia,
         UnsupportedMediaType, OfferTooLarge, BodyTooLarge, TooManyRequests, TooManyStreams, TooManyTaps,
         TooManyMLines, PortBudgetExhausted, NoPorts, NetworkNotAllowed, AddressFamilyMismatch, RecordingUnavailable,
-        PrivilegedSilent, Privileged, NoReviewCopy, NoJournal, Unhealthy, Restarting,
+        PrivilegedSilent, Privileged, NoReviewCopy, NoJournal, Unhealthy, Restarting, OfferMismatch, NotIceRestart,
+        NotWebRtcLeg, LegClosed,
     ];
 
     /// <summary>The <c>type</c> URI reference of a slug.</summary>

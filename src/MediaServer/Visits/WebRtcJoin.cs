@@ -31,8 +31,12 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
         {
             return (null, null, refusal);
         }
-        var (session, party, text) = Build(visit, participant.Id, participant.Role == PartyRole.Kiosk, join, webRtc, hidden: false);
-        var leg = new Leg(visit.Id, participant, party, [session], now) { H264Profile = join.H264Profile };
+        var (session, party, text, answered) = Build(visit, participant.Id, participant.Role == PartyRole.Kiosk, join, webRtc, hidden: false);
+        var leg = new Leg(visit.Id, participant, party, [session], now)
+        {
+            H264Profile = join.H264Profile,
+            WebRtc = new WebRtcLeg(session, offer, answered.Answers, answered.Info),
+        };
         session.Failed += (_, reason) => TransportFailed?.Invoke(visit, leg, reason);
         return (leg, text, null);
     }
@@ -57,7 +61,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
             return (null, null, refusal);
         }
         var tapId = Tap.NewId();
-        var (session, party, text) = Build(visit, Tap.RouterId(tapId), isKiosk: false, negotiated, webRtc, hidden: true);
+        var (session, party, text, _) = Build(visit, Tap.RouterId(tapId), isKiosk: false, negotiated, webRtc, hidden: true);
         if (TapNegotiation.PlanAudio(audio, visit, party, [session], out var produced) is { } noAudio)
         {
             return (null, null, noAudio);
@@ -71,7 +75,7 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
     /// The leg's one peer (the way out, bound to the pair ICE nominates) comes first: every track and slot of the leg is built
     /// with it; the session, which selects and keys that peer, then gets them as the places the browser's packets go.
     /// </summary>
-    private (WebRtcSession Session, RouterParty Party, string Answer) Build(Visit visit, string ownerId, bool isKiosk, NegotiatedJoin join,
+    private (WebRtcSession Session, RouterParty Party, string Answer, (List<AnsweredMedia> Answers, SdpOffers.WebRtcAnswerInfo Info) Answered) Build(Visit visit, string ownerId, bool isKiosk, NegotiatedJoin join,
         WebRtcOfferInfo webRtc, bool hidden)
     {
         var peer = new WebRtcPeer(port);
@@ -105,8 +109,8 @@ public sealed class WebRtcJoin(WebRtcPort port, DtlsSrtpServer dtls, RelayMetric
         }
         var routes = new WebRtcRoutes(byPayloadType, builder.Slots, [.. builder.Tracks]);
         var session = new WebRtcSession(port, dtls, peer, webRtc.IceUfrag, webRtc.Fingerprints, routes, metrics, logger);
-        var text = SdpOffers.WriteWebRtcAnswer(answers, new SdpOffers.WebRtcAnswerInfo(
-            session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port, senders) { Nack = port.Options.Nack });
-        return (session, builder.Build(), text);
+        var info = new SdpOffers.WebRtcAnswerInfo(session.LocalUfrag, session.LocalPassword, dtls.Fingerprint, port.AnnouncedAddress, port.Port,
+            senders) { Nack = port.Options.Nack };
+        return (session, builder.Build(), SdpOffers.WriteWebRtcAnswer(answers, info), (answers, info));
     }
 }

@@ -120,3 +120,15 @@ export function wireLocalControls(ui, stream, say) {
   toggle(ui.camera, 'video', 'Your camera is on.', 'Your camera is off.');
   return update;
 }
+
+/** Leaving asks first: a visit is short and often paid for, and the button is easy to touch by mistake. */
+export function wireLeaveConfirm(ui, leave) {
+  ui.leave.addEventListener('click', () => {
+    ui.leaveConfirm.hidden = false;
+    ui.leave.hidden = true;
+    ui.leaveNo.focus();
+  });
+  const close = () => { ui.leaveConfirm.hidden = true; ui.leave.hidden = false; };
+  ui.leaveNo.addEventListener('click', close);
+  ui.leaveYes.addEventListener('click', () => { close(); leave(); });
+}

@@ -4,27 +4,29 @@
 // the statistics in visit-*.js; keeping the visit up through reloads and lost connections in visit-recovery.js.
 //
 // Test hooks (read by tests/MediaServer.WebRtcTests): window.visitPc is the live RTCPeerConnection, window.visitTimings the
-// join timeline in performance.now() milliseconds (and epoch milliseconds for comparing two pages), window.visitRoster the
-// last roster the server sent.
-import { cleanToken, readClaims, takeTokenFromAddress } from './common/auth.js';
+// join timeline in performance.now() milliseconds (and epoch milliseconds for comparing two pages; iceRestarts counts PATCHes),
+// window.visitLeg the leg's Location, window.visitRoster the last roster the server sent.
+import { takeTokenFromAddress } from './common/auth.js';
+import { readJoinCode } from './visit-code.js';
 import { apiClient } from './common/api.js';
 import { $, sayIn, setState } from './common/page.js';
 import { applyAnswer, closeQuietly, completeOffer, endResource, postOffer } from './common/webrtc.js';
-import { clientInstance, openMedia, peerConnectionFor, trackOf, wireLocalControls } from './visit-device.js';
+import { dtlsClosed, restartLeg } from './visit-restart.js';
+import { holdSeat, releaseSeat } from './visit-seat.js';
+import { clientInstance, openMedia, peerConnectionFor, wireLeaveConfirm, wireLocalControls } from './visit-device.js';
 import { createTiles, partyLabel, pollRoster } from './visit-parties.js';
 import { watchConnection } from './visit-connection.js';
 import { refusalFor } from './visit-refusals.js';
 import { backoffMs, forgetToken, isTransient, keepToken, keptToken, othersReconnecting, rosterNews, rosterSaysGone, tokenExpired } from './visit-recovery.js';
 import { pollQuality, watchFirstFrame } from './visit-stats.js';
 
-// ICE 'disconnected' can be a short blip; longer than this and the page rejoins (the server keeps the seat meanwhile).
+// ICE 'disconnected' can be a short blip; longer than this and the page restarts ICE (the server keeps the seat meanwhile).
 const DISCONNECT_GRACE_MS = 2000;
-const STATS_INTERVAL_MS = 2000;
 // A re-join whose connection is not up by then is given up for a fresh one: a new connection checks the path at once, while
 // an old one's ICE checks have backed off (RFC 8445 §14.3), so the picture is back sooner once the network is.
 const RECONNECT_TIMEOUT_MS = 4000;
-// How often the list of who is in the visit is refreshed while connected.
-const ROSTER_INTERVAL_MS = 3000;
+const STATS_INTERVAL_MS = 2000;
+const ROSTER_INTERVAL_MS = 3000; // how often the list of who is in the visit is refreshed while connected
 
 const ui = Object.fromEntries(['status', 'quality', 'join', 'token', 'call', 'tiles', 'waiting', 'mute', 'camera', 'leave',
   'ended', 'rejoin', 'roster', 'sound', 'news'].map((id) => [id, $(id)]));
@@ -46,13 +48,14 @@ const session = {
   ending: false,
   // Re-joining after a lost connection: the attempt (for the backoff), the run (a newer run or the end stops an older one).
   recovering: false,
+  restarting: false, // an ICE restart of the leg is under way (visit-restart.js); upSince: when it was last connected
+  upSince: 0,
   attempt: 0,
   recoveryRun: 0,
   lastRoster: null,
   watch: null,
-  statsTimer: 0,
+  statsTimer: 0, rosterTimer: 0,
   instance: '',
-  rosterTimer: 0,
 };
 
 window.visitPc = null;
@@ -69,30 +72,13 @@ const visitPath = (what) => `/api/visits/${encodeURIComponent(session.claims.vis
 
 // --- Join code -----------------------------------------------------------------------------------------------------
 
-function showTokenError(text) {
-  ui.tokenError.textContent = text;
-  ui.tokenError.hidden = false;
-  ui.token.setAttribute('aria-invalid', 'true');
-  ui.token.focus();
-}
-
 function acceptToken(raw) {
-  const token = cleanToken(raw);
-  if (!token) {
-    showTokenError('Please paste your join code first.');
+  const code = readJoinCode(ui, raw);
+  if (!code) {
     return false;
   }
-  const claims = readClaims(token);
-  if (!claims || typeof claims.visit !== 'string' || !claims.visit) {
-    showTokenError('This does not look like a join code for a visit. Please check that you copied all of it.');
-    return false;
-  }
-  ui.tokenError.hidden = true;
-  ui.token.removeAttribute('aria-invalid');
-  session.token = token;
-  session.claims = claims;
-  session.instance = '';
-  keepToken(token);
+  Object.assign(session, { token: code.token, claims: code.claims, instance: '' });
+  keepToken(code.token);
   return true;
 }
 
@@ -163,7 +149,7 @@ async function join({ recovering = false } = {}) {
     finish(...refusalFor(answer.problem));
     return 'final';
   }
-  session.legUrl = answer.location ? new URL(answer.location, window.location.href).href : null;
+  session.legUrl = window.visitLeg = answer.location ? new URL(answer.location, window.location.href).href : null;
   try {
     timings.remoteDescriptionAt = performance.now();
     timings.remoteDescriptionEpoch = Date.now();
@@ -189,6 +175,10 @@ async function join({ recovering = false } = {}) {
 async function start() {
   session.recovering = false;
   session.attempt = 0;
+  if (!await holdSeat(session.claims)) {
+    finish('This visit is open in another tab', 'Continue in the other tab or window, or close it and reload this page.', {});
+    return;
+  }
   if (await join() === 'retry') {
     recover();
   }
@@ -218,6 +208,7 @@ function wirePeerConnection(pc, generation) {
         window.visitTimings.connectedAt = performance.now();
         window.visitTimings.connectedEpoch = Date.now();
       }
+      session.upSince = performance.now();
       setState('connected');
       say(session.recovering ? 'You are connected again.' : 'You are connected.');
       session.recovering = false;
@@ -227,17 +218,36 @@ function wirePeerConnection(pc, generation) {
   });
 }
 
-function connectionLost(generation) {
-  if (generation !== session.generation || session.ending) {
+/** A lost path is restarted on the same leg first (ICE restart); a refused or failed restart, or a closed leg, is a fresh join. */
+function connectionLost(generation, { rejoin = false } = {}) {
+  if (generation !== session.generation || session.ending || (session.restarting && !rejoin)) {
     return;
   }
   const wasConnected = session.everConnected || session.recovering;
+  if (wasConnected && !rejoin && session.legUrl && !dtlsClosed(session.pc)) {
+    restart(generation);
+    return;
+  }
   stopCall();
   if (!wasConnected) {
     finish('Could not connect to the visit', 'The connection could not be set up. Please try again.', { rejoin: true });
     return;
   }
   recover();
+}
+
+async function restart(generation) {
+  const run = ++session.recoveryRun;
+  const current = () => run === session.recoveryRun && generation === session.generation && !session.ending;
+  session.restarting = session.recovering = true;
+  setState('reconnecting');
+  say('Reconnecting…');
+  const counted = () => { window.visitTimings.iceRestarts = (window.visitTimings.iceRestarts || 0) + 1; };
+  const outcome = await restartLeg(session.pc, api.send, session.legUrl, current, counted);
+  session.restarting = false;
+  if (outcome === 'rejoin') {
+    connectionLost(generation, { rejoin: true });
+  }
 }
 
 /**
@@ -286,7 +296,8 @@ function finish(title, detail, { rejoin = false, newCode = false } = {}) {
   stopCall();
   session.generation++;
   session.recoveryRun++;
-  session.recovering = false;
+  session.recovering = session.restarting = false;
+  releaseSeat();
   if (!rejoin) {
     releaseMedia();
     forgetToken();
@@ -343,36 +354,24 @@ function onRoster(roster, generation) {
     ui.news.hidden = false;
   }
   tiles.hold(othersReconnecting(roster));
-  if (session.everConnected && rosterSaysGone(roster, performance.now() - window.visitTimings.connectedAt)) {
-    connectionLost(generation);
+  if (session.everConnected && !session.restarting && rosterSaysGone(roster, performance.now() - session.upSince)) {
+    connectionLost(generation, { rejoin: true });
   }
 }
 
 function stopWatching() {
   clearInterval(session.rosterTimer);
   clearInterval(session.statsTimer);
-  session.rosterTimer = 0;
-  session.statsTimer = 0;
+  session.rosterTimer = session.statsTimer = 0;
 }
 
 // --- Controls ------------------------------------------------------------------------------------------------------
 
 const updateLocalControls = wireLocalControls(ui, () => session.stream, say);
 
-// Leaving asks first: a visit is short and often paid for, and the button is easy to touch by mistake.
-ui.leave.addEventListener('click', () => {
-  ui.leaveConfirm.hidden = false;
-  ui.leave.hidden = true;
-  ui.leaveNo.focus();
-});
-const closeConfirm = () => { ui.leaveConfirm.hidden = true; ui.leave.hidden = false; };
-ui.leaveNo.addEventListener('click', closeConfirm);
-ui.leaveYes.addEventListener('click', () => { closeConfirm(); leave(); });
+wireLeaveConfirm(ui, leave);
 ui.sound.addEventListener('click', () => tiles.unmuteAll());
-ui.rejoin.addEventListener('click', () => {
-  keepToken(session.token);
-  start();
-});
+ui.rejoin.addEventListener('click', () => { keepToken(session.token); start(); });
 
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -381,10 +380,11 @@ ui.form.addEventListener('submit', (event) => {
   }
 });
 
-// Leaving the page leaves the visit; keepalive lets the request outlive the page.
+// Leaving the page (a reload or a closed tab; it cannot tell which) keeps the seat for a short grace (docs/api.md, "DELETE
+// …?reason=unload"): a reload takes it back, a closed tab has left after it. Only the Leave button leaves at once.
 window.addEventListener('pagehide', () => {
   if (session.legUrl && !session.ending) {
-    api.sendOnUnload(session.legUrl, 'DELETE');
+    api.sendOnUnload(`${session.legUrl}?reason=unload`, 'DELETE');
   }
 });
 

@@ -12,8 +12,10 @@ internal sealed class Scenario : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private ChromiumBrowser? _chromium;
 
-    public ServerProcess Server { get; }
-    public VisitApi Api { get; }
+    private readonly List<ServerProcess> _retired = [];
+
+    public ServerProcess Server { get; private set; }
+    public VisitApi Api { get; private set; }
     public string Artifacts { get; }
 
     private Scenario(ITestOutputHelper output, ServerProcess server, string artifacts)
@@ -42,19 +44,85 @@ internal sealed class Scenario : IAsyncDisposable
         await (await ChromiumAsync()).OpenAsync(new Uri(Server.BaseAddress, "/visit?token=" + Uri.EscapeDataString(token)), name, prepare);
 
     /// <summary>
-    /// Opens /visit with the server's answer rewritten so that the browser's whole WebRTC leg goes through <paramref name="proxy"/>.
+    /// Opens /visit with the server's answers (the join's and each ICE restart's) rewritten so that the browser's whole WebRTC
+    /// leg goes through <paramref name="proxy"/>.
     /// </summary>
     public Task<VisitPage> OpenVisitThroughAsync(UdpImpairmentProxy proxy, string token, string name) =>
-        OpenVisitAsync(token, name, page => page.RouteAsync("**/api/visits/*/join", async route =>
+        OpenVisitAsync(token, name, async page =>
         {
-            var response = await route.FetchAsync();
-            var body = await response.TextAsync();
-            if (response.Status == 201)
-            {
-                body = proxy.RewriteAnswer(body);
-            }
-            await route.FulfillAsync(new Microsoft.Playwright.RouteFulfillOptions { Response = response, Body = body });
-        }));
+            await page.RouteAsync("**/api/visits/*/join", route => RewriteAsync(route, proxy, 201));
+            await page.RouteAsync("**/api/visits/*/legs/*", route => route.Request.Method == "PATCH"
+                ? RewriteAsync(route, proxy, 200)
+                : route.ContinueAsync());
+        });
+
+    private static async Task RewriteAsync(Microsoft.Playwright.IRoute route, UdpImpairmentProxy proxy, int answered)
+    {
+        Microsoft.Playwright.IAPIResponse response;
+        try
+        {
+            response = await route.FetchAsync();
+        }
+        catch (Microsoft.Playwright.PlaywrightException)
+        {
+            await route.AbortAsync(); // The server is down (a restart test): the page sees what it would, a failed fetch.
+            return;
+        }
+        var body = await response.TextAsync();
+        if (response.Status == answered)
+        {
+            body = proxy.RewriteAnswer(body);
+        }
+        await route.FulfillAsync(new Microsoft.Playwright.RouteFulfillOptions { Response = response, Body = body });
+    }
+
+    /// <summary>
+    /// The opening steps of most page tests: a visit open now, the kiosk page and the visitor page (its leg through
+    /// <paramref name="visitorThrough"/> when given), both connected and each decoding <paramref name="frames"/> frames of the other.
+    /// </summary>
+    public async Task<(TestVisit Visit, VisitPage Kiosk, VisitPage Visitor)> OpenConnectedPairAsync(UdpImpairmentProxy? visitorThrough = null,
+        int frames = 10, TestVisit? visit = null)
+    {
+        visit ??= await Api.CreateVisitAsync(visitors: 1);
+        var kiosk = await OpenVisitAsync(visit.KioskToken, "kiosk");
+        var visitor = visitorThrough is null
+            ? await OpenVisitAsync(visit.VisitorTokens[0], "visitor")
+            : await OpenVisitThroughAsync(visitorThrough, visit.VisitorTokens[0], "visitor");
+        await kiosk.WaitForStateAsync("connected", PairConnect);
+        await visitor.WaitForStateAsync("connected", PairConnect);
+        if (frames > 0)
+        {
+            await visitor.WaitForFramesAsync(frames, PairMedia);
+            await kiosk.WaitForFramesAsync(frames, PairMedia);
+        }
+        return (visit, kiosk, visitor);
+    }
+
+    private static readonly TimeSpan PairConnect = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan PairMedia = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Kills the server (SIGKILL, a crash) or stops it (SIGTERM, a deploy) and starts it again on the same ports and data
+    /// (<see cref="ServerProcess.StartAgainAsync"/>): returns once the new one answers /healthz; it is <see cref="Server"/> from then on.
+    /// </summary>
+    public async Task<ServerProcess> RestartServerAsync(bool kill)
+    {
+        var old = Server;
+        if (kill)
+        {
+            await old.KillAsync();
+        }
+        else
+        {
+            await old.StopGracefullyAsync();
+        }
+        var next = await old.StartAgainAsync();
+        next.ArtifactsDirectory = Directory.CreateDirectory(Path.Combine(Artifacts, $"restart-{_retired.Count + 1}")).FullName;
+        _retired.Add(old);
+        Server = next;
+        Api = new VisitApi(next);
+        return next;
+    }
 
     /// <summary>GET /metrics (the harness's admin token): one sample's value as written (name{labels}), 0 when absent.</summary>
     public async Task<long> MetricAsync(string sample) =>
@@ -80,5 +148,9 @@ internal sealed class Scenario : IAsyncDisposable
             await _chromium.DisposeAsync();
         }
         await Server.DisposeAsync();
+        foreach (var retired in _retired)
+        {
+            await retired.DisposeAsync();
+        }
     }
 }

@@ -108,6 +108,9 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
     /// <summary>Makes a leg reachable by its ufrag (before any check arrives).</summary>
     internal void Register(WebRtcSession session) => _byUfrag[session.LocalUfrag] = session;
 
+    /// <summary>Forgets one ufrag of a leg (its credentials before an ICE restart).</summary>
+    internal void UnregisterUfrag(string ufrag, WebRtcSession session) => _byUfrag.TryRemove(new KeyValuePair<string, WebRtcSession>(ufrag, session));
+
     internal void Unregister(WebRtcSession session)
     {
         _byUfrag.TryRemove(new KeyValuePair<string, WebRtcSession>(session.LocalUfrag, session));

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using MediaServer.Codecs.Rtcp;
 using MediaServer.Codecs.Rtp;
 using MediaServer.Codecs.Sdp;
@@ -26,12 +24,12 @@ public sealed partial class WebRtcSession : ILegTransport
     private readonly WebRtcPeer _peer;
     private readonly WebRtcRoutes _routes;
     private readonly IReadOnlyList<SdpFingerprint> _remoteFingerprints;
-    private readonly byte[] _localUfrag;
-    private readonly byte[] _localPassword;
-    private readonly byte[] _remoteUfrag;
     private readonly RelayMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly long _createdTicks = Stopwatch.GetTimestamp();
+    private IceCredentials _ice;
+    // The credentials before the last ICE restart: their path carries media until a check on the new ones arrives (RFC 8445 §9).
+    private IceCredentials? _previousIce;
+    private long _createdTicks = Stopwatch.GetTimestamp();
     private DtlsSrtpHandshake? _handshake;
     private SrtpContext? _inbound;
     private long _lastConsentTicks;
@@ -50,16 +48,13 @@ public sealed partial class WebRtcSession : ILegTransport
         _remoteFingerprints = remoteFingerprints;
         _metrics = metrics;
         _logger = logger;
-        // RFC 8839 §5.4: ufrag ≥ 4 and pwd ≥ 22 characters of ice-char; 24 bits and 128 bits of randomness at least.
-        LocalUfrag = RandomIceString(8);
-        LocalPassword = RandomIceString(24);
-        _localUfrag = Encoding.ASCII.GetBytes(LocalUfrag);
-        _localPassword = Encoding.ASCII.GetBytes(LocalPassword);
-        _remoteUfrag = Encoding.ASCII.GetBytes(remoteUfrag);
+        _ice = IceCredentials.Create(remoteUfrag);
     }
 
-    public string LocalUfrag { get; }
-    public string LocalPassword { get; }
+    /// <summary>Our ICE username fragment (a new one after each <see cref="RestartIce"/>).</summary>
+    public string LocalUfrag => Volatile.Read(ref _ice).LocalUfrag;
+
+    public string LocalPassword => Volatile.Read(ref _ice).LocalPassword;
 
     /// <summary>The leg's way out (the sender of its slots, its RTCP channel, its keyframe source).</summary>
     public WebRtcPeer Peer => _peer;
@@ -84,6 +79,10 @@ public sealed partial class WebRtcSession : ILegTransport
             return;
         }
         _port.Unregister(this);
+        if (Interlocked.Exchange(ref _previousIce, null) is { } previous)
+        {
+            _port.UnregisterUfrag(previous.LocalUfrag, this);
+        }
         _handshake?.SendCloseNotify();
         _handshake?.Dispose();
         _peer.Close();
@@ -100,18 +99,33 @@ public sealed partial class WebRtcSession : ILegTransport
             return;
         }
         Span<byte> response = stackalloc byte[512];
-        var outcome = StunBindingResponder.Respond(request, _localUfrag, _localPassword, _remoteUfrag, remote, response, out var written);
+        var ice = Volatile.Read(ref _ice);
+        var previous = Volatile.Read(ref _previousIce);
+        var onPrevious = previous is not null && IsFor(request, previous);
+        var credentials = onPrevious ? previous! : ice;
+        var outcome = StunBindingResponder.Respond(request, credentials.LocalUfragBytes, credentials.LocalPasswordBytes, credentials.RemoteUfragBytes,
+            remote, response, out var written);
         if (outcome == StunBindingOutcome.Success)
         {
             Volatile.Write(ref _lastConsentTicks, Stopwatch.GetTimestamp());
             var selected = _peer.Selected;
             // RFC 8445 §7.3.1.5: the controlling agent nominates with USE-CANDIDATE; until then the first valid pair serves.
-            if (selected is null || (request.HasUseCandidate && !selected.Equals(source)))
+            // After an ICE restart the first valid check on the new credentials moves media to its path (RFC 8445 §9, §7.3).
+            var restarted = !onPrevious && previous is not null;
+            if (restarted)
+            {
+                CompleteRestart(previous!);
+            }
+            if (!onPrevious && (selected is null || restarted || (request.HasUseCandidate && !selected.Equals(source))))
             {
                 var copy = new SocketAddress(source.Family, source.Size);
                 source.Buffer.Span[..source.Size].CopyTo(copy.Buffer.Span);
                 _port.Bind(this, selected, copy);
                 _peer.Select(copy);
+                if (restarted)
+                {
+                    Latched?.Invoke(this);
+                }
             }
         }
         else
@@ -255,9 +269,10 @@ public sealed partial class WebRtcSession : ILegTransport
     {
         var options = _port.Options;
         var last = Volatile.Read(ref _lastConsentTicks);
+        var created = Volatile.Read(ref _createdTicks);
         if (last == 0)
         {
-            if (Stopwatch.GetElapsedTime(_createdTicks, now) > options.ConnectTimeout)
+            if (Stopwatch.GetElapsedTime(created, now) > options.ConnectTimeout)
             {
                 Fail("no ICE check arrived");
             }
@@ -266,7 +281,7 @@ public sealed partial class WebRtcSession : ILegTransport
         {
             Fail("consent expired (RFC 7675)");
         }
-        else if (!IsSecure && Stopwatch.GetElapsedTime(_createdTicks, now) > options.ConnectTimeout)
+        else if (!IsSecure && Stopwatch.GetElapsedTime(created, now) > options.ConnectTimeout)
         {
             Fail("DTLS did not complete");
         }
@@ -284,17 +299,6 @@ public sealed partial class WebRtcSession : ILegTransport
         {
             ThreadPool.QueueUserWorkItem(_ => failed(this, reason));
         }
-    }
-
-    private static string RandomIceString(int length)
-    {
-        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        Span<char> chars = stackalloc char[length];
-        for (var i = 0; i < length; i++)
-        {
-            chars[i] = alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)];
-        }
-        return new string(chars);
     }
 
     [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "WebRTC leg {Ufrag}: SRTP ready ({Profile})")]

@@ -77,3 +77,28 @@ export function playOrPrompt(media, refused) {
     played.catch(() => refused(media));
   }
 }
+
+/**
+ * ICE restart of a resource (RFC 9725 §4.3; JSEP RFC 8829 §5.2.1): a new offer with new ICE credentials PATCHed to its
+ * Location, the answer applied. <c>{ ok: true }</c>, or <c>{ ok: false, problem }</c> with the local offer rolled back;
+ * rejects (offer rolled back) when the server cannot be reached.
+ */
+export async function restartIce(pc, send, location, timeoutMs = GATHER_TIMEOUT_MS) {
+  await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+  await waitForGathering(pc, timeoutMs);
+  const rollback = () => pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+  let response;
+  try {
+    response = await send(location, { method: 'PATCH', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+  } catch (error) {
+    await rollback();
+    throw error;
+  }
+  if (response.status !== 200) {
+    const problem = await readProblem(response);
+    await rollback();
+    return { ok: false, problem };
+  }
+  await applyAnswer(pc, await response.text());
+  return { ok: true };
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MediaServer.Codecs.Stun;
+using MediaServer.Metrics;
+using MediaServer.Transport.WebRtc;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace MediaServer.Tests.WebRtc;
+
+/// <summary>
+/// ICE restart of a session on the shared port (RFC 8445 §9): new local credentials, checks on the old ones answered until
+/// the first valid check on the new ones, which moves the selected path to its address; the old ufrag is then forgotten.
+/// Real loopback sockets: the browser's old path and its new one.
+/// </summary>
+public sealed class IceRestartTests : IAsyncLifetime
+{
+    private readonly RelayMetrics _metrics = new();
+    private readonly Socket _oldPath = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private readonly Socket _newPath = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+    private WebRtcPort _port = null!;
+    private WebRtcSession _session = null!;
+    private IPEndPoint _server = null!;
+    private int _transaction;
+
+    public async Task InitializeAsync()
+    {
+        _port = new WebRtcPort(Options.Create(new WebRtcOptions { Port = 0, ListenAddress = "127.0.0.1" }), _metrics, NullLogger<WebRtcPort>.Instance);
+        await _port.StartAsync(CancellationToken.None);
+        _server = new IPEndPoint(IPAddress.Loopback, _port.Port);
+        var dtls = new DtlsSrtpServer(DtlsCertificate.CreateEphemeral());
+        _session = new WebRtcSession(_port, dtls, new WebRtcPeer(_port), "old1", [dtls.Fingerprint], WebRtcRoutes.None, _metrics, NullLogger.Instance);
+        _session.Start();
+        foreach (var socket in new[] { _oldPath, _newPath })
+        {
+            socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            socket.ReceiveTimeout = 2000;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        _session.Dispose();
+        await _port.StopAsync(CancellationToken.None);
+        _port.Dispose();
+        _oldPath.Dispose();
+        _newPath.Dispose();
+    }
+
+    [Fact]
+    public void A_restart_answers_the_old_credentials_until_the_first_check_on_the_new_ones_moves_the_path()
+    {
+        var (oldUfrag, oldPassword) = (_session.LocalUfrag, _session.LocalPassword);
+        Assert.Equal(StunClass.SuccessResponse, Check(_oldPath, oldUfrag, "old1", oldPassword, useCandidate: true));
+        var oldAddress = _session.Selected;
+        Assert.NotNull(oldAddress);
+
+        var latched = new ManualResetEventSlim();
+        _session.Latched += _ => latched.Set();
+        _session.RestartIce("new1");
+        Assert.NotEqual(oldUfrag, _session.LocalUfrag);
+        Assert.NotEqual(oldPassword, _session.LocalPassword);
+        Assert.True(_session.IsRestarting);
+
+        // Until the new path is checked, the old one still consents and carries media.
+        Assert.Equal(StunClass.SuccessResponse, Check(_oldPath, oldUfrag, "old1", oldPassword, useCandidate: true));
+        Assert.Equal(oldAddress, _session.Selected);
+        // The new credentials with the old password are refused (401), the path stays.
+        Assert.Equal(StunClass.ErrorResponse, Check(_newPath, _session.LocalUfrag, "new1", oldPassword, useCandidate: false));
+        Assert.Equal(oldAddress, _session.Selected);
+
+        // The first valid check on the new credentials latches its path (RFC 8445 §7.3), with or without USE-CANDIDATE.
+        Assert.Equal(StunClass.SuccessResponse, Check(_newPath, _session.LocalUfrag, "new1", _session.LocalPassword, useCandidate: false));
+        Assert.True(latched.Wait(TimeSpan.FromSeconds(5)), "Latched was not raised");
+        Assert.False(_session.IsRestarting);
+        Assert.NotEqual(oldAddress, _session.Selected);
+        Assert.Equal(((IPEndPoint)_newPath.LocalEndPoint!).Port, new IPEndPoint(IPAddress.Any, 0).Create(_session.Selected!) is IPEndPoint e ? e.Port : -1);
+
+        // The old ufrag is forgotten: its checks find no leg (counted, not answered).
+        var refusedBefore = _metrics.Drops(DropReason.StunRefused);
+        _oldPath.ReceiveTimeout = 300;
+        Assert.Null(CheckOrNull(_oldPath, oldUfrag, "old1", oldPassword, useCandidate: true));
+        Assert.Equal(refusedBefore + 1, _metrics.Drops(DropReason.StunRefused));
+    }
+
+    [Fact]
+    public void A_second_restart_before_the_first_was_checked_keeps_the_path_in_use_and_forgets_the_unchecked_credentials()
+    {
+        var (firstUfrag, firstPassword) = (_session.LocalUfrag, _session.LocalPassword);
+        Assert.Equal(StunClass.SuccessResponse, Check(_oldPath, firstUfrag, "old1", firstPassword, useCandidate: true));
+        _session.RestartIce("new1");
+        var (unchecked_, uncheckedPassword) = (_session.LocalUfrag, _session.LocalPassword);
+        _session.RestartIce("new2");
+
+        Assert.Equal(StunClass.SuccessResponse, Check(_oldPath, firstUfrag, "old1", firstPassword, useCandidate: true));
+        _newPath.ReceiveTimeout = 300;
+        Assert.Null(CheckOrNull(_newPath, unchecked_, "new1", uncheckedPassword, useCandidate: true));
+        _newPath.ReceiveTimeout = 2000;
+        Assert.Equal(StunClass.SuccessResponse, Check(_newPath, _session.LocalUfrag, "new2", _session.LocalPassword, useCandidate: true));
+        Assert.Equal(((IPEndPoint)_newPath.LocalEndPoint!).Port, new IPEndPoint(IPAddress.Any, 0).Create(_session.Selected!) is IPEndPoint e ? e.Port : -1);
+    }
+
+    private StunClass Check(Socket from, string localUfrag, string remoteUfrag, string password, bool useCandidate) =>
+        CheckOrNull(from, localUfrag, remoteUfrag, password, useCandidate) ?? throw new Xunit.Sdk.XunitException("no STUN response");
+
+    private StunClass? CheckOrNull(Socket from, string localUfrag, string remoteUfrag, string password, bool useCandidate)
+    {
+        var buffer = new byte[512];
+        var writer = new StunMessageWriter(buffer);
+        var transaction = new byte[12];
+        new Random(++_transaction).NextBytes(transaction);
+        Assert.True(writer.Begin(StunClass.Request, StunMethod.Binding, transaction));
+        Assert.True(writer.AddUsername($"{localUfrag}:{remoteUfrag}".AsSpan()));
+        Assert.True(writer.AddPriority(0x6E0001FF));
+        Assert.True(writer.AddIceControlling(42));
+        if (useCandidate)
+        {
+            Assert.True(writer.AddUseCandidate());
+        }
+        Assert.True(writer.AddMessageIntegrity(Encoding.ASCII.GetBytes(password)));
+        Assert.True(writer.AddFingerprint());
+        from.SendTo(buffer[..writer.BytesWritten], _server);
+        var response = new byte[1024];
+        try
+        {
+            var length = from.Receive(response);
+            Assert.True(StunMessage.TryParse(response.AsSpan(0, length), out var message));
+            return message.Class;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            return null;
+        }
+    }
+}

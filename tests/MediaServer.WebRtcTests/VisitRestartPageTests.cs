@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
+using MediaServer.WebRtcTests.Harness;
+using Xunit.Abstractions;
+
+namespace MediaServer.WebRtcTests;
+
+/// <summary>
+/// A server restart in the middle of a visit, as the two Chromium pages live it: the server is killed (SIGKILL) or stopped
+/// (SIGTERM) and started again on the same ports and data; both pages come back with video by themselves, the visit stays
+/// live, and its recording has a segment per run of the server and verifies.
+/// </summary>
+public sealed class VisitRestartPageTests(ITestOutputHelper output)
+{
+    private const int Restarts = 5;
+    private static readonly TimeSpan Back = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task After_each_restart_on_the_same_ports_both_pages_show_video_again_within_10_s_of_healthz_and_the_recording_verifies(bool kill)
+    {
+        await using var scenario = await Scenario.StartAsync(output, test: $"restart-{(kill ? "sigkill" : "sigterm")}");
+        var (visit, kiosk, visitor) = await scenario.OpenConnectedPairAsync(frames: 30);
+        var recoveries = new List<double>();
+        for (var run = 0; run < Restarts; run++)
+        {
+            var kioskFrames = await FramesAsync(kiosk);
+            var visitorFrames = await FramesAsync(visitor);
+            var server = await scenario.RestartServerAsync(kill);
+            var healthy = Stopwatch.GetTimestamp();
+            Assert.Contains("\"state\":\"live\"", await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
+
+            // Both pages decode new frames of the other again (a new connection after the re-join: 10 frames on it).
+            await Poll.UntilAsync(async () => (await FramesAsync(kiosk), await FramesAsync(visitor)),
+                f => Moved(f.Item1, kioskFrames) && Moved(f.Item2, visitorFrames), Back, "both pages to decode video again",
+                TimeSpan.FromMilliseconds(100));
+            var ms = Stopwatch.GetElapsedTime(healthy).TotalMilliseconds;
+            recoveries.Add(ms);
+            scenario.Log(string.Create(CultureInfo.InvariantCulture,
+                $"{(kill ? "SIGKILL" : "SIGTERM")} run {run}: both pages show video {ms:0} ms after /healthz answered (http {server.HttpPort}, webrtc {server.WebRtcPort})"));
+            Assert.Equal("connected", await kiosk.StateAsync());
+            Assert.Equal("connected", await visitor.StateAsync());
+            Assert.True(ms <= 10_000, $"run {run}: video back {ms:0} ms after /healthz, over 10 s");
+        }
+        recoveries.Sort();
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"recovery after {(kill ? "SIGKILL" : "SIGTERM")}, {Restarts} runs, /healthz -> video on both pages: min {recoveries[0]:0} ms, median {recoveries[Restarts / 2]:0} ms, max {recoveries[^1]:0} ms"));
+        Assert.Contains("\"state\":\"live\"", await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
+        // A few more seconds in the last segment, then the officer ends the visit.
+        var frames = (await kiosk.StatsAsync())!.FramesDecoded;
+        await kiosk.WaitForFramesAsync(frames + 60, Back);
+        await scenario.Api.TerminateAsync(visit.Id, "restart test");
+
+        var investigator = await scenario.Server.MintTokenAsync("investigator", "inv-1");
+        var recording = await Poll.UntilAsync(() => GetJsonAsync(scenario, investigator, $"api/recordings/{visit.Id}"),
+            r => r.ValueKind == JsonValueKind.Object && r.GetProperty("recording").GetProperty("state").GetString() is "rendered" or "render_failed",
+            TimeSpan.FromMinutes(5), "the recording to be rendered", TimeSpan.FromMilliseconds(500));
+        var segments = recording.GetProperty("manifest").GetProperty("segments").EnumerateArray().ToList();
+        scenario.Log($"{segments.Count} segments: " + string.Join("; ", segments.Select(s => s.GetProperty("file").GetString() + " " + s.GetProperty("state").GetString())));
+        Assert.Equal(Restarts + 1, segments.Count);
+        Assert.Equal(Restarts, recording.GetProperty("manifest").GetProperty("segmentGaps").GetArrayLength());
+        var verify = await GetJsonAsync(scenario, investigator, $"api/recordings/{visit.Id}/verify");
+        Assert.True(verify.GetProperty("ok").GetBoolean(), "the recording does not verify: " + verify);
+        ChromiumInteropTests.AssertNoScriptErrors(kiosk);
+        ChromiumInteropTests.AssertNoScriptErrors(visitor);
+    }
+
+    private static async Task<JsonElement> GetJsonAsync(Scenario scenario, string token, string path)
+    {
+        var response = await scenario.Server.Api.SendAsync(HttpMethod.Get, path, token);
+        return response.Status == HttpStatusCode.OK ? JsonDocument.Parse(response.Body).RootElement.Clone() : default;
+    }
+
+    internal static bool Moved((string Pc, long Frames) now, (string Pc, long Frames) before) =>
+        now.Pc == before.Pc ? now.Frames >= before.Frames + 10 : now.Frames >= 10;
+
+    /// <summary>An identity of the page's current peer connection (when it was made) and its decoded frames.</summary>
+    internal static async Task<(string Pc, long Frames)> FramesAsync(VisitPage page)
+    {
+        var generation = await page.Page.EvaluateAsync<string>("() => String(window.visitTimings && window.visitTimings.started)");
+        var stats = await page.StatsAsync();
+        return (generation, stats?.FramesDecoded ?? 0);
+    }
+}
