@@ -320,8 +320,9 @@ public sealed partial class VisitLifecycle
             closedTaps = _taps.CloseAllLocked(visit, now, whyTaps ?? why);
             visit.TryTransition(state, now, reason); // Always allowed: the visit is not final and this lock is held.
             _registry.SaveState(visit);
-            Ended(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
+            // Before the observers: the recorder seals the journal when told of the end, and the entry must be in it.
             _timeline.Ended(visit, by, reason);
+            Ended(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
             LogFinished(_logger, visit.Id, state, reason);
         }
         _taps.AuditClosed(visit, closedTaps, whyTaps ?? why);
