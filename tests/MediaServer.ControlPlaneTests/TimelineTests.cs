@@ -140,6 +140,27 @@ public sealed class TimelineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_privileged_visits_timeline_is_for_officers_and_admins_and_refused_to_investigators_with_an_audit_entry()
+    {
+        var scheduler = _server.MintToken("scheduler", "scheduling-system");
+        var now = DateTimeOffset.UtcNow;
+        var privileged = await Api.CreateVisitAsync(scheduler, CreateVisitRequest.For(1, now.AddMinutes(1), now.AddMinutes(30)) with { Privileged = true });
+        var admin = _server.MintToken("admin", "ops");
+
+        var investigator = await Api.SendAsync(HttpMethod.Get, $"api/visits/{privileged.Id}/timeline", _server.MintToken("investigator", "inv-1"));
+        var officer = await Api.GetTimelineAsync(_server.MintToken("officer", "officer-1"), privileged.Id);
+        var asScheduler = await Api.SendAsync(HttpMethod.Get, $"api/visits/{privileged.Id}/timeline", scheduler);
+
+        Assert.True(investigator.Status == HttpStatusCode.Forbidden, $"investigator: {investigator}");
+        Assert.True(asScheduler.Status == HttpStatusCode.Forbidden, $"scheduler: {asScheduler}");
+        Assert.True(officer.Privileged);
+        Assert.Equal([TimelineKinds.Scheduled], officer.Entries.Select(e => e.Kind));
+        Assert.Equal(200, (int)(await Api.SendAsync(HttpMethod.Get, $"api/visits/{privileged.Id}/timeline", admin)).Status);
+        var audit = await Api.GetAuditAsync(admin);
+        Assert.Contains(audit, e => e.Action == "visit.timeline" && e.Actor == "inv-1" && e.Outcome == "refused: privileged visit");
+    }
+
+    [Fact]
     public void A_second_counts_both_ways_only_when_packets_came_in_and_went_out_and_a_late_sample_credits_at_most_two()
     {
         var t0 = DateTimeOffset.UnixEpoch;
