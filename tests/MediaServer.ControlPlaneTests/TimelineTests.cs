@@ -32,9 +32,7 @@ public sealed class TimelineTests : IAsyncLifetime
         var instance = NewInstance();
         await using var kiosk = new RtpParty("kiosk", 1);
         await using var visitor = new RtpParty("visitor", 2);
-        kiosk.StartSending((await Api.JoinAsync(kioskToken, visit, kiosk.OfferSdp)).AnswerSdp);
-        visitor.StartSending((await Api.JoinAsync(visitorToken, visit, visitor.OfferSdp, instance)).AnswerSdp);
-        await UntilAsync(officer, visit, t => Has(t, "v1", TimelineKinds.MediaOut) && Has(t, "i1", TimelineKinds.MediaOut), "media both ways");
+        await JoinBothAsync((visit, officer, kioskToken, visitorToken), instance, kiosk, visitor);
 
         // The page is reloaded: the same client joins again from new ports while its leg still works.
         await using var reloaded = new RtpParty("visitor again", 3);
@@ -87,9 +85,7 @@ public sealed class TimelineTests : IAsyncLifetime
         var instance = NewInstance();
         await using var kiosk = new RtpParty("kiosk", 1);
         await using var visitor = new RtpParty("visitor", 2);
-        kiosk.StartSending((await Api.JoinAsync(kioskToken, visit, kiosk.OfferSdp)).AnswerSdp);
-        visitor.StartSending((await Api.JoinAsync(visitorToken, visit, visitor.OfferSdp, instance)).AnswerSdp);
-        await UntilAsync(officer, visit, t => Has(t, "v1", TimelineKinds.MediaIn) && Has(t, "i1", TimelineKinds.MediaIn), "media from both");
+        await JoinBothAsync((visit, officer, kioskToken, visitorToken), instance, kiosk, visitor);
         var timeline = _server.Services.GetRequiredService<VisitTimeline>();
         var live = _server.Services.GetRequiredService<VisitRegistry>().Get(visit)!;
 
@@ -215,6 +211,14 @@ public sealed class TimelineTests : IAsyncLifetime
         var visit = await Api.CreateVisitAsync(officer, CreateVisitRequest.For(1, now.AddMinutes(1), now.AddMinutes(30)));
         return (visit.Id, officer, (await Api.MintParticipantTokenAsync(officer, visit.Id, "i1")).Token,
             (await Api.MintParticipantTokenAsync(officer, visit.Id, "v1")).Token);
+    }
+
+    /// <summary>Joins the kiosk and the visitor (from <paramref name="instance"/>), both sending, until media flows both ways for each.</summary>
+    private async Task JoinBothAsync((string Visit, string Officer, string Kiosk, string Visitor) at, string instance, RtpParty kiosk, RtpParty visitor)
+    {
+        kiosk.StartSending((await Api.JoinAsync(at.Kiosk, at.Visit, kiosk.OfferSdp)).AnswerSdp);
+        visitor.StartSending((await Api.JoinAsync(at.Visitor, at.Visit, visitor.OfferSdp, instance)).AnswerSdp);
+        await UntilAsync(at.Officer, at.Visit, t => Has(t, "v1", TimelineKinds.MediaOut) && Has(t, "i1", TimelineKinds.MediaOut), "media both ways");
     }
 
     private Task<TimelineDto> UntilAsync(string officer, string visit, Func<TimelineDto, bool> done, string what) =>

@@ -1,5 +1,3 @@
-using MediaServer.Media;
-
 namespace MediaServer.Visits.Timeline;
 
 /// <summary>
@@ -78,20 +76,8 @@ public sealed partial class VisitTimeline
     private void SampleQuality(Line line, Visit visit, Leg leg, Party party, DateTimeOffset now)
     {
         var counters = leg.Party.Counters;
-        long expected = 0;
-        long received = 0;
-        double jitterMs = 0;
-        foreach (var track in new[] { leg.Party.Video, leg.Party.Audio })
-        {
-            if (track is null)
-            {
-                continue;
-            }
-            expected += track.Reception.Expected;
-            received += track.Reception.Received;
-            var clock = track.Kind == MediaKind.Video ? 90000.0 : 48000.0;
-            jitterMs = Math.Max(jitterMs, track.Reception.Jitter / clock * 1000);
-        }
+        var expected = (leg.Party.Video?.Reception.Expected ?? 0) + (leg.Party.Audio?.Reception.Expected ?? 0);
+        var received = (leg.Party.Video?.Reception.Received ?? 0) + (leg.Party.Audio?.Reception.Received ?? 0);
         if (party.QualityLeg != leg.Id)
         {
             party.QualityLeg = leg.Id;
@@ -116,7 +102,7 @@ public sealed partial class VisitTimeline
         var lostInterval = Math.Max(0, expectedInterval - (received - party.QualityReceived));
         var quality = new TimelineQuality(
             expectedInterval <= 0 ? 0 : Math.Round(100.0 * lostInterval / expectedInterval, 2),
-            Math.Round(jitterMs, 2),
+            LegSummary.Of(leg).Jitter, // the larger of its tracks' interarrival jitter, in ms (RFC 3550 A.8)
             roundTripMs is { } r ? Math.Round(r, 1) : null,
             Math.Round((counters.BytesIn - party.QualityBytesIn) * 8 / seconds / 1000, 1),
             Math.Round((counters.BytesOut - party.QualityBytesOut) * 8 / seconds / 1000, 1));
