@@ -81,6 +81,65 @@ public sealed class VisitTimelineTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task After_a_restart_each_party_that_comes_back_is_reconnected_for_a_server_restart(bool kill)
+    {
+        var server = await ServerProcess.StartAsync(output);
+        var root = server.RootDirectory;
+        ServerProcess? restarted = null;
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: now, end: now.AddMinutes(5));
+            await using (var kiosk = new RtpParty("kiosk", 1))
+            await using (var visitor = new RtpParty("visitor1", 2))
+            {
+                await visit.JoinAndRelayAsync(kiosk, visitor);
+                if (kill)
+                {
+                    await server.KillAsync();
+                }
+                else
+                {
+                    await RestartTests.DrainAsync(server, visit, output);
+                }
+            }
+            restarted = await ServerProcess.StartAsync(output, root, null);
+            await using (var kiosk = new RtpParty("kiosk", 1))
+            await using (var visitor = new RtpParty("visitor1", 2))
+            {
+                kiosk.StartSending((await restarted.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp)).AnswerSdp);
+                visitor.StartSending((await restarted.Api.JoinAsync(visit.VisitorToken(1), visit.Id, visitor.OfferSdp)).AnswerSdp);
+                var timeline = await Poll.UntilAsync(() => restarted.Api.GetTimelineAsync(visit.OfficerToken, visit.Id),
+                    t => t.Of("i1").Any(e => e.Kind == "reconnected") && t.Of("v1").Any(e => e.Kind == "reconnected"),
+                    TimeSpan.FromSeconds(30), "both parties back on the timeline", TimeSpan.FromMilliseconds(250));
+                foreach (var entry in timeline.Entries.Where(e => e.Kind != "quality"))
+                {
+                    output.WriteLine($"{entry.Seq} {entry.At:HH:mm:ss.fff} {entry.Kind} {entry.Participant} {entry.Cause ?? entry.By ?? ""} {entry.Seconds} {entry.Detail}");
+                }
+                foreach (var participant in new[] { "i1", "v1" })
+                {
+                    var drops = timeline.Of(participant).Where(e => e.Kind is "reconnecting" or "reconnected").Select(e => (e.Kind, e.Cause)).ToList();
+                    Assert.Equal([("reconnecting", "server-restart"), ("reconnected", "server-restart")], drops);
+                    Assert.Equal((1, false), (timeline.Party(participant).Reconnects, timeline.Party(participant).Reconnecting));
+                    Assert.True(timeline.Party(participant).ReconnectSeconds > 0, $"{participant}: {timeline.Party(participant)}");
+                    Assert.DoesNotContain(timeline.Of(participant), e => e.Kind == "left");
+                }
+                Assert.Equal(Enumerable.Range(1, timeline.Entries.Count).Select(n => (long)n), timeline.Entries.Select(e => e.Seq));
+            }
+        }
+        finally
+        {
+            if (restarted is not null)
+            {
+                await restarted.DisposeAsync();
+            }
+            await server.DisposeAsync();
+        }
+    }
+
     /// <summary>Within the tolerance: seconds in (what the party sent), out (what it received) and both ways (their overlap).</summary>
     private void Check(string who, TimelinePartyDto party, SendSpan sent, (long First, long Last) received)
     {
