@@ -194,12 +194,13 @@ public sealed class TimelineTests : IAsyncLifetime
             E(5, 200, TimelineKinds.Reconnecting, "v1", "page-reload"), E(6, 200, TimelineKinds.Reconnecting, "v1", "server-restart"),
             E(7, 207, TimelineKinds.Reconnected, "v1", "page-reload", 7),
             E(8, 300, TimelineKinds.Reconnecting, "i1", "consent-lost"), E(9, 330, TimelineKinds.Left, "i1"),
-            new(10, t0.AddSeconds(400), TimelineKinds.Ended, null),
+            E(10, 350, TimelineKinds.Reconnected, "v1", "ice-restart", 2), // its drop not told apart: still one drop
+            new(11, t0.AddSeconds(400), TimelineKinds.Ended, null),
         ];
         var summary = TimelineSummary.Of(visit, entries, [new PartyMediaSeconds("v1", 390, 391, 388, t0)], t0.AddSeconds(999));
         var mary = summary.Parties.Single(p => p.Participant == "v1");
         var inmate = summary.Parties.Single(p => p.Participant == "i1");
-        Assert.Equal((2, 12.0, 388.0), (mary.Reconnects, mary.ReconnectSeconds, mary.MediaSeconds));
+        Assert.Equal((3, 14.0, 388.0), (mary.Reconnects, mary.ReconnectSeconds, mary.MediaSeconds));
         Assert.Equal((1, 30.0, 0.0), (inmate.Reconnects, inmate.ReconnectSeconds, inmate.MediaSeconds));
         Assert.Equal(400.0, summary.DurationSeconds);
     }

@@ -43,6 +43,8 @@ public sealed record TimelineSummary(DateTimeOffset? StartedAt, DateTimeOffset? 
                     fold.AwaySince = entry.At;
                     break;
                 case TimelineKinds.Reconnected:
+                    // A return told without its drop (a caller that knows both only at the end) is one drop too.
+                    fold.Reconnects += fold.AwaySince is null ? 1 : 0;
                     fold.ReconnectSeconds += entry.Seconds ?? 0;
                     fold.AwaySince = null;
                     break;
