@@ -69,3 +69,54 @@ public sealed record JoinResult(string AnswerSdp, string Location);
 public sealed record RosterPartyDto(string Name, string Role, string State, bool Sends, bool Receives, bool You);
 
 public sealed record RosterDto(string Visit, string State, bool Privileged, IReadOnlyList<RosterPartyDto> Parties);
+
+public sealed record TimelineQualityDto(double LossPercent, double JitterMs, double? RoundTripMs, double BitrateInKbps, double BitrateOutKbps);
+
+public sealed record TimelineEntryDto(
+    long Seq,
+    DateTimeOffset At,
+    string Kind,
+    string? Participant,
+    string? Leg,
+    string? Detail,
+    string? Cause,
+    string? By,
+    string? Transport,
+    IReadOnlyList<string>? Codecs,
+    double? Seconds,
+    TimelineQualityDto? Quality);
+
+public sealed record TimelinePartyDto(
+    string Participant,
+    string Name,
+    string Role,
+    DateTimeOffset? FirstJoinedAt,
+    DateTimeOffset? LastLeftAt,
+    double MediaSeconds,
+    double MediaInSeconds,
+    double MediaOutSeconds,
+    int Reconnects,
+    double ReconnectSeconds,
+    bool Reconnecting);
+
+public sealed record TimelineDto(
+    string Visit,
+    string State,
+    bool Privileged,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt,
+    double DurationSeconds,
+    IReadOnlyList<TimelineEntryDto> Entries,
+    IReadOnlyList<TimelinePartyDto> Parties,
+    bool Truncated)
+{
+    /// <summary>The entries of one participant, in order.</summary>
+    public IReadOnlyList<TimelineEntryDto> Of(string participant) => [.. Entries.Where(e => e.Participant == participant)];
+
+    public TimelinePartyDto Party(string participant) => Parties.Single(p => p.Participant == participant);
+}
+
+public sealed record OwnSummaryDto(string Name, string Role, DateTimeOffset? FirstJoinedAt, DateTimeOffset? LastLeftAt, double MediaSeconds,
+    int Reconnects, double ReconnectSeconds, bool Reconnecting);
+
+public sealed record VisitSummaryDto(string Visit, string State, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, double DurationSeconds, OwnSummaryDto You);

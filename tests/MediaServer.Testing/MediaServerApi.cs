@@ -150,6 +150,18 @@ public sealed class MediaServerApi : IDisposable
         return Expect<VisitDto>(response, HttpStatusCode.OK, $"GET /api/visits/{visitId}");
     }
 
+    public async Task<TimelineDto> GetTimelineAsync(string token, string visitId)
+    {
+        var response = await SendAsync(HttpMethod.Get, $"api/visits/{visitId}/timeline", token);
+        return Expect<TimelineDto>(response, HttpStatusCode.OK, $"GET /api/visits/{visitId}/timeline");
+    }
+
+    public async Task<VisitSummaryDto> GetSummaryAsync(string participantToken, string visitId)
+    {
+        var response = await SendAsync(HttpMethod.Get, $"api/visits/{visitId}/summary", participantToken);
+        return Expect<VisitSummaryDto>(response, HttpStatusCode.OK, $"GET /api/visits/{visitId}/summary");
+    }
+
     /// <summary>The staff token <see cref="GetMetricsAsync"/> sends (/metrics refuses anonymous callers); the harness sets it.</summary>
     public string? MetricsToken { get; set; }
 

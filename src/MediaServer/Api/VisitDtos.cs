@@ -74,3 +74,32 @@ public sealed record RosterDto(string Visit, string State, bool Privileged, IRea
         return new RosterDto(visit.Id, VisitStates.Name(visit.State), visit.Privileged, parties);
     }
 }
+
+/// <summary>A visit's timeline for staff (docs/api.md, "Timeline"): every entry in order and each party's totals.</summary>
+public sealed record TimelineDto(string Visit, string State, bool Privileged, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt,
+    double DurationSeconds, IReadOnlyList<Visits.Timeline.TimelineEntry> Entries, IReadOnlyList<Visits.Timeline.PartySummary> Parties, bool Truncated)
+{
+    public static TimelineDto From(Visit visit, IReadOnlyList<Visits.Timeline.TimelineEntry> entries, Visits.Timeline.TimelineSummary summary)
+    {
+        var truncated = false;
+        foreach (var entry in entries)
+        {
+            truncated |= entry.Kind == Visits.Timeline.TimelineKinds.Truncated;
+        }
+        return new TimelineDto(visit.Id, VisitStates.Name(visit.State), visit.Privileged, summary.StartedAt, summary.EndedAt,
+            summary.DurationSeconds, entries, summary.Parties, truncated);
+    }
+}
+
+/// <summary>A party's own totals (<c>you</c>), as the family sees them when the visit ends.</summary>
+public sealed record OwnSummaryDto(string Name, string Role, DateTimeOffset? FirstJoinedAt, DateTimeOffset? LastLeftAt, double MediaSeconds,
+    int Reconnects, double ReconnectSeconds, bool Reconnecting);
+
+/// <summary>What a participant may know of its visit's timeline: the visit's totals and its own party's, nobody else's.</summary>
+public sealed record VisitSummaryDto(string Visit, string State, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt, double DurationSeconds,
+    OwnSummaryDto You)
+{
+    public static VisitSummaryDto From(Visit visit, Visits.Timeline.TimelineSummary summary, Visits.Timeline.PartySummary you) =>
+        new(visit.Id, VisitStates.Name(visit.State), summary.StartedAt, summary.EndedAt, summary.DurationSeconds,
+            new OwnSummaryDto(you.Name, you.Role, you.FirstJoinedAt, you.LastLeftAt, you.MediaSeconds, you.Reconnects, you.ReconnectSeconds, you.Reconnecting));
+}

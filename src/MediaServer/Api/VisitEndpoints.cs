@@ -30,6 +30,7 @@ public static class VisitEndpoints
             .WithName("TerminateVisit").WithSummary("End a visit now (officer).");
         LegEndpoints.Map(visits);
         TapEndpoints.Map(visits);
+        TimelineEndpoints.Map(visits);
     }
 
     // Privileged status is fixed when a visit is scheduled: no endpoint changes it, so a live privileged visit can never be

@@ -134,6 +134,19 @@ public sealed partial class RecordingService
     }
 
     /// <summary>
+    /// An entry of the visit's timeline (<see cref="Visits.Timeline.VisitTimeline"/>): written as an Event record
+    /// <c>{"event":"timeline","participant","detail":kind,"entry":{…}}</c> (docs/recording-journal.md), so it is chained and
+    /// signed with the recording. A privileged visit has no journal: nothing is written.
+    /// </summary>
+    void IVisitObserver.OnTimeline(Visit visit, Visits.Timeline.TimelineEntry entry)
+    {
+        if (!visit.Privileged && _active.TryGetValue(visit.Id, out var recorder) && recorder.State == RecorderState.Recording)
+        {
+            recorder.Event(new { @event = "timeline", participant = entry.Participant, detail = entry.Kind, entry });
+        }
+    }
+
+    /// <summary>
     /// An officer's flag (<see cref="VisitFlags"/>), kept in the visit's journal as a bookmark. The recording is flagged from
     /// then on (a recording that does not exist yet takes the flag when it starts).
     /// </summary>

@@ -105,6 +105,24 @@ public sealed class Database
                 note TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS visit_flags_visit ON visit_flags(visit_id, id);
+            CREATE TABLE IF NOT EXISTS visit_timeline (
+                visit_id TEXT NOT NULL,
+                seq INTEGER NOT NULL,
+                at TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                participant TEXT NULL,
+                body TEXT NOT NULL,
+                PRIMARY KEY (visit_id, seq)
+            );
+            CREATE TABLE IF NOT EXISTS visit_media (
+                visit_id TEXT NOT NULL,
+                participant TEXT NOT NULL,
+                in_seconds REAL NOT NULL,
+                out_seconds REAL NOT NULL,
+                both_seconds REAL NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (visit_id, participant)
+            );
             """;
         command.ExecuteNonQuery();
         AddColumnIfMissing(connection, "audit", "count", "INTEGER NOT NULL DEFAULT 1");

@@ -9,8 +9,8 @@ public static class StorageServiceCollectionExtensions
     /// <summary>
     /// SQLite and the key directory below the domain: the database at <paramref name="databasePath"/>, the audit log
     /// (<see cref="IAuditLog"/>, with <see cref="AuditStartup"/>, which must be the first hosted service: call this before any
-    /// other Add*), and the stores behind <see cref="IVisitStore"/>, <see cref="IFlagStore"/>, <see cref="IJoinBindingStore"/> and
-    /// <see cref="IRecordingStore"/> (which needs the recording options: AddRecording).
+    /// other Add*), and the stores behind <see cref="IVisitStore"/>, <see cref="IFlagStore"/>, <see cref="IJoinBindingStore"/>,
+    /// <see cref="Visits.Timeline.ITimelineStore"/> and <see cref="IRecordingStore"/> (which needs the recording options: AddRecording).
     /// </summary>
     public static IServiceCollection AddStorage(this IServiceCollection services, string databasePath, KeyDirectory keys,
         Func<IServiceProvider, AuditOptions> audit)
@@ -26,6 +26,7 @@ public static class StorageServiceCollectionExtensions
         services.AddSingleton<IFlagStore, FlagStore>();
         services.AddSingleton<IJoinBindingStore, JoinBindingStore>();
         services.AddSingleton<IRecordingStore, RecordingStore>();
+        services.AddSingleton<Visits.Timeline.ITimelineStore, TimelineStore>();
         return services;
     }
 }

@@ -29,6 +29,14 @@ public interface IVisitObserver : IVisitFlagSink
     {
     }
 
+    /// <summary>
+    /// An entry was added to the visit's timeline (<see cref="Timeline.VisitTimeline"/>), in order; called under the timeline's
+    /// lock of that visit (and often the membership lock): must not block.
+    /// </summary>
+    void OnTimeline(Visit visit, Timeline.TimelineEntry entry)
+    {
+    }
+
     void IVisitFlagSink.OnFlag(Visit visit, VisitFlag flag)
     {
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MediaServer.Visits.Timeline;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace MediaServer.Visits;
 /// enough for every page's roster poll to hear it (no wait when no party is connected), and no visit ends because its legs close while the server stops.
 /// </summary>
 public sealed partial class ServerDrain(VisitRegistry registry, IAuditLog audit, IOptions<VisitOptions> options, TimeProvider time,
-    ILogger<ServerDrain> logger) : IHostedLifecycleService
+    VisitTimeline timeline, ILogger<ServerDrain> logger) : IHostedLifecycleService
 {
     private volatile bool _draining;
 
@@ -39,6 +40,8 @@ public sealed partial class ServerDrain(VisitRegistry registry, IAuditLog audit,
             audit.Append("system", "system", "visit.resumed", "visit/" + visit.Id,
                 string.Create(CultureInfo.InvariantCulture, $"server restarted; live until its scheduled end {visit.End:O}"));
             LogResumed(logger, visit.Id, visit.End);
+            // Each returning party's reconnect is a server restart on the visit's timeline.
+            timeline.Resumed(visit);
         }
         if (resumed > 0)
         {
@@ -60,6 +63,10 @@ public sealed partial class ServerDrain(VisitRegistry registry, IAuditLog audit,
         {
             live += visit.State == VisitState.Live ? 1 : 0;
             connected += visit.OpenLegs().Count;
+            if (visit.State == VisitState.Live)
+            {
+                timeline.Draining(visit); // its connected parties are reconnecting for a server restart, their media saved
+            }
         }
         if (connected == 0)
         {

@@ -1,3 +1,4 @@
+using MediaServer.Visits.Timeline;
 using Microsoft.Extensions.Logging;
 
 namespace MediaServer.Visits;
@@ -34,10 +35,11 @@ public sealed partial class VisitLifecycle
                 leg.ReconnectingSince = leg.Party.Counters.PacketsIn > 0 ? _time.GetUtcNow() : leg.RejoiningSince;
                 LogReconnecting(_logger, visit.Id, leg.Participant.Id, leg.Id, reason);
                 _audit.Append("system", "system", "visit.leg.reconnecting", target, $"{leg.Participant.Id}: {reason}");
+                _timeline.Reconnecting(visit, leg, ReconnectCause.ConsentLost);
                 return;
             }
         }
-        if (Depart(visit, leg, LegState.Closed, reason))
+        if (Depart(visit, leg, LegState.Closed, reason, LeftBy.Network))
         {
             _audit.Append("system", "system", "visit.leg.lost", target, reason);
         }
@@ -69,7 +71,7 @@ public sealed partial class VisitLifecycle
                 }
                 var why = string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"did not reconnect within {_reconnectGrace.TotalSeconds:0.#} s");
-                if (Depart(visit, leg, LegState.Left, why))
+                if (Depart(visit, leg, LegState.Left, why, LeftBy.Network))
                 {
                     _audit.Append("system", "system", "visit.leg.left", $"visit/{visit.Id}/legs/{leg.Id}", $"{leg.Participant.Id}: {why}");
                 }
@@ -92,7 +94,7 @@ public sealed partial class VisitLifecycle
             lock (visit.MembershipLock)
             {
                 if (visit.EmptySince is { } since && now - since >= _emptyGrace && visit.OpenLegs().Count == 0
-                    && Finish(visit, VisitState.Ended, EveryPartyLeft))
+                    && Finish(visit, VisitState.Ended, EveryPartyLeft, null))
                 {
                     _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, EveryPartyLeft);
                 }

@@ -1,4 +1,5 @@
 using System.Net;
+using MediaServer.Visits.Timeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -30,6 +31,7 @@ public sealed partial class VisitLifecycle
     private readonly VisitBudgets _budgets;
     private readonly VisitTaps _taps;
     private readonly ServerDrain? _drain;
+    private readonly VisitTimeline _timeline;
 
     /// <summary>Refusal titles the join endpoint audits with the client named.</summary>
     public const string TokenInUseTitle = "Join code in use";
@@ -40,8 +42,9 @@ public sealed partial class VisitLifecycle
     /// <param name="gates">Asked before every join (the recorder refuses a visit it cannot record under <c>refuse</c>).</param>
     public VisitLifecycle(VisitRegistry registry, PlainRtpJoin joiner, WebRtcJoin webRtcJoiner, IAuditLog audit, TimeProvider time,
         IOptions<VisitOptions> options, IOptions<LimitOptions> limits, IEnumerable<IVisitObserver> observers, IEnumerable<IJoinGate> gates,
-        JoinBindings bindings, ILogger<VisitLifecycle> logger, ServerDrain? drain = null)
+        JoinBindings bindings, VisitTimeline timeline, ILogger<VisitLifecycle> logger, ServerDrain? drain = null)
     {
+        _timeline = timeline;
         _drain = drain;
         _bindings = bindings;
         _observers = [.. observers];
@@ -139,7 +142,13 @@ public sealed partial class VisitLifecycle
             _bindings.Bind(client, visit.Id, participant.Id, now);
             leg.PortPairs = VisitBudgets.PortPairsOf(answer);
             var replaced = visit.AddLeg(leg);
+            // The same client again while its leg still worked: the page was reloaded (a reconnecting seat has its cause already).
+            if (replaced is { ReconnectingSince: null, RejoiningSince: null } && replaced.Party.Counters.PacketsIn > 0)
+            {
+                _timeline.Reconnecting(visit, replaced, ReconnectCause.PageReload);
+            }
             replaced?.Close(LegState.Closed, now);
+            _timeline.TokenUsed(visit, leg);
             // The router keeps the participant's place (its join order) for the new leg: the seat is taken back.
             visit.Router.Attach(leg.Party);
             visit.EmptySince = null;
@@ -148,6 +157,7 @@ public sealed partial class VisitLifecycle
             {
                 observer.OnJoined(visit, leg);
             }
+            _timeline.Joined(visit, leg);
             leg.Start();
             LogJoined(_logger, visit.Id, participant.Id, leg.Id);
             // A rejoin that replaces a seat which had media (or was reconnecting) is that party reconnecting.
@@ -175,10 +185,10 @@ public sealed partial class VisitLifecycle
     /// The participant left: closes its leg. When it was the last party of a live visit the empty grace starts
     /// (<see cref="EndEmptyVisits"/>); before the start the visit is scheduled again: leaving the waiting room ends nothing.
     /// </summary>
-    public void Leave(Visit visit, Leg leg) => Depart(visit, leg, LegState.Left, "left");
+    public void Leave(Visit visit, Leg leg) => Depart(visit, leg, LegState.Left, "left", LeftBy.Party);
 
     /// <summary>Closes the leg; false when it was closed already.</summary>
-    private bool Depart(Visit visit, Leg leg, LegState state, string why)
+    private bool Depart(Visit visit, Leg leg, LegState state, string why, LeftBy by)
     {
         lock (visit.MembershipLock)
         {
@@ -192,6 +202,14 @@ public sealed partial class VisitLifecycle
             foreach (var observer in _observers)
             {
                 observer.OnLeft(visit, leg, why);
+            }
+            if (_drain is { IsDraining: true })
+            {
+                _timeline.Reconnecting(visit, leg, ReconnectCause.ServerRestart);
+            }
+            else
+            {
+                _timeline.Left(visit, leg, by, why);
             }
             // A server that stops keeps its live visits (they resume at the next start): legs closing now start no grace.
             if (left == 0 && visit.State == VisitState.Live && _drain is not { IsDraining: true })
@@ -213,7 +231,7 @@ public sealed partial class VisitLifecycle
     }
 
     /// <summary>An officer ended the visit: every leg is closed before this returns.</summary>
-    public bool Terminate(Visit visit, string reason) => Finish(visit, VisitState.Terminated, reason);
+    public bool Terminate(Visit visit, string reason) => Finish(visit, VisitState.Terminated, reason, LeftBy.Officer);
 
     /// <summary>Ends every visit whose scheduled end has passed (run by <see cref="VisitScheduleService"/>).</summary>
     public void EndDueVisits()
@@ -221,7 +239,7 @@ public sealed partial class VisitLifecycle
         var now = _time.GetUtcNow();
         foreach (var visit in _registry.InMemory)
         {
-            if (!visit.IsFinal && now >= visit.End && Finish(visit, VisitState.Ended, "scheduled end"))
+            if (!visit.IsFinal && now >= visit.End && Finish(visit, VisitState.Ended, "scheduled end", LeftBy.ScheduledEnd))
             {
                 _audit.Append("system", "system", "visit.end", "visit/" + visit.Id, "scheduled end");
             }
@@ -249,7 +267,7 @@ public sealed partial class VisitLifecycle
                 }
                 var why = string.Create(System.Globalization.CultureInfo.InvariantCulture,
                     $"privileged visit: no media from the party for {_privilegedSilenceLimit.TotalSeconds:0.#} s");
-                if (Depart(visit, leg, LegState.Closed, why))
+                if (Depart(visit, leg, LegState.Closed, why, LeftBy.Silence))
                 {
                     _audit.Append("system", "system", "visit.leg.closed", $"visit/{visit.Id}/legs/{leg.Id}", $"closed: {why} ({leg.Participant.Id})");
                 }
@@ -278,7 +296,8 @@ public sealed partial class VisitLifecycle
         }
     }
 
-    private bool Finish(Visit visit, VisitState state, string reason)
+    /// <param name="by">Who ends it (null: every party had left, nobody is closed).</param>
+    private bool Finish(Visit visit, VisitState state, string reason, LeftBy? by)
     {
         List<Tap> closedTaps;
         var whyTaps = state == VisitState.Ended && reason == EveryPartyLeft ? "visit ended (every party left)" : null;
@@ -296,10 +315,13 @@ public sealed partial class VisitLifecycle
             foreach (var leg in visit.OpenLegs())
             {
                 leg.Close(LegState.Closed, now);
+                _timeline.Left(visit, leg, by ?? LeftBy.Network, why);
             }
             closedTaps = _taps.CloseAllLocked(visit, now, whyTaps ?? why);
             visit.TryTransition(state, now, reason); // Always allowed: the visit is not final and this lock is held.
             _registry.SaveState(visit);
+            // Before the observers: the recorder seals the journal when told of the end, and the entry must be in it.
+            _timeline.Ended(visit, by, reason);
             Ended(visit, state == VisitState.Terminated ? "terminated: " + reason : reason);
             LogFinished(_logger, visit.Id, state, reason);
         }
@@ -318,7 +340,7 @@ public sealed partial class VisitLifecycle
             return;
         }
         const string why = "the recording failed; a visit that cannot be recorded cannot go on";
-        if (Finish(visit, VisitState.Terminated, why))
+        if (Finish(visit, VisitState.Terminated, why, LeftBy.ServerFault))
         {
             _audit.Append("system", "system", "visit.terminate", "visit/" + visit.Id, "ok: " + why + " (" + reason + ")");
         }

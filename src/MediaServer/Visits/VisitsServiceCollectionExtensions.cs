@@ -21,6 +21,8 @@ public static class VisitsServiceCollectionExtensions
         // Flags go to every registered IVisitFlagSink (the recorder registers itself as one).
         services.AddSingleton<VisitFlags>();
         services.AddSingleton<JoinBindings>();
+        services.AddSingleton<Timeline.VisitTimeline>();
+        services.AddHostedService<Timeline.TimelineSampler>();
         services.AddSingleton<VisitLifecycle>();
         services.AddHostedService<VisitScheduleService>();
         // Resumes live visits after a restart and drains on SIGTERM (a lifecycle service: it runs before any service stops).

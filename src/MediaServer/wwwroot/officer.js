@@ -9,6 +9,7 @@ import { apiClient, readProblem } from './common/api.js';
 import { $, clock, sayIn, setState, showIn } from './common/page.js';
 import { createFeed } from './officer-feed.js';
 import { createTaps } from './officer-tap.js';
+import { createTimelines } from './officer-timeline.js';
 
 const ui = Object.fromEntries(['status', 'error', 'feed', 'token', 'console', 'visits', 'tap', 'unrecorded']
   .map((id) => [id, $(id)]));
@@ -26,6 +27,7 @@ const store = tabStore('officerToken');
 const api = apiClient({ token: () => session.token });
 const say = sayIn(ui.status);
 const showError = showIn(ui.error);
+const timelines = createTimelines({ api, onError: (text) => showError(text) });
 const taps = createTaps({
   ui, api, showError,
   visit: findVisit,
@@ -176,6 +178,7 @@ function createVisitItem(id) {
   q('.tap-button').addEventListener('click', () => toggleTap(id));
   q('.flag-open').addEventListener('click', () => showForm('flag'));
   q('.end-open').addEventListener('click', () => showForm('end'));
+  timelines.attach(li, id);
   for (const cancel of li.querySelectorAll('.cancel')) cancel.addEventListener('click', () => showForm(''));
   q('.flag-form').addEventListener('submit', (event) => {
     event.preventDefault();

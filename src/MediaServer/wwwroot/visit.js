@@ -1,7 +1,6 @@
-// The /visit page: joins a visit with a WebRTC offer (docs/architecture.md; README, "API notes": POST
-// /api/visits/{id}/join), shows the other parties and says clearly why a visit ended. Framework-free on purpose: kiosks and
-// old phones load it from the server with no network beyond. The shared parts are in common/; the parties, the device and
-// the statistics in visit-*.js; keeping the visit up through reloads and lost connections in visit-recovery.js.
+// The /visit page: joins a visit with a WebRTC offer (docs/architecture.md; README, "API notes": POST /api/visits/{id}/join),
+// shows the other parties and says clearly why a visit ended. Framework-free on purpose: kiosks and old phones load it from
+// the server with no network beyond. Shared parts in common/; parties, device, statistics, recovery, summary in visit-*.js.
 //
 // Test hooks (read by tests/MediaServer.WebRtcTests): window.visitPc is the live RTCPeerConnection, window.visitTimings the
 // join timeline in performance.now() milliseconds (and epoch milliseconds for comparing two pages; iceRestarts counts PATCHes),
@@ -19,6 +18,7 @@ import { watchConnection } from './visit-connection.js';
 import { refusalFor } from './visit-refusals.js';
 import { backoffMs, forgetToken, isTransient, keepToken, keptToken, othersReconnecting, rosterNews, rosterSaysGone, tokenExpired } from './visit-recovery.js';
 import { pollQuality, watchFirstFrame } from './visit-stats.js';
+import './visit-summary.js'; // tells the family what the server saw of their visit when it ends (watches body[data-state])
 
 // ICE 'disconnected' can be a short blip; longer than this and the page restarts ICE (the server keeps the seat meanwhile).
 const DISCONNECT_GRACE_MS = 2000;
