@@ -29,7 +29,6 @@ public static class Program
         {
             return VerifyCommand.Run(args[1..], Console.Out, Console.Error);
         }
-        ServerHost.Build(args).Run();
-        return 0;
+        return ServeCommand.Run(args, Console.Error);
     }
 }

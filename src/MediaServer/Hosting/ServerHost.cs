@@ -1,6 +1,7 @@
 using System.Net;
 using MediaServer.Api;
 using MediaServer.Auth;
+using MediaServer.Hosting.Https;
 using MediaServer.Metrics;
 using MediaServer.Monitoring;
 using MediaServer.Recording;
@@ -10,6 +11,7 @@ using MediaServer.Storage;
 using MediaServer.Transport;
 using MediaServer.Transport.WebRtc;
 using MediaServer.Visits;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
 namespace MediaServer.Hosting;
@@ -66,6 +68,17 @@ public static class ServerHost
             throw new OptionsValidationException(MediaServerOptions.SectionName, typeof(MediaServerOptions),
                 [$"MediaServer:KeyDirectory ({options.ResolveKeyDirectory()}) must not be the data directory or inside it: a copy of the data would carry the keys."]);
         }
+        var problems = HttpsSetup.Problems(options.Https, HttpsSetup.ConfiguredUrls(builder.Configuration)).Concat(options.Proxy.Problems()).ToList();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(MediaServerOptions.SectionName, typeof(MediaServerOptions), problems);
+        }
+        var certificate = options.Https.Enabled ? new CertificateReloader(options.Https) : null;
+        if (certificate is not null)
+        {
+            HttpsSetup.UseCertificate(builder, certificate);
+        }
+        builder.Services.Configure<ForwardedHeadersOptions>(options.Proxy.Apply);
         var startupNotes = new List<string>();
         KeyDirectory.CreateOwnerOnly(dataDirectory, startupNotes);
         var keyDirectory = KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
@@ -102,6 +115,9 @@ public static class ServerHost
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        // Every option checked now, before anything binds a port: a bad value ends the start with its own line (Program).
+        _ = app.Services.GetRequiredService<IOptions<MediaServerOptions>>().Value;
+        HttpsSetup.LogAtStart(app, certificate, options.Proxy.Enabled);
         app.UseApi();
         app.MapApi();
         return app;
