@@ -49,6 +49,7 @@ public static class ApiPipeline
         VisitEndpoints.Map(app);
         AuditEndpoints.Map(app);
         RecordingEndpoints.Map(app);
+        RecordingRenderEndpoint.Map(app);
         ConsoleEndpoints.Map(app);
         ProblemEndpoints.Map(app);
         app.MapOpenApi();

@@ -18,10 +18,10 @@ public static partial class MetricsEndpoint
             .WithName("Metrics").WithSummary("Prometheus text: visits, legs, taps, packets, drops, audit state (officer, admin).")
             .Produces(StatusCodes.Status200OK, contentType: "text/plain");
         app.MapGet("/healthz", Health).WithTags("Operations")
-            .WithName("Health").WithSummary("Fixed-text health: database, RTP ports, audit chain (anonymous).");
+            .WithName("Health").WithSummary("Fixed-text health: database, RTP ports, audit chain, FFmpeg (anonymous).");
     }
 
-    private static IResult Health(IVisitStore store, PortAllocator ports, IAuditLog audit, ILoggerFactory loggers)
+    private static IResult Health(IVisitStore store, PortAllocator ports, IAuditLog audit, Recording.Review.FfmpegAvailability ffmpeg, ILoggerFactory loggers)
     {
         if (store.Probe() is { } failure)
         {
@@ -34,12 +34,18 @@ public static partial class MetricsEndpoint
             return ApiResults.Problem(503, ProblemTypes.Unhealthy, "Unhealthy", "Every RTP port pair is in use; no visit can be joined.");
         }
         // A broken audit chain does not stop visits; it is shown here and in /metrics until an admin has looked (docs/audit-log.md).
-        return audit.LastVerification switch
+        var chain = audit.LastVerification switch
         {
-            { Ok: false } => Results.Ok(new { status = "degraded", audit = "broken" }),
-            null => Results.Ok(new { status = "ok", audit = "unchecked" }),
-            _ => Results.Ok(new { status = "ok", audit = "intact" }),
+            { Ok: false } => "broken",
+            null => "unchecked",
+            _ => "intact",
         };
+        // FFmpeg missing: visits go on and are recorded, but no review copy can be made (the log names the path).
+        if (ffmpeg.Problem() is not null)
+        {
+            return Results.Ok(new { status = "degraded", audit = chain, ffmpeg = "missing" });
+        }
+        return Results.Ok(new { status = chain == "broken" ? "degraded" : "ok", audit = chain });
     }
 
     [LoggerMessage(EventId = 9020, Level = LogLevel.Error, Message = "/healthz: the database cannot be opened")]

@@ -52,6 +52,11 @@ public static class ServerHost
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
             .Validate(o => o.Relay.Problem() is null, "MediaServer:Relay holds a value out of range (see the README's configuration table).")
+            .Validate(o => o.WebRtc.Port is >= 0 and <= 65535, "MediaServer:WebRtc:Port must be from 1 to 65535 (0: any free port, for tests).")
+            .Validate(o => o.WebRtc.Port == 0 || o.WebRtc.Port < o.Rtp.PortMin || o.WebRtc.Port > o.Rtp.PortMax,
+                "MediaServer:WebRtc:Port must lie outside the RTP range MediaServer:Rtp:PortMin-PortMax (the plain-RTP legs would take it).")
+            .Validate(o => o.Rtp.PortMin > 0 && o.Rtp.PortMax <= 65535, "MediaServer:Rtp:PortMin and PortMax must be from 1 to 65535.")
+            .Validate(o => o.Recording.Retention > TimeSpan.Zero, "MediaServer:Recording:Retention must be positive (e.g. 365.00:00:00 for a year).")
             .Validate(o => RecordingFailurePolicy.IsValid(o.Recording.OnFailure),
                 "MediaServer:Recording:OnFailure must be refuse or continue-and-alert.")
             .ValidateOnStart();
@@ -101,6 +106,7 @@ public static class ServerHost
         services.AddMonitoring();
         services.AddRecording(sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Recording.WithRoots(dataDirectory, keyDirectory.Path));
         services.AddReview();
+        services.AddSingleton<FfmpegAvailability>();
         services.AddVisits(sp =>
         {
             var root = sp.GetRequiredService<IOptions<MediaServerOptions>>().Value;
@@ -118,6 +124,7 @@ public static class ServerHost
         // Every option checked now, before anything binds a port: a bad value ends the start with its own line (Program).
         _ = app.Services.GetRequiredService<IOptions<MediaServerOptions>>().Value;
         HttpsSetup.LogAtStart(app, certificate, options.Proxy.Enabled);
+        FfmpegCheck.LogAtStart(app);
         app.UseApi();
         app.MapApi();
         return app;

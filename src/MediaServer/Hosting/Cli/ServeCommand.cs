@@ -11,12 +11,12 @@ public static class ServeCommand
 {
     public const int ConfigurationError = 2;
 
-    public static int Run(string[] args, TextWriter error)
+    public static int Run(string[] args, TextWriter error, Func<string[], WebApplication> build)
     {
         WebApplication app;
         try
         {
-            app = ServerHost.Build(args);
+            app = build(args);
         }
         catch (OptionsValidationException e)
         {
