@@ -118,6 +118,7 @@ public static class ServerHost
 
         // Api: the HTTP surface.
         services.AddApi(options.Limits);
+        services.AddSingleton<MetricsExposition>();
 
         configure?.Invoke(builder);
         var app = builder.Build();
