@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using MediaServer.Testing;
 using MediaServer.Testing.Rtp;
 using Xunit.Abstractions;
@@ -24,7 +23,7 @@ public sealed class ReverseProxyTests(ITestOutputHelper output)
             ["MediaServer__Proxy__KnownProxies__0"] = NginxProxy.ProxySourceAddress,
         });
         await using var proxy = await NginxProxy.StartAsync(server.HttpPort);
-        using var viaProxy = new MediaServerApi(ClientFrom(ClientAddress, proxy.BaseAddress));
+        using var viaProxy = new MediaServerApi(LocalAddressClient.Create(ClientAddress, proxy.BaseAddress, acceptSelfSigned: true));
         var officer = await server.MintTokenAsync("officer", "officer-proxy");
         var admin = await server.MintTokenAsync("admin", "admin-proxy");
 
@@ -54,34 +53,5 @@ public sealed class ReverseProxyTests(ITestOutputHelper output)
         Assert.Contains("from 127.0.0.1", visitorJoin.Outcome, StringComparison.Ordinal);
         Assert.DoesNotContain(joins, e => e.Outcome!.Contains("203.0.113.9", StringComparison.Ordinal)
             || e.Outcome.Contains("198.51.100.7", StringComparison.Ordinal) || e.Outcome.Contains(NginxProxy.ProxySourceAddress, StringComparison.Ordinal));
-    }
-
-    /// <summary>An HTTPS client whose connections leave from <paramref name="local"/> (accepting the test's self-signed certificate).</summary>
-    private static HttpClient ClientFrom(IPAddress local, Uri baseAddress)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellation) =>
-            {
-                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellation);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-            SslOptions =
-            {
-                RemoteCertificateValidationCallback = (_, _, _, errors) =>
-                    errors is System.Net.Security.SslPolicyErrors.None or System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors,
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
     }
 }
