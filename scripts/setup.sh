@@ -23,6 +23,8 @@ if [ "$want_tests" = 1 ]; then
   /usr/bin/python3 -c 'import aiortc' >/dev/null 2>&1 || packages+=(python3-aiortc)
   # A second, independent DTLS-SRTP peer for the handshake tests (openssl s_client -dtls1_2 -use_srtp).
   command -v openssl >/dev/null 2>&1 || packages+=(openssl)
+  # The reverse-proxy layout of docs/deploy.md is tested with Debian's nginx in front of the server.
+  [ -x /usr/sbin/nginx ] || packages+=(nginx)
   # The restart tests stop the server with kill -TERM (procps; not in a minimal Debian install).
   [ -x /usr/bin/kill ] || [ -x /bin/kill ] || packages+=(procps)
 fi

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using MediaServer.Testing;
@@ -164,26 +163,5 @@ public sealed class TokenBindingTests(ITestOutputHelper output)
     }
 
     /// <summary>An HTTP client whose connections leave from <paramref name="local"/> (a second loopback address: another network).</summary>
-    private static HttpClient ClientFrom(IPAddress local, Uri baseAddress)
-    {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectCallback = async (context, cancellation) =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                try
-                {
-                    socket.Bind(new IPEndPoint(local, 0));
-                    await socket.ConnectAsync(context.DnsEndPoint, cancellation);
-                    return new NetworkStream(socket, ownsSocket: true);
-                }
-                catch
-                {
-                    socket.Dispose();
-                    throw;
-                }
-            },
-        };
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
-    }
+    private static HttpClient ClientFrom(IPAddress local, Uri baseAddress) => LocalAddressClient.Create(local, baseAddress);
 }

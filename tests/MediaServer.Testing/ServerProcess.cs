@@ -94,8 +94,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <param name="extraEnvironment">More settings, e.g. MediaServer__Recording__Directory.</param>
     /// <param name="rtpPortCount">The size of the server's RTP range (the load generator needs more than a test).</param>
     /// <param name="serverDll">Another build of the server; null starts the one built with this run.</param>
+    /// <param name="extraUrls">More addresses beside the loopback HTTP one (an https:// address, a proxy's view), ';'-separated.</param>
     public static async Task<ServerProcess> StartAsync(ITestOutputHelper output, string? rootDirectory,
-        IReadOnlyDictionary<string, string>? extraEnvironment, int rtpPortCount = RtpPortCount, string? serverDll = null)
+        IReadOnlyDictionary<string, string>? extraEnvironment, int rtpPortCount = RtpPortCount, string? serverDll = null, string? extraUrls = null)
     {
         var dll = serverDll ?? RepoLayout.ServerDll;
         if (!File.Exists(dll))
@@ -148,7 +149,7 @@ public sealed class ServerProcess : IAsyncDisposable
         var process = ChildProcess.Start(
             "mediaserver",
             "dotnet",
-            [dll, "--urls", $"http://127.0.0.1:{httpPort}"],
+            [dll, "--urls", $"http://127.0.0.1:{httpPort}" + (extraUrls is null ? "" : ";" + extraUrls)],
             environment,
             workingDirectory: Path.GetDirectoryName(dll),
             ringCapacity: 5000);

@@ -12,9 +12,12 @@ public static class ApiPipeline
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; connect-src 'self'; "
         + "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-    /// <summary>Security headers, problem+json errors, static files, body limits, then authentication, authorisation and rate limits.</summary>
+    /// <summary>Forwarded headers from the configured proxy, security headers, problem+json errors, static files, body limits, then authentication, authorisation and rate limits.</summary>
     public static void UseApi(this WebApplication app)
     {
+        // First, so that everything after it (audit, token bindings, rate limits) sees the client's address: believed only from
+        // the proxies in MediaServer:Proxy, and from no one when that is empty (docs/deploy.md).
+        app.UseForwardedHeaders();
         app.Use(SecurityHeaders);
         app.UseExceptionHandler();
         app.UseStaticFiles();
@@ -46,6 +49,7 @@ public static class ApiPipeline
         VisitEndpoints.Map(app);
         AuditEndpoints.Map(app);
         RecordingEndpoints.Map(app);
+        RecordingRenderEndpoint.Map(app);
         ConsoleEndpoints.Map(app);
         ProblemEndpoints.Map(app);
         app.MapOpenApi();

@@ -21,4 +21,40 @@ public sealed class SigningKeys
     }
 
     public SymmetricSecurityKey JwtKey { get; }
+
+    /// <summary>
+    /// Reads the key the server made in <paramref name="keyDirectory"/>, for the <c>token</c> command; never makes one. False with
+    /// the reason when there is none or it is not a key.
+    /// </summary>
+    public static bool TryRead(string keyDirectory, out byte[] secret, out string problem)
+    {
+        secret = [];
+        var path = Path.Combine(keyDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            problem = $"no signing key at {path}";
+            return false;
+        }
+        try
+        {
+            secret = Convert.FromBase64String(File.ReadAllText(path).Trim());
+        }
+        catch (FormatException)
+        {
+            problem = $"{path} is not a base64 key";
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            problem = $"{path} cannot be read by this user (it is the server's, mode 0600): run as the server's user";
+            return false;
+        }
+        if (secret.Length != SecretBytes)
+        {
+            problem = $"{path} holds {secret.Length} bytes, not {SecretBytes}";
+            return false;
+        }
+        problem = "";
+        return true;
+    }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using MediaServer.Auth;
+using MediaServer.Hosting.Https;
 using MediaServer.Recording;
 using MediaServer.Routing;
 using MediaServer.Storage;
@@ -40,6 +41,10 @@ public sealed class MediaServerOptions
     public LimitOptions Limits { get; set; } = new();
 
     public AuditOptions Audit { get; set; } = new();
+
+    public HttpsOptions Https { get; set; } = new();
+
+    public ProxyOptions Proxy { get; set; } = new();
 
     public string ResolveDataDirectory() => Path.GetFullPath(DataDirectory, Directory.GetCurrentDirectory());
 

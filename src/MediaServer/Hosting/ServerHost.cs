@@ -1,6 +1,7 @@
 using System.Net;
 using MediaServer.Api;
 using MediaServer.Auth;
+using MediaServer.Hosting.Https;
 using MediaServer.Metrics;
 using MediaServer.Monitoring;
 using MediaServer.Recording;
@@ -10,6 +11,7 @@ using MediaServer.Storage;
 using MediaServer.Transport;
 using MediaServer.Transport.WebRtc;
 using MediaServer.Visits;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.Options;
 
 namespace MediaServer.Hosting;
@@ -50,6 +52,11 @@ public static class ServerHost
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
             .Validate(o => o.Relay.Problem() is null, "MediaServer:Relay holds a value out of range (see the README's configuration table).")
+            .Validate(o => o.WebRtc.Port is >= 0 and <= 65535, "MediaServer:WebRtc:Port must be from 1 to 65535 (0: any free port, for tests).")
+            .Validate(o => o.WebRtc.Port == 0 || o.WebRtc.Port < o.Rtp.PortMin || o.WebRtc.Port > o.Rtp.PortMax,
+                "MediaServer:WebRtc:Port must lie outside the RTP range MediaServer:Rtp:PortMin-PortMax (the plain-RTP legs would take it).")
+            .Validate(o => o.Rtp.PortMin > 0 && o.Rtp.PortMax <= 65535, "MediaServer:Rtp:PortMin and PortMax must be from 1 to 65535.")
+            .Validate(o => o.Recording.Retention > TimeSpan.Zero, "MediaServer:Recording:Retention must be positive (e.g. 365.00:00:00 for a year).")
             .Validate(o => RecordingFailurePolicy.IsValid(o.Recording.OnFailure),
                 "MediaServer:Recording:OnFailure must be refuse or continue-and-alert.")
             .ValidateOnStart();
@@ -66,6 +73,17 @@ public static class ServerHost
             throw new OptionsValidationException(MediaServerOptions.SectionName, typeof(MediaServerOptions),
                 [$"MediaServer:KeyDirectory ({options.ResolveKeyDirectory()}) must not be the data directory or inside it: a copy of the data would carry the keys."]);
         }
+        var problems = HttpsSetup.Problems(options.Https, HttpsSetup.ConfiguredUrls(builder.Configuration)).Concat(options.Proxy.Problems()).ToList();
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException(MediaServerOptions.SectionName, typeof(MediaServerOptions), problems);
+        }
+        var certificate = options.Https.Enabled ? new CertificateReloader(options.Https) : null;
+        if (certificate is not null)
+        {
+            HttpsSetup.UseCertificate(builder, certificate);
+        }
+        builder.Services.Configure<ForwardedHeadersOptions>(options.Proxy.Apply);
         var startupNotes = new List<string>();
         KeyDirectory.CreateOwnerOnly(dataDirectory, startupNotes);
         var keyDirectory = KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
@@ -88,6 +106,7 @@ public static class ServerHost
         services.AddMonitoring();
         services.AddRecording(sp => sp.GetRequiredService<IOptions<MediaServerOptions>>().Value.Recording.WithRoots(dataDirectory, keyDirectory.Path));
         services.AddReview();
+        services.AddSingleton<FfmpegAvailability>();
         services.AddVisits(sp =>
         {
             var root = sp.GetRequiredService<IOptions<MediaServerOptions>>().Value;
@@ -99,9 +118,14 @@ public static class ServerHost
 
         // Api: the HTTP surface.
         services.AddApi(options.Limits);
+        services.AddSingleton<MetricsExposition>();
 
         configure?.Invoke(builder);
         var app = builder.Build();
+        // Every option checked now, before anything binds a port: a bad value ends the start with its own line (Program).
+        _ = app.Services.GetRequiredService<IOptions<MediaServerOptions>>().Value;
+        HttpsSetup.LogAtStart(app, certificate, options.Proxy.Enabled);
+        FfmpegCheck.LogAtStart(app);
         app.UseApi();
         app.MapApi();
         return app;

@@ -11,6 +11,25 @@ namespace MediaServer.Recording;
 /// </summary>
 public sealed partial class RecordingService
 {
+    /// <summary>
+    /// An admin asks for a render_failed recording to be rendered again (FFmpeg fixed): it is sealed again and the queue woken;
+    /// it gets one more attempt. The state it was in, or null when there is no such recording.
+    /// </summary>
+    public RecordingState? RenderAgain(string visitId)
+    {
+        lock (_gate)
+        {
+            var row = _store.Load(visitId);
+            if (row is null || row.State != RecordingState.RenderFailed)
+            {
+                return row?.State;
+            }
+            _store.SetState(visitId, RecordingState.Sealed);
+        }
+        _renderSignal.Release();
+        return RecordingState.RenderFailed;
+    }
+
     private async Task RenderLoop()
     {
         var token = _stop.Token;

@@ -6,7 +6,7 @@ namespace MediaServer.Hosting.Cli;
 
 /// <summary>
 /// <c>token --role ROLE --sub NAME [--ttl DURATION]</c>: prints a staff or scheduler token signed with the server's key (the one
-/// in the configured key directory), alone on one line, so scripts can capture it. It refuses kiosk and visitor roles: a
+/// in the configured key directory, which it never makes: no key there is exit 2 naming the path), alone on one line, so scripts can capture it. It refuses kiosk and visitor roles: a
 /// participant token receives a visit's media, so it comes only from <c>POST /api/visits/{id}/tokens</c>, which checks who
 /// asks (for a privileged visit only the scheduler) and audits every token it mints.
 /// </summary>
@@ -56,10 +56,17 @@ public static class TokenCommand
             error.WriteLine($"--ttl '{ttlText}' is not a duration (use 30s, 10m, 8h or hh:mm:ss).");
             return 2;
         }
-        var dataDirectory = options.ResolveDataDirectory();
-        Storage.KeyDirectory.CreateOwnerOnly(dataDirectory);
-        var keys = Storage.KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
-        var issuer = new TokenIssuer(new SigningKeys(keys.LoadOrCreateSecret(SigningKeys.FileName, SigningKeys.SecretBytes, out _)), options.Auth, TimeProvider.System);
+        // Never a new key: a token signed with a key the server does not hold is refused with a bare 401. A relative
+        // MediaServer:DataDirectory resolves against the working directory, so from another directory this would be another key.
+        if (!SigningKeys.TryRead(options.ResolveKeyDirectory(), out var secret, out var problem))
+        {
+            var relative = !Path.IsPathRooted(options.DataDirectory) && string.IsNullOrWhiteSpace(options.KeyDirectory);
+            error.WriteLine($"token: {problem}: the server has not run with the data directory {options.ResolveDataDirectory()}"
+                + (relative ? $" (MediaServer:DataDirectory '{options.DataDirectory}' is relative to the working directory, {Directory.GetCurrentDirectory()})" : "")
+                + ". Run this where the server runs, or set MediaServer__DataDirectory (and MediaServer__KeyDirectory if the server sets it) to the server's.");
+            return 2;
+        }
+        var issuer = new TokenIssuer(new SigningKeys(secret), options.Auth, TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
         output.WriteLine(issuer.Issue(role, subject, visit, now, now + ttl).Token);
         return 0;

@@ -1,0 +1,133 @@
+using MediaServer.Testing;
+using Xunit.Abstractions;
+
+namespace MediaServer.IntegrationTests.Facility;
+
+/// <summary>
+/// The operator's first hour with the built binary (no server started by the harness): help and version that start nothing,
+/// configuration errors as one line each with exit code 2, and a token command that never makes a key of its own.
+/// </summary>
+public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
+{
+    // A cold `dotnet MediaServer.dll` on a loaded 2-core machine; it answers in well under a second when idle.
+    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly string _root = Directory.CreateTempSubdirectory("mediaserver-cli-").FullName;
+
+    private string DataDirectory => Path.Combine(_root, "data");
+
+    private string KeyDirectory => Path.Combine(_root, "keys");
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    [InlineData("serve --help")]
+    [InlineData("token --help")]
+    [InlineData("render --help")]
+    [InlineData("verify --help")]
+    [InlineData("verify-audit -h")]
+    public async Task Help_prints_and_exits_0_without_starting_anything(string arguments)
+    {
+        var port = PortAllocator.FreeTcpPort();
+        var result = await RunAsync([.. arguments.Split(' '), "--urls", $"http://127.0.0.1:{port}"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("Usage:", result.StdoutText, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", result.StdoutText, StringComparison.Ordinal);
+        if (arguments.StartsWith('-'))
+        {
+            foreach (var command in new[] { "serve", "token", "render", "verify", "verify-audit" })
+            {
+                Assert.Contains(command, result.StdoutText, StringComparison.Ordinal);
+            }
+        }
+        Assert.False(Directory.Exists(DataDirectory), "help made the data directory");
+        Assert.False(Directory.Exists(KeyDirectory), "help made the key directory");
+    }
+
+    [Fact]
+    public async Task Version_prints_one_line_and_exits_0()
+    {
+        var result = await RunAsync(["--version"]);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var line = Assert.Single(result.StdoutText.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Matches(@"^\d+\.\d+\.\d+", line);
+        Assert.False(Directory.Exists(DataDirectory));
+    }
+
+    [Theory]
+    [InlineData("MediaServer__WebRtc__Port=40100", "MediaServer:WebRtc:Port must lie outside the RTP range")]
+    [InlineData("MediaServer__Recording__Retention=-1.00:00:00", "MediaServer:Recording:Retention must be positive")]
+    [InlineData("MediaServer__Rtp__PortMax=39000", "MediaServer:Rtp:PortMax must be greater than PortMin")]
+    [InlineData("MediaServer__Rtp__PortMin=forty", "MediaServer:Rtp:PortMin")]
+    [InlineData("MediaServer__Proxy__KnownProxies__0=nginx.local", "'nginx.local' is not an IP address")]
+    [InlineData("MediaServer__Https__CertificatePath=/nonexistent/fullchain.pem", "the file /nonexistent/fullchain.pem does not exist")]
+    [InlineData("Urls=https://127.0.0.1:{port}", "Urls holds an https:// address but MediaServer:Https:CertificatePath is empty")]
+    public async Task A_bad_setting_is_one_line_and_exit_code_2(string setting, string expected)
+    {
+        var port = PortAllocator.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var pair = setting.Replace("{port}", port, StringComparison.Ordinal).Split('=', 2);
+        var arguments = pair[0] == "Urls" ? new[] { "--urls", pair[1] } : new[] { "--urls", $"http://127.0.0.1:{port}" };
+        var environment = pair[0] == "Urls" ? new Dictionary<string, string>() : new Dictionary<string, string> { [pair[0]] = pair[1] };
+
+        var result = await RunAsync(arguments, environment);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.NotEmpty(lines);
+        Assert.All(lines, line => Assert.StartsWith("configuration: ", line, StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains(expected, StringComparison.Ordinal));
+        Assert.DoesNotContain("   at ", result.Stderr + result.StdoutText, StringComparison.Ordinal);
+        Assert.DoesNotContain("Now listening", result.StdoutText, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_bad_settings_are_two_lines()
+    {
+        var result = await RunAsync(["--urls", $"http://127.0.0.1:{PortAllocator.FreeTcpPort()}"], new Dictionary<string, string>
+        {
+            ["MediaServer__WebRtc__Port"] = "40100",
+            ["MediaServer__Recording__Retention"] = "-00:00:01",
+        });
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal(2, result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public async Task A_token_asked_from_another_directory_makes_no_key_and_says_where_it_looked()
+    {
+        // As an operator would: the server ran elsewhere with the relative default "data"; here there is no key.
+        var elsewhere = Path.Combine(_root, "elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        var result = await RunAsync(["token", "--role", "admin", "--sub", "ops"], new Dictionary<string, string>(), elsewhere, pinDirectories: false);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal("", result.StdoutText);
+        Assert.Contains($"no signing key at {Path.Combine(elsewhere, "data-keys", "jwt-signing.key")}", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("relative to the working directory", result.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(elsewhere));
+    }
+
+    private async Task<ProcessResult> RunAsync(string[] arguments, Dictionary<string, string>? environment = null, string? workingDirectory = null,
+        bool pinDirectories = true)
+    {
+        var settings = new Dictionary<string, string>(environment ?? []) { ["DOTNET_NOLOGO"] = "1" };
+        if (pinDirectories)
+        {
+            settings.TryAdd("MediaServer__DataDirectory", DataDirectory);
+            settings.TryAdd("MediaServer__KeyDirectory", KeyDirectory);
+        }
+        else
+        {
+            // The binary's appsettings.json (relative "data", keys beside it) and nothing else.
+            settings["MediaServer__DataDirectory"] = "data";
+            settings["MediaServer__KeyDirectory"] = "";
+        }
+        var result = await ProcessRunner.RunAsync("dotnet", [RepoLayout.ServerDll, .. arguments], CliTimeout, settings,
+            workingDirectory ?? Path.GetDirectoryName(RepoLayout.ServerDll));
+        output.WriteLine(result.ToString());
+        return result;
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+}
