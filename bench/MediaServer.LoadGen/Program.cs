@@ -29,7 +29,9 @@ Console.CancelKeyPress += (_, e) =>
 };
 try
 {
-    return await LoadRun.RunAsync(options, cancellation.Token).ConfigureAwait(false);
+    return options.StreamsOut is { } streamsOut
+        ? await StreamSetup.RunAsync(options, streamsOut, cancellation.Token).ConfigureAwait(false)
+        : await LoadRun.RunAsync(options, cancellation.Token).ConfigureAwait(false);
 }
 catch (OperationCanceledException)
 {
