@@ -8,7 +8,8 @@ namespace MediaServer.Transport.Batched;
 /// The send side of an I/O thread: what the handlers send during a round is copied into preallocated native slots with its
 /// sending socket and destination, and <see cref="Flush"/> (at the end of the round, or when the slots run out) hands each
 /// socket's datagrams to one sendmmsg(2). No lock is held across the call. A datagram the kernel refuses (EAGAIN or ENOBUFS
-/// with a full send buffer, ECONNREFUSED from an earlier ICMP error) is counted in <see cref="SendDrops"/> and skipped.
+/// with a full send buffer, a bad destination) is counted in <see cref="SendDrops"/> and skipped; one that only carried the
+/// ECONNREFUSED of an earlier datagram's ICMP error is sent again.
 /// </summary>
 internal sealed unsafe partial class IoThread
 {
@@ -129,6 +130,7 @@ internal sealed unsafe partial class IoThread
         {
             var fd = socket.DangerousGetHandle();
             var done = 0;
+            var retried = false;
             while (done < count)
             {
                 var sent = LinuxSockets.SendMessages(fd, _sendMessages + done, (uint)(count - done), LinuxSockets.MsgDontWait);
@@ -137,6 +139,7 @@ internal sealed unsafe partial class IoThread
                 {
                     done += sent;
                     Sent += sent;
+                    retried = false;
                     continue;
                 }
                 var error = sent < 0 ? Marshal.GetLastPInvokeError() : 0;
@@ -149,9 +152,17 @@ internal sealed unsafe partial class IoThread
                     SendDrops += count - done; // The send buffer is full (or the socket gone): the rest of this socket's batch is dropped.
                     return;
                 }
-                // The first datagram failed on its own (an ICMP error the socket reported, or a bad destination): skip it.
+                if (error == LinuxSockets.EConnRefused && !retried)
+                {
+                    // An ICMP port-unreachable for an earlier datagram (to a client that went away) is reported once, on the next
+                    // send, which it fails unsent: this datagram is innocent, so it is tried once more (RFC 1122 §4.1.3.3).
+                    retried = true;
+                    continue;
+                }
+                // The datagram failed on its own (a bad destination, or refused twice): skip it.
                 SendDrops++;
                 done++;
+                retried = false;
             }
         }
         finally
