@@ -6,8 +6,9 @@
 #      -async = the same with MediaServer:Rtp:BatchedIo=false, the per-socket async loops), SERVER_ENV="K=V ..." (extra settings),
 #      BUILD=1 (0 skips the dotnet build).
 # Each relay runs alone, pinned to core 0 (taskset), the load on core 1. CPU = utime+stime of every thread of the relay
-# (/proc/PID/stat) over WINDOW seconds after WARMUP seconds of media; loss and one-way latency as rtpload prints them (its
-# whole run). The ratio is the relay's CPU over the C forwarder's at the same stream count, in the same run.
+# (/proc/PID/stat) over WINDOW seconds after WARMUP seconds of media, and per relayed datagram over rtpload's whole run; loss and
+# one-way latency as rtpload prints them (its whole run). The ratio is the relay's CPU per relayed datagram over the C
+# forwarder's at the same stream count, in the same run. Every row ends with the 1-minute load average before -> after.
 set -euo pipefail
 out=${1:-$(mktemp -d /tmp/relaybench.XXXXXX)}
 mkdir -p "$out"
@@ -23,9 +24,13 @@ tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-# Runs rtpload pinned to core 1 against the stream list $1 while sampling relay pid $2; prints "cpu loss p50 p99 load".
+# Runs rtpload pinned to core 1 against the stream list $1 while sampling relay pid $2; prints
+# "cpu us_per_pkt loss p50 p99 load": cpu = cores over the steady window; us_per_pkt = the relay's CPU over the whole rtpload
+# run (start to exit, with its 300 ms drain) per datagram received, which stays a cost per packet when other work on the
+# machine takes the relay's core and a backlog builds.
 measure() {
   local streams=$1 pid=$2 log=$3
+  local a0; a0=$(cpu_ticks "$pid")
   taskset -c 1 "$out/rtpload" "$SIZE" "$PPS" "$secs" <"$streams" >"$log" &
   local load=$!
   sleep "$WARMUP"
@@ -37,17 +42,19 @@ measure() {
   local w1; w1=$(date +%s.%N)
   local l1; l1=$(load1)
   wait "$load"
+  local a1; a1=$(cpu_ticks "$pid")
   local cpu; cpu=$(awk -v a="$t0" -v b="$t1" -v s="$w0" -v e="$w1" -v k="$tck" 'BEGIN { printf "%.3f", (b - a) / k / (e - s) }')
   # streams N sent S received R loss L% latency_us p50 X p99 Y
-  awk -v cpu="$cpu" -v l="$l0->$l1" '/^streams/ { sub(/%/, "", $8); print cpu, $8, $11, $13, l }' "$log"
+  awk -v cpu="$cpu" -v a="$a0" -v b="$a1" -v k="$tck" -v l="$l0->$l1" \
+    '/^streams/ { sub(/%/, "", $8); printf "%s %.2f %s %s %s %s\n", cpu, $6 > 0 ? (b - a) / k * 1e6 / $6 : 0, $8, $11, $13, l }' "$log"
 }
 
 results="$out/results.txt"
 : >"$results"
 echo "rows: async = the per-socket async loops (before), batch = the batched I/O threads; -off/-on = recording off/on" | tee -a "$results"
-printf '%-10s %7s %9s %6s %8s %8s %9s %7s  %s\n' relay streams pkt/s cpu loss% p50_us p99_us ratio load1 | tee -a "$results"
+printf '%-10s %7s %9s %6s %8s %7s %8s %9s %7s  %s\n' relay streams pkt/s cpu us/pkt ratio loss% p50_us p99_us load1 | tee -a "$results"
 for n in $STREAMS; do
-  fwd_cpu=""
+  fwd_upp=""
   for mode in $MODES; do
     list="$out/streams-$mode-$n.txt"
     if [ "$mode" = forwarder ]; then
@@ -77,11 +84,11 @@ for n in $STREAMS; do
       exec 9>&-
       wait "$setup" || true
     fi
-    read -r cpu loss p50 p99 load <<<"$row"
-    [ "$mode" = forwarder ] && fwd_cpu=$cpu
-    ratio=$(awk -v c="$cpu" -v f="${fwd_cpu:-0}" 'BEGIN { if (f > 0) printf "%.2fx", c / f; else print "-" }')
+    read -r cpu upp loss p50 p99 load <<<"$row"
+    [ "$mode" = forwarder ] && fwd_upp=$upp
+    ratio=$(awk -v c="$upp" -v f="${fwd_upp:-0}" 'BEGIN { if (f > 0) printf "%.2fx", c / f; else print "-" }')
     case $mode in off) name="batch-off" ;; on) name="batch-on" ;; off-async) name="async-off" ;; on-async) name="async-on" ;; *) name=$mode ;; esac
-    printf '%-10s %7d %9d %6s %8s %8s %9s %7s  %s\n' "$name" "$n" $((n * PPS)) "$cpu" "$loss" "$p50" "$p99" "$ratio" "$load" | tee -a "$results"
+    printf '%-10s %7d %9d %6s %8s %7s %8s %8s %9s  %s\n' "$name" "$n" $((n * PPS)) "$cpu" "$upp" "$ratio" "$loss" "$p50" "$p99" "$load" | tee -a "$results"
   done
 done
 { echo; echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"; echo "uptime: $(uptime)"; echo "logs: $out"; } | tee -a "$results"
