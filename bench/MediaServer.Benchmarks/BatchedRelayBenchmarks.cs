@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using MediaServer.Codecs.Rtp;
-using MediaServer.Media;
 using MediaServer.Metrics;
 using MediaServer.Routing;
 using MediaServer.Transport;
@@ -42,11 +41,7 @@ public class BatchedRelayBenchmarks : IDisposable
         _batched = DatagramIo.UseBatched(1, NullLogger.Instance);
         var metrics = new RelayMetrics();
         var router = new VisitRouter("bench");
-        var codecByPayloadType = new MediaCodec[128];
-        codecByPayloadType[96] = MediaCodec.Vp8;
-        var senderCounters = new PartyCounters(0);
-        var track = new Track("kiosk", MediaKind.Video, codecByPayloadType, senderCounters, metrics);
-        router.Attach(new RouterParty("kiosk", isKiosk: true, track, null, [], [], senderCounters));
+        var track = BenchVisit.KioskTrack(router, metrics);
         var ports = new PortAllocator(IPAddress.Loopback, 57_000, 57_999);
         _sinks = new Socket[Legs];
         for (var i = 0; i < Legs; i++)
@@ -55,13 +50,7 @@ public class BatchedRelayBenchmarks : IDisposable
             var pair = ports.Allocate() ?? throw new InvalidOperationException("No free port pair in 57000-57999.");
             var peer = new PlainRtpPeer(pair, (IPEndPoint)_sinks[i].LocalEndPoint!, new IPEndPoint(IPAddress.Loopback, 9));
             _endpoints.Add(new PlainRtpEndpoint(pair, peer, IPAddress.Loopback, null, null, null, metrics, NullLogger.Instance));
-            var payloadTypes = new byte[MediaCodecs.Count];
-            Array.Fill(payloadTypes, MediaCodecs.NoPayloadType);
-            payloadTypes[(int)MediaCodec.Vp8] = 100;
-            var counters = new PartyCounters(0);
-            var id = "visitor" + i;
-            var slot = new ReceiverSlot(id, MediaKind.Video, 0, payloadTypes, (uint)(0x1000 + i), peer, counters, metrics);
-            router.Attach(new RouterParty(id, isKiosk: false, null, null, [slot], [], counters));
+            BenchVisit.AttachReceiver(router, i, peer, metrics);
         }
         var kioskPair = ports.Allocate() ?? throw new InvalidOperationException("No free port pair in 57000-57999.");
         var kioskPeer = new PlainRtpPeer(kioskPair, new IPEndPoint(IPAddress.Loopback, 9), new IPEndPoint(IPAddress.Loopback, 9));

@@ -319,7 +319,7 @@ namespace MediaServer.LoadGen
         }
 
         /// <summary>The server's settings for a load run, then the --server-env ones (which win).</summary>
-        private static Dictionary<string, string> ServerSettings(Options options)
+        internal static Dictionary<string, string> ServerSettings(Options options)
         {
             var settings = new Dictionary<string, string>(StringComparer.Ordinal)
             {

@@ -20,17 +20,7 @@ internal static class StreamSetup
         var portsPerSide = partyCount * 2 * 2;
         var setupBudget = TimeSpan.FromSeconds(60 + (2 * partyCount));
         using var serverLog = new ServerLog(Path.Combine(Path.GetTempPath(), $"mediaserver-relaybench-{Environment.ProcessId}.log"));
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["MediaServer__Limits__TokenRequests"] = "1000000",
-            ["DOTNET_ENVIRONMENT"] = "Production",
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-        };
-        foreach (var pair in options.ServerEnvironment)
-        {
-            var equals = pair.IndexOf('=', StringComparison.Ordinal);
-            settings[pair[..equals]] = pair[(equals + 1)..];
-        }
+        var settings = LoadRun.ServerSettings(options);
         var parties = new List<Party>();
         var server = await ServerProcess.StartAsync(serverLog, rootDirectory: null, settings, portsPerSide + 200, options.ServerDll ?? RepoLayout.ServerDll)
             .ConfigureAwait(false);

@@ -46,9 +46,10 @@ measure() {
   local cpu; cpu=$(awk -v a="$t0" -v b="$t1" -v s="$w0" -v e="$w1" -v k="$tck" 'BEGIN { printf "%.3f", (b - a) / k / (e - s) }')
   # streams N sent S received R loss L% latency_us p50 X p99 Y
   awk -v cpu="$cpu" -v a="$a0" -v b="$a1" -v k="$tck" -v l="$l0->$l1" \
-    '/^streams/ { sub(/%/, "", $8); printf "%s %.2f %s %s %s %s\n", cpu, $6 > 0 ? (b - a) / k * 1e6 / $6 : 0, $8, $11, $13, l }' "$log"
+    '/^streams/ { sub(/%/, "", $8); printf "%s %.2f %s %s %s %s\n", cpu, ($6 > 0 ? (b - a) / k * 1e6 / $6 : 0), $8, $11, $13, l }' "$log"
 }
 
+trap 'jobs -p | xargs -r kill 2>/dev/null || true' EXIT
 results="$out/results.txt"
 : >"$results"
 echo "rows: async = the per-socket async loops (before), batch = the batched I/O threads; -off/-on = recording off/on" | tee -a "$results"
