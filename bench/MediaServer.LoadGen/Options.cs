@@ -23,17 +23,21 @@ internal sealed record Options
     /// <summary>No server: every party sends straight to every other party's sockets, to measure the load generator and the kernel alone.</summary>
     public bool Direct { get; init; }
 
+    /// <summary>Set-up only, for bench/relay/run.sh: join --visits two-party visits, write rtpload's stream list here, hold until stdin closes.</summary>
+    public string? StreamsOut { get; init; }
+
     /// <summary>Extra environment for the server we start (KEY=VALUE), e.g. runtime knobs to compare.</summary>
     public IReadOnlyList<string> ServerEnvironment { get; init; } = [];
 
     public const string Usage =
         """
         usage: MediaServer.LoadGen --visits N --seconds S [--visitors V] [--server-dll PATH | --url http://HOST:PORT --token OFFICER_JWT [--pid PID]]
-                                   [--seed 1] [--video-kbps 1200] [--video-packet 1200] [--audio-packet 120] [--tick-ms 5] [--warmup 10] [--idle 0] [--server-env KEY=VALUE]... [--direct]
+                                   [--seed 1] [--video-kbps 1200] [--video-packet 1200] [--audio-packet 120] [--tick-ms 5] [--warmup 10] [--idle 0] [--server-env KEY=VALUE]... [--direct] [--streams-out FILE]
           Starts the server itself unless --url is given (then --token must be an officer/admin token for that server, and --pid
           lets it read the server's CPU and memory from /proc). Each visit has one kiosk and V visitors; every party sends VP8-like
           video (~1200-byte packets at --video-kbps) and Opus-like audio (50 packets/s) as plain RTP on 127.0.0.1 and receives
-          every other party. Media flows for --warmup seconds first: address latching, the visits going live, and the runtime's
+          every other party. --streams-out FILE only joins --visits two-party visits and writes the stream list bench/relay/run.sh
+          feeds the C load generator (see StreamSetup.cs). Media flows for --warmup seconds first: address latching, the visits going live, and the runtime's
           tiered JIT, which recompiles what the joins ran for several seconds after them; only packets sent in the following --seconds
           are counted and timed. --direct runs the same parties and traffic with no server at all (each party sends
           straight to the others), as a floor for latency and loss on this machine. --idle N samples the server's CPU for N s with every leg up and no media yet, as a baseline.
@@ -57,7 +61,7 @@ internal sealed record Options
             }
             options = args[i] switch
             {
-                "--visits" => options with { Visits = NextInt(1, 500) },
+                "--visits" => options with { Visits = NextInt(1, 1000) },
                 "--seconds" => options with { Seconds = NextInt(1, 3600) },
                 "--visitors" => options with { Visitors = NextInt(1, 4) },
                 "--server-dll" => options with { ServerDll = Next() },
@@ -72,6 +76,7 @@ internal sealed record Options
                 "--warmup" => options with { WarmUpSeconds = NextInt(0, 60) },
                 "--idle" => options with { IdleSeconds = NextInt(0, 60) },
                 "--direct" => options with { Direct = true },
+                "--streams-out" => options with { StreamsOut = Next() },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, Next()] },
                 "-h" or "--help" => throw new ArgumentException(""),
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),

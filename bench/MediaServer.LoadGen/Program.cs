@@ -29,7 +29,9 @@ Console.CancelKeyPress += (_, e) =>
 };
 try
 {
-    return await LoadRun.RunAsync(options, cancellation.Token).ConfigureAwait(false);
+    return options.StreamsOut is { } streamsOut
+        ? await StreamSetup.RunAsync(options, streamsOut, cancellation.Token).ConfigureAwait(false)
+        : await LoadRun.RunAsync(options, cancellation.Token).ConfigureAwait(false);
 }
 catch (OperationCanceledException)
 {
@@ -317,7 +319,7 @@ namespace MediaServer.LoadGen
         }
 
         /// <summary>The server's settings for a load run, then the --server-env ones (which win).</summary>
-        private static Dictionary<string, string> ServerSettings(Options options)
+        internal static Dictionary<string, string> ServerSettings(Options options)
         {
             var settings = new Dictionary<string, string>(StringComparer.Ordinal)
             {

@@ -23,6 +23,9 @@ public static class RelayServiceCollectionExtensions
         });
         services.AddSingleton(sp => AllowedNetworks.Parse(sp.GetRequiredService<IOptions<RtpOptions>>().Value.AllowedNetworks));
         services.AddSingleton(sp => new FeedbackPolicy(sp.GetRequiredService<IOptions<RelayOptions>>().Value));
+        // The datagram path (batched I/O threads or async loops), chosen before the WebRTC port or any leg opens a socket.
+        services.AddSingleton<DatagramIo.Selection>();
+        services.AddHostedService(sp => sp.GetRequiredService<DatagramIo.Selection>());
         return services;
     }
 }

@@ -21,8 +21,14 @@ public static partial class DatagramReceiveLoop
     /// <summary>The largest datagram accepted (larger than any MTU-sized RTP packet we relay); a longer one is dropped whole.</summary>
     public const int BufferSize = 2048;
 
+    /// <summary>
+    /// Serves <paramref name="socket"/> until <paramref name="cancellation"/> fires or the socket closes: on the batched I/O
+    /// threads when <see cref="DatagramIo.Batched"/> is installed, else on a loop of its own. Cancel before closing the socket.
+    /// </summary>
     public static Task Start(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation) =>
-        Task.Run(() => RunAsync(socket, handler, logger, cancellation), CancellationToken.None);
+        DatagramIo.Batched is { } batched
+            ? batched.Register(socket, handler, cancellation)
+            : Task.Run(() => RunAsync(socket, handler, logger, cancellation), CancellationToken.None);
 
     private static async Task RunAsync(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation)
     {

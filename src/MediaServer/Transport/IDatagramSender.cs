@@ -14,11 +14,30 @@ public interface IDatagramSender
     bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination);
 }
 
-/// <summary>Sends through a bound UDP socket, so that receivers see packets come from the port the answer named (symmetric RTP).</summary>
+/// <summary>Sends through a bound UDP socket, so that receivers see packets come from the port the answer named (symmetric RTP).
+/// On a batched I/O thread the datagram is queued and leaves with the others of that socket at the end of the receive round
+/// (one sendmmsg); anywhere else it is sent at once.</summary>
 public sealed class UdpDatagramSender(Socket socket) : IDatagramSender
 {
+    private SafeSocketHandle? _handle;
+
     public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
     {
+        if (Batched.IoThread.Current is { } thread)
+        {
+            try
+            {
+                _handle ??= socket.SafeHandle;
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+            if (thread.TryQueue(_handle, datagram, destination))
+            {
+                return true;
+            }
+        }
         try
         {
             return socket.SendTo(datagram, SocketFlags.None, destination) == datagram.Length;

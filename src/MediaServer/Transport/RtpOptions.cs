@@ -27,4 +27,14 @@ public sealed class RtpOptions
     /// Family devices on the internet join over WebRTC, which this does not limit.
     /// </summary>
     public string[] AllowedNetworks { get; set; } = [];
+
+    /// <summary>
+    /// Media sockets are served by a few batched I/O threads (recvmmsg/sendmmsg, Linux x64/arm64); false (or another platform)
+    /// keeps one async receive loop per socket. Chosen at start and logged.
+    /// </summary>
+    public bool BatchedIo { get; set; } = true;
+
+    /// <summary>How many batched I/O threads; 0 means one per core.</summary>
+    [Range(0, 64)]
+    public int IoThreads { get; set; }
 }

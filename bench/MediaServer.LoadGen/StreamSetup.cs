@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using MediaServer.Testing;
+
+namespace MediaServer.LoadGen;
+
+/// <summary>
+/// --streams-out: the server side of the relay bench (bench/relay/run.sh). Starts the server, schedules N two-party visits
+/// and joins both parties of each as plain-RTP clients (one sendrecv video m-line each way), then hands the media to the C
+/// load generator: it writes one line per stream, "SERVER_PORT SINK_PORT SOURCE_PORT" (rtpload's input), where a party sends
+/// from the port it receives on (symmetric RTP, RFC 4961), so SOURCE_PORT is its own offered video port and SINK_PORT is the
+/// other party's. The parties' RTP sockets are released for rtpload to bind; their RTCP and audio sockets stay bound here
+/// (the server's RTCP reports land somewhere). Prints "READY PID" and waits until stdin closes, then leaves and stops the server.
+/// </summary>
+internal static class StreamSetup
+{
+    public static async Task<int> RunAsync(Options options, string streamsPath, CancellationToken cancellation)
+    {
+        var partyCount = options.Visits * 2;
+        var portsPerSide = partyCount * 2 * 2;
+        var setupBudget = TimeSpan.FromSeconds(60 + (2 * partyCount));
+        using var serverLog = new ServerLog(Path.Combine(Path.GetTempPath(), $"mediaserver-relaybench-{Environment.ProcessId}.log"));
+        var settings = LoadRun.ServerSettings(options);
+        var parties = new List<Party>();
+        var server = await ServerProcess.StartAsync(serverLog, rootDirectory: null, settings, portsPerSide + 200, options.ServerDll ?? RepoLayout.ServerDll)
+            .ConfigureAwait(false);
+        try
+        {
+            var officer = await server.MintTokenAsync("officer", "relaybench", ttl: TimeSpan.FromHours(2)).ConfigureAwait(false);
+            var clientFirst = PortAllocator.FreeClientUdpRange(portsPerSide + 200);
+            var clientPorts = new ClientPorts(clientFirst, clientFirst + portsPerSide + 199);
+            using var api = new MediaServerApi(server.BaseAddress) { MetricsToken = officer };
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            timeout.CancelAfter(setupBudget);
+            var watch = Stopwatch.StartNew();
+            var now = DateTimeOffset.UtcNow;
+            var end = now + TimeSpan.FromHours(1);
+            var lines = new List<string>();
+            for (var v = 0; v < options.Visits; v++)
+            {
+                var request = new CreateVisitRequest(new PersonDto($"inmate{v}", $"Inmate {v}"), [new PersonDto($"visitor{v}", $"Visitor {v}")], now, end);
+                var visit = await api.CreateVisitAsync(officer, request, timeout.Token).ConfigureAwait(false);
+                var pair = new List<Party>();
+                foreach (var (id, kiosk) in visit.Participants.Select(p => (p.Id, Kiosk: p.Role == "kiosk")).OrderByDescending(p => p.Kiosk))
+                {
+                    var party = new Party(parties.Count, v, visit.Id, id, kiosk, 1, clientPorts);
+                    parties.Add(party);
+                    pair.Add(party);
+                    party.Token = (await api.MintParticipantTokenAsync(officer, visit.Id, id, timeout.Token).ConfigureAwait(false)).Token;
+                    var leg = await api.JoinAsync(party.Token, visit.Id, party.Offer(), cancellation: timeout.Token).ConfigureAwait(false);
+                    party.Leg = new Uri(leg.Location, UriKind.RelativeOrAbsolute);
+                    party.ApplyAnswer(leg.AnswerSdp);
+                }
+                for (var i = 0; i < 2; i++)
+                {
+                    var self = pair[i];
+                    var other = pair[1 - i];
+                    lines.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{Port(self.VideoDestination!)} {other.MediaLines[0].Port} {self.MediaLines[0].Port}"));
+                }
+            }
+            foreach (var party in parties)
+            {
+                party.MediaLines[0].Rtp.Dispose(); // rtpload binds it: it sends and receives there.
+            }
+            await File.WriteAllLinesAsync(streamsPath, lines, cancellation).ConfigureAwait(false);
+            Console.WriteLine($"{options.Visits} visits, {parties.Count} parties joined in {watch.Elapsed.TotalSeconds:0.0} s; server log {serverLog.Path}");
+            Console.WriteLine($"READY {server.Process.Id}");
+            await Console.Out.FlushAsync(cancellation).ConfigureAwait(false);
+            // Held until the bench closes our stdin.
+            await Task.Run(() => Console.In.ReadToEnd(), cancellation).ConfigureAwait(false);
+            var metrics = await api.GetMetricsAsync(cancellation).ConfigureAwait(false);
+            foreach (var (name, value) in metrics.Series.Where(s => s.Key.StartsWith("mediaserver_drops_total", StringComparison.Ordinal)
+                || s.Key.StartsWith("mediaserver_recording_dropped", StringComparison.Ordinal)
+                || s.Key.StartsWith("mediaserver_packets_", StringComparison.Ordinal)))
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"METRIC {name} {value:0}"));
+            }
+            return 0;
+        }
+        finally
+        {
+            foreach (var party in parties)
+            {
+                party.Dispose();
+            }
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private static int Port(System.Net.SocketAddress address) => (address.Buffer.Span[2] << 8) | address.Buffer.Span[3];
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The relay against the machine's own limit, in one run (docs/performance.md, "Relay against the C forwarder").
+# usage: bench/relay/run.sh [OUTDIR]   (from the repository root; Linux, 2+ cores, gcc, taskset)
+# Env: STREAMS="200 500" (streams per row; two per visit), PPS=100, SIZE=1200, WARMUP=5, WINDOW=10 (seconds),
+#      MODES="forwarder off-async on-async off on" (off/on = the server with recording off/on on the batched I/O threads;
+#      -async = the same with MediaServer:Rtp:BatchedIo=false, the per-socket async loops), SERVER_ENV="K=V ..." (extra settings),
+#      BUILD=1 (0 skips the dotnet build).
+# Each relay runs alone, pinned to core 0 (taskset), the load on core 1. CPU = utime+stime of every thread of the relay
+# (/proc/PID/stat) over WINDOW seconds after WARMUP seconds of media, and per relayed datagram over rtpload's whole run; loss and
+# one-way latency as rtpload prints them (its whole run). The ratio is the relay's CPU per relayed datagram over the C
+# forwarder's at the same stream count, in the same run. Every row ends with the 1-minute load average before -> after.
+set -euo pipefail
+out=${1:-$(mktemp -d /tmp/relaybench.XXXXXX)}
+mkdir -p "$out"
+here=$(cd "$(dirname "$0")" && pwd)
+STREAMS=${STREAMS:-"200 500"} PPS=${PPS:-100} SIZE=${SIZE:-1200} WARMUP=${WARMUP:-5} WINDOW=${WINDOW:-10}
+MODES=${MODES:-"forwarder off-async on-async off on"} SERVER_ENV=${SERVER_ENV:-} BUILD=${BUILD:-1}
+secs=$((WARMUP + WINDOW + 1))
+gcc -O2 -o "$out/udpfwd" "$here/udpfwd.c"
+gcc -O2 -o "$out/rtpload" "$here/rtpload.c"
+if [ "$BUILD" = 1 ]; then dotnet build -c Release bench/MediaServer.LoadGen --verbosity quiet >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }; fi
+loadgen=(dotnet bench/MediaServer.LoadGen/bin/Release/net10.0/MediaServer.LoadGen.dll)
+tck=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# Runs rtpload pinned to core 1 against the stream list $1 while sampling relay pid $2; prints
+# "cpu us_per_pkt loss p50 p99 load": cpu = cores over the steady window; us_per_pkt = the relay's CPU over the whole rtpload
+# run (start to exit, with its 300 ms drain) per datagram received, which stays a cost per packet when other work on the
+# machine takes the relay's core and a backlog builds.
+measure() {
+  local streams=$1 pid=$2 log=$3
+  local a0; a0=$(cpu_ticks "$pid")
+  taskset -c 1 "$out/rtpload" "$SIZE" "$PPS" "$secs" <"$streams" >"$log" &
+  local load=$!
+  sleep "$WARMUP"
+  local l0; l0=$(load1)
+  local t0; t0=$(cpu_ticks "$pid")
+  local w0; w0=$(date +%s.%N)
+  sleep "$WINDOW"
+  local t1; t1=$(cpu_ticks "$pid")
+  local w1; w1=$(date +%s.%N)
+  local l1; l1=$(load1)
+  wait "$load"
+  local a1; a1=$(cpu_ticks "$pid")
+  local cpu; cpu=$(awk -v a="$t0" -v b="$t1" -v s="$w0" -v e="$w1" -v k="$tck" 'BEGIN { printf "%.3f", (b - a) / k / (e - s) }')
+  # streams N sent S received R loss L% latency_us p50 X p99 Y
+  awk -v cpu="$cpu" -v a="$a0" -v b="$a1" -v k="$tck" -v l="$l0->$l1" \
+    '/^streams/ { sub(/%/, "", $8); printf "%s %.2f %s %s %s %s\n", cpu, ($6 > 0 ? (b - a) / k * 1e6 / $6 : 0), $8, $11, $13, l }' "$log"
+}
+
+trap 'jobs -p | xargs -r kill 2>/dev/null || true' EXIT
+results="$out/results.txt"
+: >"$results"
+echo "rows: async = the per-socket async loops (before), batch = the batched I/O threads; -off/-on = recording off/on" | tee -a "$results"
+printf '%-10s %7s %9s %6s %8s %7s %8s %9s %7s  %s\n' relay streams pkt/s cpu us/pkt ratio loss% p50_us p99_us load1 | tee -a "$results"
+for n in $STREAMS; do
+  fwd_upp=""
+  for mode in $MODES; do
+    list="$out/streams-$mode-$n.txt"
+    if [ "$mode" = forwarder ]; then
+      # One socket, each datagram back to its source port + 4000 (the same packets in and out as the server relays).
+      port=47000
+      for i in $(seq 0 $((n - 1))); do echo "$port $((44000 + 2 * i)) $((40000 + 2 * i))"; done >"$list"
+      taskset -c 0 "$out/udpfwd" "$port" +4000 &
+      pid=$!
+      sleep 0.5
+      row=$(measure "$list" "$pid" "$out/rtpload-$mode-$n.txt")
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+    else
+      rec=true; [ "${mode%-async}" = off ] && rec=false
+      batched=true; [ "${mode%-async}" != "$mode" ] && batched=false
+      env_args=(--server-env "MediaServer__Recording__Enabled=$rec" --server-env "MediaServer__Rtp__BatchedIo=$batched")
+      for kv in $SERVER_ENV; do env_args+=(--server-env "$kv"); done
+      fifo="$out/hold-$mode-$n"; rm -f "$fifo"; mkfifo "$fifo"
+      taskset -c 1 "${loadgen[@]}" --visits $((n / 2)) --streams-out "$list" "${env_args[@]}" <"$fifo" >"$out/setup-$mode-$n.txt" 2>&1 &
+      setup=$!
+      exec 9>"$fifo"
+      for _ in $(seq 1 600); do grep -q '^READY' "$out/setup-$mode-$n.txt" 2>/dev/null && break; kill -0 "$setup" 2>/dev/null || break; sleep 1; done
+      if ! grep -q '^READY' "$out/setup-$mode-$n.txt"; then cat "$out/setup-$mode-$n.txt"; exec 9>&-; exit 1; fi
+      pid=$(awk '/^READY/ { print $2 }' "$out/setup-$mode-$n.txt")
+      taskset -a -cp 0 "$pid" >/dev/null
+      row=$(measure "$list" "$pid" "$out/rtpload-$mode-$n.txt")
+      # Threads started after the pinning (the pool grows under load) inherit it from their creator.
+      exec 9>&-
+      wait "$setup" || true
+    fi
+    read -r cpu upp loss p50 p99 load <<<"$row"
+    [ "$mode" = forwarder ] && fwd_upp=$upp
+    ratio=$(awk -v c="$upp" -v f="${fwd_upp:-0}" 'BEGIN { if (f > 0) printf "%.2fx", c / f; else print "-" }')
+    case $mode in off) name="batch-off" ;; on) name="batch-on" ;; off-async) name="async-off" ;; on-async) name="async-on" ;; *) name=$mode ;; esac
+    printf '%-10s %7d %9d %6s %8s %7s %8s %8s %9s  %s\n' "$name" "$n" $((n * PPS)) "$cpu" "$upp" "$ratio" "$loss" "$p50" "$p99" "$load" | tee -a "$results"
+  done
+done
+{ echo; echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"; echo "uptime: $(uptime)"; echo "logs: $out"; } | tee -a "$results"

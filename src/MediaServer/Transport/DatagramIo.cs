@@ -1,0 +1,89 @@
+using MediaServer.Transport.Batched;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MediaServer.Transport;
+
+/// <summary>
+/// Which datagram path the media sockets use, chosen once when the host starts (MediaServer:Rtp:BatchedIo) and logged: the
+/// batched I/O threads (<see cref="BatchedDatagramIo"/>, Linux) or one async receive loop per socket (the portable path, and
+/// the one used when the option is false). <see cref="DatagramReceiveLoop.Start"/> and <see cref="UdpDatagramSender"/> follow
+/// <see cref="Batched"/>. Hosts in one process (tests) share one set of threads, stopped with the last of them.
+/// </summary>
+public static partial class DatagramIo
+{
+    private static readonly Lock Gate = new();
+    private static BatchedDatagramIo? s_batched;
+    private static int s_users;
+
+    /// <summary>The batched path, when installed; null means the async loops.</summary>
+    public static BatchedDatagramIo? Batched => Volatile.Read(ref s_batched);
+
+    /// <summary>Installs the batched path (or joins the installed one) until the returned lease is disposed.</summary>
+    public static IDisposable UseBatched(int threads, ILogger logger)
+    {
+        lock (Gate)
+        {
+            s_batched ??= new BatchedDatagramIo(threads, logger);
+            s_users++;
+        }
+        return new Lease();
+    }
+
+    private sealed class Lease : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+            BatchedDatagramIo? stopping = null;
+            lock (Gate)
+            {
+                if (--s_users == 0)
+                {
+                    stopping = s_batched;
+                    Volatile.Write(ref s_batched, null);
+                }
+            }
+            stopping?.Dispose();
+        }
+    }
+
+    /// <summary>Makes the choice at start, before any leg or the WebRTC port opens a socket, and ends it at stop.</summary>
+    internal sealed partial class Selection : IHostedService, IDisposable
+    {
+        private readonly IDisposable? _lease;
+
+        public Selection(IOptions<RtpOptions> options, ILogger<Selection> logger)
+        {
+            var rtp = options.Value;
+            var threads = rtp.IoThreads > 0 ? rtp.IoThreads : Environment.ProcessorCount;
+            if (rtp.BatchedIo && BatchedDatagramIo.IsSupported)
+            {
+                _lease = UseBatched(threads, logger);
+                LogBatched(logger, Batched!.ThreadCount);
+            }
+            else
+            {
+                LogAsync(logger, rtp.BatchedIo ? "this platform has no recvmmsg/sendmmsg path" : "MediaServer:Rtp:BatchedIo is false");
+            }
+        }
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose() => _lease?.Dispose();
+
+        [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Media datagrams: batched I/O (recvmmsg/sendmmsg) on {Threads} thread(s)")]
+        private static partial void LogBatched(ILogger logger, int threads);
+
+        [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Media datagrams: one async receive loop per socket ({Reason})")]
+        private static partial void LogAsync(ILogger logger, string reason);
+    }
+}
