@@ -121,7 +121,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         output.WriteLine($"server: http {httpPort}, rtp {rtpMin}-{rtpMin + rtpPortCount - 1}, webrtc {webRtcPort}, data {root}/data");
-        return await LaunchAsync(output, environment, root, httpPort, rtpMin, rtpPortCount, webRtcPort, dll);
+        return await LaunchAsync(output, environment, root, httpPort, rtpMin, rtpPortCount, webRtcPort, dll, extraUrls);
     }
 
     /// <summary>
@@ -138,13 +138,14 @@ public sealed class ServerProcess : IAsyncDisposable
         KeepRootDirectory = true;
         _portsHandedOver = true;
         _output.WriteLine($"server started again: http {HttpPort}, rtp {RtpPortMin}-{RtpPortMax}, webrtc {WebRtcPort}, data {RootDirectory}/data");
-        return await LaunchAsync(_output, _environment, RootDirectory, HttpPort, RtpPortMin, _rtpPortCount, WebRtcPort, _serverDll);
+        return await LaunchAsync(_output, _environment, RootDirectory, HttpPort, RtpPortMin, _rtpPortCount, WebRtcPort, _serverDll, _extraUrls);
     }
 
     private bool _portsHandedOver;
+    private string? _extraUrls;
 
     private static async Task<ServerProcess> LaunchAsync(ITestOutputHelper output, Dictionary<string, string> environment, string root, int httpPort,
-        int rtpMin, int rtpPortCount, int webRtcPort, string dll)
+        int rtpMin, int rtpPortCount, int webRtcPort, string dll, string? extraUrls)
     {
         var process = ChildProcess.Start(
             "mediaserver",
@@ -154,7 +155,7 @@ public sealed class ServerProcess : IAsyncDisposable
             workingDirectory: Path.GetDirectoryName(dll),
             ringCapacity: 5000);
 
-        var server = new ServerProcess(output, process, environment, root, httpPort, rtpMin, rtpPortCount, webRtcPort, dll);
+        var server = new ServerProcess(output, process, environment, root, httpPort, rtpMin, rtpPortCount, webRtcPort, dll) { _extraUrls = extraUrls };
         try
         {
             await server.WaitUntilHealthyAsync();

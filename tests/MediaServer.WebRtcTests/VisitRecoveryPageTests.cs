@@ -44,6 +44,15 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         var said = await kiosk.Page.EvaluateAsync<string[]>("() => window.newsLog");
         scenario.Log("kiosk page during the reload: " + string.Join(" | ", said));
         Assert.DoesNotContain(said, t => t.Contains("has left", StringComparison.Ordinal));
+        // The server's timeline tells the reload: the visitor reconnecting because its page went away, then back on a new leg.
+        var timeline = await Poll.UntilAsync(() => scenario.Api.TimelineAsync(visit.Id),
+            t => t.Of("v1").Any(e => e.Kind == "reconnected"), TimeSpan.FromSeconds(20), "the timeline to show the visitor back",
+            TimeSpan.FromMilliseconds(250));
+        var entries = timeline.Of("v1");
+        scenario.Log("visitor timeline: " + string.Join("; ", entries.Select(e => $"{e.Kind} {e.Cause} {e.Seconds}")));
+        Assert.Contains(entries, e => e.Kind == "reconnecting" && e.Cause == "page-reload");
+        Assert.Contains(entries, e => e.Kind == "reconnected" && e.Cause == "page-reload");
+        Assert.DoesNotContain(entries, e => e.Kind == "left");
     }
 
     private const string NewsLogScript = "() => { const news = document.getElementById('news'); window.newsLog = []; "
@@ -103,6 +112,7 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         Assert.Equal(leg, await LegAsync(visitor));
         var restarts = await visitor.Page.EvaluateAsync<int>("() => window.visitTimings.iceRestarts || 0");
         scenario.Log($"run {run}: {restarts} ICE restart(s) of leg {leg}");
+        await AssertTimelineShowsTheCutAsync(scenario, visit, leg, recovery);
         return (recovery, restarts);
     }
 
@@ -168,6 +178,40 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         var audit = await scenario.Server.Api.GetAuditAsync(await scenario.Server.MintTokenAsync("admin", "ops"));
         Assert.Contains(audit, e => e.Action == "visit.leg.left" && e.Outcome!.Contains("did not reconnect within 6 s", StringComparison.Ordinal));
         Assert.Equal("connected", await kiosk.StateAsync());
+    }
+
+    /// <summary>
+    /// The server's own account of the cut (docs/api.md, timeline): the visitor, whose leg went through the cut, was
+    /// reconnecting and then reconnected on the same leg, away for the cut's 8 s plus the time its media took to come back
+    /// (the timeline samples once a second and counts from the last media it saw, so up to a second or two more).
+    /// </summary>
+    private static async Task AssertTimelineShowsTheCutAsync(Scenario scenario, TestVisit visit, string legLocation, double recoveryMs)
+    {
+        var leg = legLocation[(legLocation.LastIndexOf('/') + 1)..];
+        TimelineDto timeline;
+        try
+        {
+            timeline = await Poll.UntilAsync(() => scenario.Api.TimelineAsync(visit.Id),
+                t => t.Of("v1").Any(e => e.Kind == "reconnected" && e.Leg == leg), TimeSpan.FromSeconds(20),
+                "the timeline to show the visitor reconnected", TimeSpan.FromMilliseconds(250));
+        }
+        finally
+        {
+            var seen = await scenario.Api.TimelineAsync(visit.Id);
+            scenario.Log($"timeline (leg {leg}): " + string.Join("; ", seen.Entries.Select(e => $"{e.Participant} {e.Kind} {e.Leg} {e.Cause} {e.Seconds}")));
+        }
+        var entries = timeline.Of("v1");
+        var down = entries.Last(e => e.Kind == "reconnecting" && e.Leg == leg);
+        var up = entries.Last(e => e.Kind == "reconnected" && e.Leg == leg);
+        Assert.True(up.Seq > down.Seq, "reconnected before reconnecting");
+        Assert.Contains(down.Cause, new[] { "media-stalled", "ice-restart", "consent-lost" });
+        var most = 8 + (recoveryMs / 1000) + 3;
+        // At least the cut less the sampler's second and a second of scheduling on a loaded machine.
+        Assert.True(up.Seconds is { } away && away >= 6 && away <= most,
+            string.Create(CultureInfo.InvariantCulture, $"the timeline says the visitor was away {up.Seconds} s; the cut was 8 s and video was back {recoveryMs:0} ms after it"));
+        var party = timeline.Parties.Single(p => p.Participant == "v1");
+        Assert.Equal(1, party.Reconnects);
+        Assert.False(party.Reconnecting);
     }
 
     /// <summary>A kiosk page direct and a visitor page whose whole WebRTC leg goes through an impairment proxy, both decoding video.</summary>

@@ -1,3 +1,4 @@
+using MediaServer.Visits.Timeline;
 using Microsoft.Extensions.Logging;
 
 namespace MediaServer.Visits;
@@ -56,6 +57,7 @@ public sealed partial class VisitLifecycle
             {
                 leg.ReconnectingSince = now;
                 _audit.Append("system", "system", "visit.leg.reconnecting", $"visit/{visit.Id}/legs/{leg.Id}", $"{leg.Participant.Id}: ICE restart");
+                _timeline.Reconnecting(visit, leg, ReconnectCause.IceRestart);
             }
             webRtc.Pending = (now, awaySince ?? now);
             LogIceRestart(_logger, visit.Id, leg.Participant.Id, leg.Id, webRtc.Restarts);
@@ -96,6 +98,7 @@ public sealed partial class VisitLifecycle
     /// </summary>
     private void IceRestartBack(Visit visit, Leg leg, TimeSpan away)
     {
+        _timeline.Reconnected(visit, leg, ReconnectCause.IceRestart, away);
         LogBack(_logger, visit.Id, leg.Participant.Id, leg.Id, away.TotalSeconds);
         _audit.Append("system", "system", "visit.leg.back", $"visit/{visit.Id}/legs/{leg.Id}", string.Create(
             System.Globalization.CultureInfo.InvariantCulture, $"{leg.Participant.Id}: back after {away.TotalSeconds:0.#} s ({IceRestartCause})"));
@@ -117,7 +120,12 @@ public sealed partial class VisitLifecycle
             {
                 return false;
             }
-            leg.ReconnectingSince ??= _time.GetUtcNow();
+            if (leg.ReconnectingSince is null)
+            {
+                leg.ReconnectingSince = _time.GetUtcNow();
+                // The timeline says the page went away; a reload's rejoin is then "reconnected", a closed tab "left".
+                _timeline.Reconnecting(visit, leg, ReconnectCause.PageReload);
+            }
         }
         _ = LeaveAfterUnloadAsync(visit, leg);
         return true;
@@ -127,7 +135,7 @@ public sealed partial class VisitLifecycle
     {
         await Task.Delay(UnloadGrace, _time).ConfigureAwait(false);
         // Still the same open leg (a rejoin would have closed it) and no media back on it (an ICE restart would have cleared it).
-        if (!leg.IsClosed && leg.ReconnectingSince is not null && Depart(visit, leg, LegState.Left, "left (closed the page)"))
+        if (!leg.IsClosed && leg.ReconnectingSince is not null && Depart(visit, leg, LegState.Left, "left (closed the page)", LeftBy.Party))
         {
             _audit.Append("system", "system", "visit.leg.left", $"visit/{visit.Id}/legs/{leg.Id}", $"{leg.Participant.Id}: closed the page");
         }

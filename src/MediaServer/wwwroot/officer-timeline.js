@@ -8,7 +8,7 @@ import { clock } from './common/page.js';
 const REFRESH_MS = 5000;
 
 const CAUSES = {
-  'consent-lost': 'connection lost', 'ice-restart': 'network changed', 'page-reload': 'page reloaded',
+  'consent-lost': 'connection lost', 'ice-restart': 'network changed', 'page-reload': 'page reloaded', 'media-stalled': 'no picture or sound',
   'server-restart': 'server restarted',
 };
 const ENDERS = {

@@ -46,6 +46,9 @@ internal sealed class VisitApi(ServerProcess server)
 
     public async Task TerminateAsync(string visitId, string reason) => await Api.TerminateAsync(await OfficerAsync(), visitId, reason);
 
+    /// <summary>The visit's timeline as an officer reads it.</summary>
+    public async Task<TimelineDto> TimelineAsync(string visitId) => await Api.GetTimelineAsync(await OfficerAsync(), visitId);
+
     /// <summary>GET /api/visits/{id} as JSON text (live connection stats per participant), for test logs.</summary>
     public async Task<string> DescribeAsync(string visitId) =>
         (await Api.SendAsync(HttpMethod.Get, $"api/visits/{visitId}", await AdminAsync())).Body;

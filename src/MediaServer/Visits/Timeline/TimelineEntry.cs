@@ -16,6 +16,12 @@ public enum ReconnectCause
 
     /// <summary>The server stopped (drained or killed) and the visit resumed when it started again.</summary>
     ServerRestart,
+
+    /// <summary>
+    /// No media came from the party for <see cref="VisitTimeline.StallAfter"/> while its leg stayed open (a network cut the
+    /// client's own ICE rides out, a kiosk that stopped sending); back when media arrives on the same leg again.
+    /// </summary>
+    MediaStalled,
 }
 
 /// <summary>Who or what ended a party's presence in the visit.</summary>
@@ -53,7 +59,7 @@ public sealed record TimelineQuality(double LossPercent, double JitterMs, double
 /// </summary>
 public sealed record TimelineEntry(long Seq, DateTimeOffset At, string Kind, string? Participant = null, string? Leg = null, string? Detail = null)
 {
-    /// <summary>reconnecting / reconnected: consent-lost, ice-restart, page-reload or server-restart.</summary>
+    /// <summary>reconnecting / reconnected: consent-lost, ice-restart, page-reload, server-restart or media-stalled.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Cause { get; init; }
 
@@ -100,6 +106,7 @@ public static class TimelineKinds
         ReconnectCause.ConsentLost => "consent-lost",
         ReconnectCause.IceRestart => "ice-restart",
         ReconnectCause.PageReload => "page-reload",
+        ReconnectCause.MediaStalled => "media-stalled",
         _ => "server-restart",
     };
 

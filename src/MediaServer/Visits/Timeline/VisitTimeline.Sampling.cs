@@ -7,6 +7,9 @@ namespace MediaServer.Visits.Timeline;
 /// </summary>
 public sealed partial class VisitTimeline
 {
+    /// <summary>How long a sending party's open leg may bring no media before the party counts as reconnecting (media-stalled).</summary>
+    public static readonly TimeSpan StallAfter = TimeSpan.FromSeconds(3);
+
     /// <summary>Samples every open leg of every visit that is not over.</summary>
     public void Sample(DateTimeOffset now)
     {
@@ -65,12 +68,46 @@ public sealed partial class VisitTimeline
                 });
             }
         }
+        else if (packetsIn > 0 && party.MediaInLeg == leg.Id)
+        {
+            SampleStall(line, visit, leg, party, now, resumed: party.Media.InSeconds > before);
+        }
         if (packetsOut > 0 && party.MediaOutLeg != leg.Id)
         {
             party.MediaOutLeg = leg.Id;
             Append(line, visit, new TimelineEntry(0, now, TimelineKinds.MediaOut, leg.Participant.Id, leg.Id, "first packet to the party"));
         }
         SampleQuality(line, visit, leg, party, now);
+    }
+
+    /// <summary>
+    /// Held gate: a leg that had media and brings none for <see cref="StallAfter"/> makes its party reconnecting (since its
+    /// last media); media again on the same leg makes it reconnected. A drop another cause already told is left to its teller.
+    /// </summary>
+    private void SampleStall(Line line, Visit visit, Leg leg, Party party, DateTimeOffset now, bool resumed)
+    {
+        if (party.Away is { Cause: ReconnectCause.MediaStalled } stall && stall.LegId == leg.Id)
+        {
+            if (resumed)
+            {
+                party.Away = null;
+                Append(line, visit, new TimelineEntry(0, now, TimelineKinds.Reconnected, leg.Participant.Id, leg.Id)
+                {
+                    Cause = TimelineKinds.Name(ReconnectCause.MediaStalled),
+                    Seconds = Math.Round(Math.Max(0, (now - stall.Since).TotalSeconds), 1),
+                });
+            }
+            return;
+        }
+        if (party.Away is null && !resumed && party.LastMediaAt is { } last && now - last >= StallAfter)
+        {
+            party.Away = new Away(ReconnectCause.MediaStalled, last, leg.Id);
+            Append(line, visit, new TimelineEntry(0, now, TimelineKinds.Reconnecting, leg.Participant.Id, leg.Id,
+                "no media from the party since " + last.ToString("O", System.Globalization.CultureInfo.InvariantCulture))
+            {
+                Cause = TimelineKinds.Name(ReconnectCause.MediaStalled),
+            });
+        }
     }
 
     private void SampleQuality(Line line, Visit visit, Leg leg, Party party, DateTimeOffset now)

@@ -79,17 +79,28 @@ public sealed partial class VisitTimeline(ITimelineStore store, VisitRegistry re
         }
     }
 
-    /// <summary>The party is back (its media flows again) after <paramref name="away"/>.</summary>
+    /// <summary>
+    /// The party is back (its media flows again on the same leg, e.g. after an ICE restart). The time away is what this
+    /// timeline saw (since the party's last media before the drop), or <paramref name="away"/> when it saw no drop start
+    /// earlier; nothing is written when the party is not away (the sampler already saw its media return).
+    /// </summary>
     public void Reconnected(Visit visit, Leg leg, ReconnectCause cause, TimeSpan away)
     {
         var line = LineOf(visit);
         lock (line.Gate)
         {
-            line.PartyOf(leg.Participant.Id).Away = null;
-            Append(line, visit, new TimelineEntry(0, time.GetUtcNow(), TimelineKinds.Reconnected, leg.Participant.Id, leg.Id)
+            var party = line.PartyOf(leg.Participant.Id);
+            if (party.Away is not { } drop)
+            {
+                return;
+            }
+            party.Away = null;
+            var now = time.GetUtcNow();
+            var seconds = drop.Since <= now ? Math.Max((now - drop.Since).TotalSeconds, away.TotalSeconds) : away.TotalSeconds;
+            Append(line, visit, new TimelineEntry(0, now, TimelineKinds.Reconnected, leg.Participant.Id, leg.Id)
             {
                 Cause = TimelineKinds.Name(cause),
-                Seconds = Math.Round(Math.Max(0, away.TotalSeconds), 1),
+                Seconds = Math.Round(Math.Max(0, seconds), 1),
             });
         }
     }
