@@ -38,19 +38,6 @@ public sealed class PacketCache
 
     public int Capacity => _mask + 1;
 
-    /// <summary>
-    /// Forgets every packet (a cache reused from <see cref="PacketCachePool"/>): each slot's version moves on by two, so a
-    /// reader that copied across the clear sees the change, and no sequence number matches any more.
-    /// </summary>
-    public void Clear()
-    {
-        for (var index = 0; index < _sequences.Length; index++)
-        {
-            Interlocked.Add(ref _versions[index], 2);
-            Volatile.Write(ref _sequences[index], -1);
-        }
-    }
-
     /// <summary>Keeps a copy of an RTP packet as it arrived. Packets larger than a slot are not kept.</summary>
     public void Store(ReadOnlySpan<byte> packet, ushort sequenceNumber)
     {

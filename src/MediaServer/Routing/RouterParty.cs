@@ -20,11 +20,4 @@ public sealed class RouterParty(string participantId, bool isKiosk, Track? video
     public Track? TrackOf(MediaKind kind) => kind == MediaKind.Video ? Video : Audio;
 
     public IReadOnlyList<ReceiverSlot> SlotsOf(MediaKind kind) => kind == MediaKind.Video ? VideoSlots : AudioSlots;
-
-    /// <summary>The leg is closed and its transports disposed: its tracks give back what they hold (<see cref="Track.Retire"/>).</summary>
-    public void Retire()
-    {
-        Video?.Retire();
-        Audio?.Retire();
-    }
 }

@@ -49,21 +49,7 @@ public sealed class Track : IRtpSink, IRtcpSink
         Codecs = codecs;
         _counters = counters;
         _metrics = metrics;
-        Cache = kind == MediaKind.Video ? PacketCachePool.Shared.Rent() : null;
-    }
-
-    private int _retired;
-
-    /// <summary>
-    /// The track's leg has closed: its packet cache goes back to <see cref="PacketCachePool.Shared"/> (reused only after the
-    /// pool's quarantine, so a late resend or packet touches nothing of another track). Idempotent.
-    /// </summary>
-    public void Retire()
-    {
-        if (Interlocked.Exchange(ref _retired, 1) == 0 && Cache is { } cache)
-        {
-            PacketCachePool.Shared.Return(cache);
-        }
+        Cache = kind == MediaKind.Video ? new PacketCache() : null;
     }
 
     public string ParticipantId { get; }

@@ -139,7 +139,6 @@ public sealed class Leg : IDisposable
         {
             transport.Dispose();
         }
-        Party.Retire();
         return true;
     }
 
