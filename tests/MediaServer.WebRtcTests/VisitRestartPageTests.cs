@@ -16,7 +16,7 @@ namespace MediaServer.WebRtcTests;
 /// </summary>
 public sealed class VisitRestartPageTests(ITestOutputHelper output)
 {
-    private const int Restarts = 5;
+    private static readonly int Restarts = Repeats.Of(3);
     private static readonly TimeSpan Back = TimeSpan.FromSeconds(30);
 
     [Theory]
@@ -35,9 +35,11 @@ public sealed class VisitRestartPageTests(ITestOutputHelper output)
             var healthy = Stopwatch.GetTimestamp();
             Assert.Contains("\"state\":\"live\"", await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
 
-            // Both pages decode new frames of the other again (a new connection after the re-join: 10 frames on it).
+            // Both pages decode frames of the other on a new connection (the re-join): 10 frames on it. The old connection
+            // does not count: a stopping server relays media through its drain window, so its frames still move after the
+            // snapshot, and a page that had not re-joined yet would pass (and the next restart would find no one recorded).
             await Poll.UntilAsync(async () => (await FramesAsync(kiosk), await FramesAsync(visitor)),
-                f => Moved(f.Item1, kioskFrames) && Moved(f.Item2, visitorFrames), Back, "both pages to decode video again",
+                f => Rejoined(f.Item1, kioskFrames) && Rejoined(f.Item2, visitorFrames), Back, "both pages to decode video again on a new connection",
                 TimeSpan.FromMilliseconds(100));
             var ms = Stopwatch.GetElapsedTime(healthy).TotalMilliseconds;
             recoveries.Add(ms);
@@ -75,6 +77,9 @@ public sealed class VisitRestartPageTests(ITestOutputHelper output)
         var response = await scenario.Server.Api.SendAsync(HttpMethod.Get, path, token);
         return response.Status == HttpStatusCode.OK ? JsonDocument.Parse(response.Body).RootElement.Clone() : default;
     }
+
+    /// <summary>Frames on a new peer connection (the page joined again), not on the one of <paramref name="before"/>.</summary>
+    private static bool Rejoined((string Pc, long Frames) now, (string Pc, long Frames) before) => now.Pc != before.Pc && now.Frames >= 10;
 
     internal static bool Moved((string Pc, long Frames) now, (string Pc, long Frames) before) =>
         now.Pc == before.Pc ? now.Frames >= before.Frames + 10 : now.Frames >= 10;

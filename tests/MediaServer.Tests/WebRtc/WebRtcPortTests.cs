@@ -104,6 +104,9 @@ public sealed class WebRtcPortTests : IAsyncLifetime
         Assert.True(message.TryGetErrorCode(out var code, out _));
         Assert.Equal(401, code);
         Assert.Null(_session.Selected);
+        // The next check's answer proves the broken one was handled before it (one loop, in order): its drop is counted by then.
+        _client.ReceiveTimeout = 5000;
+        Assert.NotNull(Exchange(BindingRequest(_session.LocalPassword)));
         Assert.Equal(1, _metrics.Drops(DropReason.StunRefused));
     }
 
@@ -113,6 +116,9 @@ public sealed class WebRtcPortTests : IAsyncLifetime
         _client.ReceiveTimeout = 300;
         Assert.Null(Exchange(BindingRequest(_session.LocalPassword, breakFingerprint: true)));
         Assert.Null(_session.Selected);
+        // The next check's answer proves the broken one was handled before it (one loop, in order): its drop is counted by then.
+        _client.ReceiveTimeout = 5000;
+        Assert.NotNull(Exchange(BindingRequest(_session.LocalPassword)));
         Assert.Equal(1, _metrics.Drops(DropReason.StunRefused));
     }
 
