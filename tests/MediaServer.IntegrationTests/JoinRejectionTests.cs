@@ -97,6 +97,13 @@ public sealed class JoinRejectionTests(ITestOutputHelper output)
 
         AssertProblem(withIssuedToken, HttpStatusCode.Forbidden, "too-early");
         AssertProblem(withValidNowToken, HttpStatusCode.Forbidden, "too-early");
+        // When it opens, as a member of the problem (RFC 9457 §3.2), so the page can say it in the family's local time.
+        foreach (var refused in new[] { withIssuedToken, withValidNowToken })
+        {
+            using var problem = System.Text.Json.JsonDocument.Parse(refused.Body);
+            var opensAt = problem.RootElement.GetProperty("opensAt").GetDateTimeOffset();
+            Assert.InRange((opensAt - now.AddHours(2).AddMinutes(-15)).TotalSeconds, -2, 2);
+        }
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class VisitTimelineTests(ITestOutputHelper output)
         await using (var visitor = new RtpParty("visitor1", 2))
         {
             // The kiosk sends alone for a while (nobody receives it: no both-ways second for anyone), then the visitor joins
-            // and receives; it sends a little later; the kiosk stops first, the visitor goes on alone.
+            // and receives; it sends a little later; the kiosk stops and leaves first, the visitor goes on alone.
             var kioskLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp);
             kiosk.StartSending(kioskLeg.AnswerSdp);
             kioskSpan.Started();
@@ -43,6 +43,8 @@ public sealed class VisitTimelineTests(ITestOutputHelper output)
             await kiosk.VideoIn.WaitForRtpAsync(240, TimeSpan.FromSeconds(30), "eight seconds of visitor video at the kiosk");
             await kiosk.StopSendingAsync();
             kioskSpan.Stopped();
+            // And leaves: a kiosk that stays with its leg open and sends nothing for 3 s is reconnecting (media-stalled).
+            await server.Api.LeaveAsync(visit.KioskToken, kioskLeg.Location);
             await SentAsync(visitor, visitor.VideoOut!.PacketsSent + 90, "three more seconds of visitor video");
             await visitor.StopSendingAsync();
             visitorSpan.Stopped();

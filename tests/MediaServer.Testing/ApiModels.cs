@@ -66,9 +66,11 @@ public sealed record AuditVerifyDto(bool Ok, long Entries, long? FirstBadEntry, 
 
 public sealed record JoinResult(string AnswerSdp, string Location);
 
-public sealed record RosterPartyDto(string Name, string Role, string State, bool Sends, bool Receives, bool You);
+public sealed record RosterPartyDto(string Name, string Role, string State, bool Sends, bool Receives, bool You, int? Slot = null,
+    bool? Microphone = null, bool? Camera = null);
 
-public sealed record RosterDto(string Visit, string State, bool Privileged, IReadOnlyList<RosterPartyDto> Parties);
+public sealed record RosterDto(string Visit, string State, bool Privileged, IReadOnlyList<RosterPartyDto> Parties, DateTimeOffset Start = default,
+    DateTimeOffset End = default, DateTimeOffset Now = default, bool KioskMayMute = true);
 
 public sealed record TimelineQualityDto(double LossPercent, double JitterMs, double? RoundTripMs, double BitrateInKbps, double BitrateOutKbps);
 

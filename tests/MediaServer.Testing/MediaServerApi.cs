@@ -126,6 +126,10 @@ public sealed class MediaServerApi : IDisposable
     public Task<ApiResponse> LeaveRawAsync(string token, string location, string? clientInstance = null, CancellationToken cancellation = default) =>
         SendAsync(HttpMethod.Delete, location.TrimStart('/'), token, content: null, clientInstance, cancellation);
 
+    /// <summary>PUT {leg}/devices: the party says whether its microphone and camera are on.</summary>
+    public Task<ApiResponse> SetDevicesRawAsync(string token, string location, bool microphone, bool camera, string? clientInstance = null) =>
+        SendAsync(HttpMethod.Put, location.TrimStart('/') + "/devices", token, JsonContent.Create(new { microphone, camera }, options: Json), clientInstance);
+
     public async Task LeaveAsync(string token, string location)
     {
         var response = await LeaveRawAsync(token, location);

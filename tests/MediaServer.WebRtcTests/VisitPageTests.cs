@@ -96,9 +96,9 @@ public sealed class VisitPageTests(ITestOutputHelper output)
     [InlineData(410, "visit-over", "The facility ended this visit.", "The visit has ended")]
     [InlineData(410, "visit-over", "This visit has ended.", "The visit has ended")]
     [InlineData(410, null, "The facility ended this visit.", "The visit has ended")]
-    [InlineData(401, "token-expired", "", "This join code does not work")]
+    [InlineData(401, "token-expired", "", "This join code has expired")]
     [InlineData(401, null, "", "This join code does not work")]
-    [InlineData(403, "too-early", "This visit opens at 2030-01-01T10:00:00+00:00.", "You cannot join this visit now")]
+    [InlineData(403, "too-early", "This visit opens at 2030-01-01T10:00:00+00:00.", "This visit has not opened yet")]
     [InlineData(409, "already-connected", "Another device is in this visit with your code.", "This join code is in use on another device")]
     [InlineData(503, "recording-unavailable", "", "Could not join the visit")]
     public async Task A_refused_join_says_why_in_plain_words(int status, string? slug, string detail, string shown)
@@ -117,6 +117,34 @@ public sealed class VisitPageTests(ITestOutputHelper output)
         }
         // Only the join request failed; the page itself threw nothing.
         Assert.DoesNotContain(page.Errors, e => !e.Contains("Failed to load resource", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A too-early join says when the visit opens in the family's own clock (the problem's <c>opensAt</c>), never the server's
+    /// UTC timestamp, and offers to try again.
+    /// </summary>
+    [Fact]
+    public async Task A_too_early_join_says_when_the_visit_opens_in_local_time()
+    {
+        var opensAt = new DateTimeOffset(2030, 1, 1, 16, 45, 0, TimeSpan.Zero);
+        await using var stub = new StubVisitServer();
+        stub.Join = _ => new StubResponse(403, "application/problem+json", System.Text.Json.JsonSerializer.Serialize(new
+        {
+            type = "/problems/too-early", title = "Too early", status = 403, detail = $"This visit opens at {opensAt:O}.", opensAt,
+        }));
+        await using var chromium = await ChromiumBrowser.LaunchAsync(output);
+        var page = await chromium.OpenAsync(new Uri(stub.BaseAddress, $"visit?token={Hs256Token.Unsigned("v-3")}"), "too-early");
+
+        await page.WaitForStateAsync("ended", Wait);
+        var text = await page.EndedTextAsync();
+        output.WriteLine(text);
+        // The page's own clock and language say it (the same Intl formats the page uses, so the test holds in any time zone).
+        var local = await page.Page.EvaluateAsync<string>(
+            "(iso) => new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(new Date(iso))", opensAt.ToString("O"));
+        Assert.StartsWith("This visit has not opened yet", text, StringComparison.Ordinal);
+        Assert.Contains($"You can join from {local} on ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("2030-01-01T", text, StringComparison.Ordinal);
+        Assert.True(await page.Page.IsVisibleAsync("#rejoin"), "no way to try again");
     }
 
     [Fact]

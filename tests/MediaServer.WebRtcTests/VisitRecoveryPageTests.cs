@@ -55,6 +55,46 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         Assert.DoesNotContain(entries, e => e.Kind == "left");
     }
 
+    /// <summary>
+    /// A visitor opens the link five minutes before the start, reloads, closes the tab and opens the link again: the visit is
+    /// still scheduled after the tab was closed (a page that went away is no leave before the start), and it goes live when the
+    /// kiosk joins, both pages decoding the other.
+    /// </summary>
+    [Fact]
+    public async Task A_visitor_five_minutes_early_reloads_closes_the_tab_and_reopens_the_link_and_the_visit_goes_live_with_the_kiosk()
+    {
+        await using var scenario = await Scenario.StartAsync(output);
+        var visit = await scenario.Api.CreateVisitAsync(visitors: 1, start: DateTimeOffset.UtcNow.AddMinutes(5));
+        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor");
+        await visitor.WaitForStateAsync("connected", Connect);
+        // In the waiting room: the visitor's media makes the visit live early (docs/api.md, visit states).
+        await Poll.UntilAsync(() => scenario.Api.DescribeAsync(visit.Id), d => d.Contains("\"state\":\"live\"", StringComparison.Ordinal),
+            Media, "the early visitor to make the visit live", TimeSpan.FromMilliseconds(250));
+
+        await visitor.Page.ReloadAsync();
+        await visitor.WaitForStateAsync("connected", Connect);
+        Assert.False(await visitor.Page.IsVisibleAsync("#join"), "the reloaded page showed the join-code form");
+
+        // The tab is closed: its seat is kept for the unload grace, then the early visitor is gone and the visit waits.
+        await visitor.Page.CloseAsync(new Microsoft.Playwright.PageCloseOptions { RunBeforeUnload = true });
+        var waiting = await Poll.UntilAsync(() => scenario.Api.DescribeAsync(visit.Id),
+            d => d.Contains("\"state\":\"scheduled\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(30), "the visit to wait, scheduled, once the closed tab's seat is let go", TimeSpan.FromMilliseconds(250));
+        scenario.Log("after the tab closed: " + waiting);
+
+        // The link again, in a new tab of the same browser; then the kiosk joins and the visit is live.
+        var again = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor-again", tabBeside: visitor);
+        await again.WaitForStateAsync("connected", Connect);
+        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
+        await kiosk.WaitForStateAsync("connected", Connect);
+        await again.WaitForFramesAsync(10, Media);
+        await kiosk.WaitForFramesAsync(10, Media);
+        Assert.Contains("\"state\":\"live\"", await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
+        var timeline = await scenario.Api.TimelineAsync(visit.Id);
+        Assert.DoesNotContain(timeline.Entries, e => e.Kind == "ended");
+        ChromiumInteropTests.AssertNoScriptErrors(again);
+    }
+
     private const string NewsLogScript = "() => { const news = document.getElementById('news'); window.newsLog = []; "
         + "new MutationObserver(() => window.newsLog.push(news.textContent)).observe(news, { childList: true, characterData: true, subtree: true }); }";
 
@@ -90,12 +130,14 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         var (proxy, visit, kiosk, visitor) = await ConnectThroughProxyAsync(scenario, run);
         var leg = await LegAsync(visitor);
 
+        var cutAt = DateTimeOffset.UtcNow;
         proxy.Cut = true;
         // The scenario itself: the network is gone for 8 s (not a wait for a condition).
         await Task.Delay(TimeSpan.FromSeconds(8));
         var kioskFrames = await FramesAsync(kiosk);
         var visitorFrames = await FramesAsync(visitor);
         proxy.Cut = false;
+        var cutEnd = DateTimeOffset.UtcNow;
 
         // Both pages decode new frames again: the frame counter of whatever connection is current moves past where it was,
         // or (a new connection after a re-join) starts again and passes 10.
@@ -103,6 +145,7 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
             f => Moved(f.Item1, kioskFrames) && Moved(f.Item2, visitorFrames), Connect, "both pages to decode video again",
             TimeSpan.FromMilliseconds(100));
         var back = Stopwatch.GetTimestamp();
+        var backAt = DateTimeOffset.UtcNow;
         var first = proxy.FirstThroughAfterCut;
         var recovery = first == 0 ? double.NaN : Stopwatch.GetElapsedTime(first, back).TotalMilliseconds;
         scenario.Log(string.Create(CultureInfo.InvariantCulture, $"run {run}: video back on both pages {recovery:0} ms after the first datagram through"));
@@ -113,6 +156,13 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         var restarts = await visitor.Page.EvaluateAsync<int>("() => window.visitTimings.iceRestarts || 0");
         scenario.Log($"run {run}: {restarts} ICE restart(s) of leg {leg}");
         await AssertTimelineShowsTheCutAsync(scenario, visit, leg, recovery);
+        if (run == 0)
+        {
+            // Once (a render takes a while): the recording declares the cut and is missing nothing else.
+            await kiosk.WaitForFramesAsync((await kiosk.StatsAsync())!.FramesDecoded + 30, Media);
+            await scenario.Api.TerminateAsync(visit.Id, "recovery test");
+            await AssertRecordingDeclaresOnlyTheCutAsync(scenario, visit, cutAt, cutEnd, backAt);
+        }
         return (recovery, restarts);
     }
 
@@ -212,6 +262,40 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         var party = timeline.Parties.Single(p => p.Participant == "v1");
         Assert.Equal(1, party.Reconnects);
         Assert.False(party.Reconnecting);
+    }
+
+    /// <summary>
+    /// The recording of a visit with an 8 s cut on the visitor's path: one segment (the server never stopped), verified; the
+    /// visitor's tracks each have a gap from about the cut's start to at least its end (what the review copy blacks out), and
+    /// no other gap anywhere, up to both pages decoding again at <paramref name="back"/>: nothing else is missing.
+    /// </summary>
+    private static async Task AssertRecordingDeclaresOnlyTheCutAsync(Scenario scenario, TestVisit visit, DateTimeOffset cutAt,
+        DateTimeOffset cutEnd, DateTimeOffset back)
+    {
+        var investigator = await scenario.Server.MintTokenAsync("investigator", "inv-1");
+        var recording = await Poll.UntilAsync(() => scenario.Server.Api.TryGetJsonAsync(investigator, $"api/recordings/{visit.Id}"),
+            r => r.ValueKind == System.Text.Json.JsonValueKind.Object
+                && r.GetProperty("recording").GetProperty("state").GetString() is "rendered" or "render_failed",
+            TimeSpan.FromMinutes(3), "the recording to be rendered", TimeSpan.FromMilliseconds(500));
+        var manifest = recording.GetProperty("manifest");
+        Assert.Equal(1, manifest.GetProperty("segments").GetArrayLength());
+        Assert.Equal(0, manifest.GetProperty("segmentGaps").GetArrayLength());
+        var gaps = manifest.GetProperty("gaps").EnumerateArray()
+            .Select(g => (Participant: g.GetProperty("participant").GetString()!, Kind: g.GetProperty("kind").GetString()!,
+                From: g.GetProperty("from").GetDateTimeOffset(), To: g.GetProperty("to").GetDateTimeOffset()))
+            .ToList();
+        scenario.Log(string.Create(CultureInfo.InvariantCulture, $"cut {cutAt:HH:mm:ss.fff} .. {cutEnd:HH:mm:ss.fff}; gaps: ")
+            + string.Join("; ", gaps.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Participant} {g.Kind} {g.From:HH:mm:ss.fff} .. {g.To:HH:mm:ss.fff}"))));
+        foreach (var kind in new[] { "video", "audio" })
+        {
+            Assert.Contains(gaps, g => g.Participant == "v1" && g.Kind == kind
+                && g.From >= cutAt.AddSeconds(-1.5) && g.From <= cutAt.AddSeconds(1) && g.To >= cutEnd);
+        }
+        // Nothing else missing: every gap lies within the cut and the recovery after it (a second each side for scheduling).
+        Assert.All(gaps, g => Assert.True(g.From >= cutAt.AddSeconds(-1.5) && g.To <= back.AddSeconds(1),
+            $"a gap outside the cut: {g.Participant} {g.Kind} {g.From:O} .. {g.To:O}"));
+        var verify = await scenario.Server.Api.GetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
+        Assert.True(verify.GetProperty("ok").GetBoolean(), "the recording does not verify: " + verify);
     }
 
     /// <summary>A kiosk page direct and a visitor page whose whole WebRTC leg goes through an impairment proxy, both decoding video.</summary>

@@ -53,29 +53,75 @@ public sealed class VisitRestartPageTests(ITestOutputHelper output)
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"recovery after {(kill ? "SIGKILL" : "SIGTERM")}, {Restarts} runs, /healthz -> video on both pages: min {recoveries[0]:0} ms, median {recoveries[Restarts / 2]:0} ms, max {recoveries[^1]:0} ms"));
         Assert.Contains("\"state\":\"live\"", await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
+        await AssertTimelineShowsTheRestartsAsync(scenario, visit);
         // A few more seconds in the last segment, then the officer ends the visit.
         var frames = (await kiosk.StatsAsync())!.FramesDecoded;
         await kiosk.WaitForFramesAsync(frames + 60, Back);
         await scenario.Api.TerminateAsync(visit.Id, "restart test");
 
         var investigator = await scenario.Server.MintTokenAsync("investigator", "inv-1");
-        var recording = await Poll.UntilAsync(() => GetJsonAsync(scenario, investigator, $"api/recordings/{visit.Id}"),
+        var recording = await Poll.UntilAsync(() => scenario.Server.Api.TryGetJsonAsync(investigator, $"api/recordings/{visit.Id}"),
             r => r.ValueKind == JsonValueKind.Object && r.GetProperty("recording").GetProperty("state").GetString() is "rendered" or "render_failed",
             TimeSpan.FromMinutes(5), "the recording to be rendered", TimeSpan.FromMilliseconds(500));
         var segments = recording.GetProperty("manifest").GetProperty("segments").EnumerateArray().ToList();
         scenario.Log($"{segments.Count} segments: " + string.Join("; ", segments.Select(s => s.GetProperty("file").GetString() + " " + s.GetProperty("state").GetString())));
         Assert.Equal(Restarts + 1, segments.Count);
-        Assert.Equal(Restarts, recording.GetProperty("manifest").GetProperty("segmentGaps").GetArrayLength());
-        var verify = await GetJsonAsync(scenario, investigator, $"api/recordings/{visit.Id}/verify");
+        var manifest = recording.GetProperty("manifest");
+        var segmentGaps = manifest.GetProperty("segmentGaps").EnumerateArray().ToList();
+        Assert.Equal(Restarts, segmentGaps.Count);
+        AssertReviewCopyShowsEachGap(scenario, manifest, segmentGaps);
+        var verify = await scenario.Server.Api.TryGetJsonAsync(investigator, $"api/recordings/{visit.Id}/verify");
         Assert.True(verify.GetProperty("ok").GetBoolean(), "the recording does not verify: " + verify);
         ChromiumInteropTests.AssertNoScriptErrors(kiosk);
         ChromiumInteropTests.AssertNoScriptErrors(visitor);
     }
 
-    private static async Task<JsonElement> GetJsonAsync(Scenario scenario, string token, string path)
+    /// <summary>
+    /// The server's own account of the restarts (docs/api.md, timeline): each party was reconnecting for a server restart once
+    /// per restart and came back (reconnected, server-restart) each time; nobody is away at the end.
+    /// </summary>
+    private static async Task AssertTimelineShowsTheRestartsAsync(Scenario scenario, TestVisit visit)
     {
-        var response = await scenario.Server.Api.SendAsync(HttpMethod.Get, path, token);
-        return response.Status == HttpStatusCode.OK ? JsonDocument.Parse(response.Body).RootElement.Clone() : default;
+        var timeline = await Poll.UntilAsync(() => scenario.Api.TimelineAsync(visit.Id),
+            t => t.Parties.All(p => !p.Reconnecting) && Count(t, "i1", "reconnected") >= Restarts && Count(t, "v1", "reconnected") >= Restarts,
+            TimeSpan.FromSeconds(20), "the timeline to show both parties back after every restart", TimeSpan.FromMilliseconds(250));
+        scenario.Log("timeline: " + string.Join("; ", timeline.Entries.Where(e => e.Kind is "reconnecting" or "reconnected")
+            .Select(e => $"{e.Participant} {e.Kind} {e.Cause} {e.Seconds}")));
+        foreach (var participant in new[] { "i1", "v1" })
+        {
+            Assert.Equal(Restarts, Count(timeline, participant, "reconnecting"));
+            Assert.Equal(Restarts, Count(timeline, participant, "reconnected"));
+            Assert.All(timeline.Of(participant).Where(e => e.Kind == "reconnected"), e => Assert.True(e.Seconds > 0, $"{participant} back after {e.Seconds} s"));
+        }
+
+        static int Count(TimelineDto t, string participant, string kind) =>
+            t.Of(participant).Count(e => e.Kind == kind && e.Cause == "server-restart");
+    }
+
+    /// <summary>
+    /// The review copy shows every restart's gap: the span it covers runs over the gaps (it is not the segments end to end), and
+    /// within each unrecorded span every party's video track has a gap listed (the review copy lays a black box over it).
+    /// </summary>
+    private static void AssertReviewCopyShowsEachGap(Scenario scenario, JsonElement manifest, List<JsonElement> segmentGaps)
+    {
+        var unrecorded = segmentGaps.Sum(g => g.GetProperty("seconds").GetDouble());
+        var span = manifest.GetProperty("durationSeconds").GetDouble();
+        scenario.Log(string.Create(CultureInfo.InvariantCulture, $"review copy span {span:0.0} s, {unrecorded:0.0} s of it between segments"));
+        Assert.True(span >= unrecorded + 5, $"the review copy's span ({span:0.0} s) does not cover the {unrecorded:0.0} s between its segments");
+        var trackGaps = manifest.GetProperty("gaps").EnumerateArray()
+            .Select(g => (Participant: g.GetProperty("participant").GetString(), Kind: g.GetProperty("kind").GetString(),
+                From: g.GetProperty("from").GetDateTimeOffset(), To: g.GetProperty("to").GetDateTimeOffset()))
+            .ToList();
+        foreach (var gap in segmentGaps)
+        {
+            var from = gap.GetProperty("from").GetDateTimeOffset();
+            var to = gap.GetProperty("to").GetDateTimeOffset();
+            foreach (var participant in new[] { "i1", "v1" })
+            {
+                Assert.True(trackGaps.Any(t => t.Participant == participant && t.Kind == "video" && t.From <= from && t.To >= to),
+                    $"no video gap of {participant} covers the unrecorded span {from:O} .. {to:O}: {string.Join(", ", trackGaps)}");
+            }
+        }
     }
 
     /// <summary>Frames on a new peer connection (the page joined again), not on the one of <paramref name="before"/>.</summary>

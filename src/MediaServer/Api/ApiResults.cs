@@ -12,7 +12,10 @@ public static class ApiResults
         Results.Problem(statusCode: status, type: ProblemTypes.Uri(type), title: title, detail: detail);
 
     public static IResult Refused(JoinRefusal refusal, string? detailSuffix = null) =>
-        Problem(refusal.Status, refusal.Type, refusal.Title, refusal.Detail + detailSuffix);
+        refusal.OpensAt is { } opensAt
+            ? Results.Problem(statusCode: refusal.Status, type: ProblemTypes.Uri(refusal.Type), title: refusal.Title, detail: refusal.Detail + detailSuffix,
+                extensions: new Dictionary<string, object?>(StringComparer.Ordinal) { ["opensAt"] = opensAt })
+            : Problem(refusal.Status, refusal.Type, refusal.Title, refusal.Detail + detailSuffix);
 
     public static IResult BadRequest(string detail, string type = ProblemTypes.BadRequest) => Problem(400, type, "Bad request", detail);
 

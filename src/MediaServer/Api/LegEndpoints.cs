@@ -26,6 +26,9 @@ public static class LegEndpoints
         visits.MapPatch("/{id}/legs/{legId}", RestartIce).RequireAuthorization(Policies.Participant)
             .RequireRateLimiting(RequestLimits.ParticipantPolicy).AddEndpointFilter(DrainFilter.Check)
             .WithName("RestartIce").WithSummary("ICE restart of one's own WebRTC leg with a new SDP offer (kiosk, visitor; the client that joined): 200 and the answer.");
+        visits.MapPut("/{id}/legs/{legId}/devices", SetDevices).RequireAuthorization(Policies.Participant)
+            .RequireRateLimiting(RequestLimits.ParticipantPolicy).AddEndpointFilter(DrainFilter.Check)
+            .WithName("SetDevices").WithSummary("Say whether one's microphone and camera are on, for the other parties' pages (kiosk, visitor; the client that joined).");
     }
 
     /// <summary>
@@ -194,11 +197,55 @@ public static class LegEndpoints
     }
 
     /// <summary>
+    /// The party's own word on its microphone and camera (docs/api.md, "Legs"), shown to the other parties in the roster. The
+    /// kiosk may not turn either off where the facility forbids it (<see cref="VisitOptions.KioskMayMute"/>).
+    /// </summary>
+    private static IResult SetDevices(string id, string legId, DevicesRequest? request, HttpContext http, ClaimsPrincipal user,
+        VisitRegistry registry, IOptions<VisitOptions> options, IAuditLog trail)
+    {
+        var visit = registry.Get(id);
+        var leg = visit?.FindLeg(legId);
+        if (visit is null || leg is null)
+        {
+            return ApiResults.NotFound($"No leg '{legId}' in visit '{id}'.");
+        }
+        var audit = trail.For(user, "visit.leg.devices", $"visit/{id}/legs/{legId}");
+        if (user.VisitId() != id || leg.Participant.Id != user.Subject())
+        {
+            audit.Refused("not the leg's owner");
+            return ApiResults.Forbidden("Only the participant who joined may say how this connection's devices are.");
+        }
+        if (CheckHolder(http, user, audit, leg, "change") is { } refused)
+        {
+            return refused;
+        }
+        if (request is not { Microphone: { } microphone, Camera: { } camera })
+        {
+            audit.Refused("bad body");
+            return ApiResults.BadRequest("The body must be {\"microphone\": true|false, \"camera\": true|false}.");
+        }
+        if (leg.IsClosed)
+        {
+            audit.Refused("leg closed");
+            return ApiResults.Problem(410, ProblemTypes.LegClosed, "Leg closed", "This connection has ended; join again.");
+        }
+        if (leg.Participant.Role == PartyRole.Kiosk && !options.Value.KioskMayMute && !(microphone && camera))
+        {
+            audit.Refused("the kiosk may not mute or turn its camera off");
+            return ApiResults.Forbidden("The facility does not allow the kiosk to mute or turn its camera off.", ProblemTypes.KioskMayNotMute);
+        }
+        leg.Devices = (microphone, camera);
+        audit.Ok($"microphone {(microphone ? "on" : "off")}, camera {(camera ? "on" : "off")}");
+        return Results.NoContent();
+    }
+
+    /// <summary>
     /// The live roster for a participant of the visit: every party, whether it is connected and whether it sends and
     /// receives, so each party sees who can hear it. Taps are not parties and are not listed (a privileged visit has none).
     /// A token bound to another client is refused, as its join would be.
     /// </summary>
-    private static IResult Roster(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, JoinBindings bindings, IAuditLog trail)
+    private static IResult Roster(string id, HttpContext http, ClaimsPrincipal user, VisitRegistry registry, JoinBindings bindings, IAuditLog trail,
+        IOptions<VisitOptions> options, TimeProvider time)
     {
         var audit = trail.For(user, "visit.roster", "visit/" + id);
         var visit = registry.Get(id);
@@ -216,6 +263,6 @@ public static class LegEndpoints
             audit.Refused("token bound to another client: " + client!.Describe());
             return ApiResults.Problem(409, ProblemTypes.TokenInUse, VisitLifecycle.TokenInUseTitle, "This join code is in use on another device.");
         }
-        return Results.Ok(RosterDto.From(visit!, user.Subject()));
+        return Results.Ok(RosterDto.From(visit!, user.Subject(), options.Value, time.GetUtcNow()));
     }
 }

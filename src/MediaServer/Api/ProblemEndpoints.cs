@@ -49,6 +49,7 @@ public static class ProblemEndpoints
         [ProblemTypes.NotIceRestart] = "The PATCH offer keeps the leg's ICE ufrag or password: an ICE restart carries new ones (RFC 8839 §4.4.1.1.1).",
         [ProblemTypes.NotWebRtcLeg] = "The leg is plain RTP: only a WebRTC leg restarts ICE. A plain-RTP client joins again to move.",
         [ProblemTypes.LegClosed] = "The leg is closed (left, replaced or ended by the server); join again with the same token to take the seat back.",
+        [ProblemTypes.KioskMayNotMute] = "The facility does not allow the kiosk to mute its microphone or turn its camera off (MediaServer:Visits:KioskMayMute).",
     };
 
     public static void Map(IEndpointRouteBuilder app) =>

@@ -54,24 +54,74 @@ public sealed record VisitDto(
     }
 }
 
-/// <summary>One party of the roster: its latest leg's state, and what it sends and receives (both false while waiting).</summary>
-public sealed record RosterPartyDto(string Name, string Role, string State, bool Sends, bool Receives, bool You);
+public sealed record DevicesRequest(bool? Microphone, bool? Camera);
 
-/// <summary>What every party of a visit may see: who is in it. No ids of legs, no taps, no addresses.</summary>
-public sealed record RosterDto(string Visit, string State, bool Privileged, IReadOnlyList<RosterPartyDto> Parties)
+/// <summary>
+/// One party of the roster: its latest leg's state, what it sends and receives (both false while waiting), the slot of the
+/// asker's connection that carries it (the asker's k-th video and audio receivers; null when none does), and its microphone
+/// and camera as its own page says (null while it is not connected).
+/// </summary>
+public sealed record RosterPartyDto(string Name, string Role, string State, bool Sends, bool Receives, bool You, int? Slot, bool? Microphone,
+    bool? Camera);
+
+/// <summary>
+/// What every party of a visit may see: who is in it, and when it opens and ends (with the server's clock, so a page counts
+/// down by it, not by its own). No ids of legs, no taps, no addresses.
+/// </summary>
+public sealed record RosterDto(string Visit, string State, bool Privileged, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset Now,
+    bool KioskMayMute, IReadOnlyList<RosterPartyDto> Parties)
 {
-    public static RosterDto From(Visit visit, string self)
+    public static RosterDto From(Visit visit, string self, VisitOptions options, DateTimeOffset now)
     {
+        var asker = visit.FindParticipant(self);
+        var own = visit.LatestLeg(self) is { IsClosed: false } mine ? mine : null;
         var parties = new List<RosterPartyDto>(visit.Participants.Count);
         foreach (var participant in visit.Participants)
         {
             var leg = visit.LatestLeg(participant.Id);
             var open = leg is { IsClosed: false };
             var state = leg is null ? "waiting" : leg.StateName;
-            parties.Add(new RosterPartyDto(participant.Name, participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor", state,
-                open && leg!.Sends, open && leg!.Receives, participant.Id == self));
+            (bool Microphone, bool Camera)? devices = open ? leg!.Devices : null;
+            parties.Add(new RosterPartyDto(NameFor(participant, asker, options), participant.Role == PartyRole.Kiosk ? "kiosk" : "visitor", state,
+                open && leg!.Sends, open && leg!.Receives, participant.Id == self, own is null ? null : SlotOf(own, participant.Id),
+                devices?.Microphone, devices?.Camera));
         }
-        return new RosterDto(visit.Id, VisitStates.Name(visit.State), visit.Privileged, parties);
+        return new RosterDto(visit.Id, VisitStates.Name(visit.State), visit.Privileged, visit.Start, visit.End, now, options.KioskMayMute, parties);
+    }
+
+    /// <summary>The inmate's name as the facility lets visitors see it; everyone else's as scheduled.</summary>
+    private static string NameFor(Participant participant, Participant? asker, VisitOptions options)
+    {
+        if (participant.Role != PartyRole.Kiosk || asker is not { Role: PartyRole.Visitor })
+        {
+            return participant.Name;
+        }
+        return options.InmateNameToVisitors switch
+        {
+            InmateNameShown.None => "The facility",
+            InmateNameShown.First => participant.Name.Split(' ', 2, StringSplitOptions.RemoveEmptyEntries) is [var first, ..] ? first : participant.Name,
+            _ => participant.Name,
+        };
+    }
+
+    /// <summary>The index of <paramref name="leg"/>'s video slot (else audio slot) that carries <paramref name="participant"/>.</summary>
+    private static int? SlotOf(Leg leg, string participant)
+    {
+        for (var i = 0; i < leg.Party.VideoSlots.Count; i++)
+        {
+            if (leg.Party.VideoSlots[i].AssignedParticipantId == participant)
+            {
+                return i;
+            }
+        }
+        for (var i = 0; i < leg.Party.AudioSlots.Count; i++)
+        {
+            if (leg.Party.AudioSlots[i].AssignedParticipantId == participant)
+            {
+                return i;
+            }
+        }
+        return null;
     }
 }
 

@@ -8,7 +8,11 @@ namespace MediaServer.Visits;
 public sealed record AnsweredMedia(OfferedMedia Offer, int Port, IReadOnlyList<OfferedFormat> Formats, SdpDirection Direction);
 
 /// <summary>Why a join or tap is refused: a <see cref="ProblemTypes"/> slug, the HTTP status and the words for people.</summary>
-public sealed record JoinRefusal(string Type, int Status, string Title, string Detail);
+public sealed record JoinRefusal(string Type, int Status, string Title, string Detail)
+{
+    /// <summary>When a too-early join's visit opens (the problem's <c>opensAt</c> member, RFC 9457 §3.2), so a page can say it in local time.</summary>
+    public DateTimeOffset? OpensAt { get; init; }
+}
 
 /// <summary>What a negotiation decided: the answer's m-lines (ports still to be filled) and which m-line publishes each kind.</summary>
 public sealed record NegotiatedJoin(List<AnsweredMedia> Answers, Dictionary<MediaKind, OfferedMedia> Publishers)

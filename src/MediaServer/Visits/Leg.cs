@@ -90,6 +90,23 @@ public sealed class Leg : IDisposable
     }
 
     /// <summary>Whether the client receives media on this leg (an accepted sendrecv or recvonly m-line).</summary>
+    /// <summary>
+    /// Whether the party's microphone and camera are on, as its own page says (<c>PUT …/devices</c>): what the other parties'
+    /// pages show ("Muted", "Camera is off"). A claim of the party about itself, for display only; the relay and the recording
+    /// do not depend on it. Both on until the page says otherwise.
+    /// </summary>
+    public (bool Microphone, bool Camera) Devices
+    {
+        get
+        {
+            var bits = Volatile.Read(ref _devices);
+            return ((bits & 1) == 0, (bits & 2) == 0);
+        }
+        internal set => Volatile.Write(ref _devices, (value.Microphone ? 0 : 1) | (value.Camera ? 0 : 2));
+    }
+
+    private int _devices;
+
     public bool Receives => Party.VideoSlots.Count + Party.AudioSlots.Count > 0;
 
     public string Location => $"/api/visits/{VisitId}/legs/{Id}";

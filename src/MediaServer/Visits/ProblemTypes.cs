@@ -44,6 +44,7 @@ public static class ProblemTypes
     public const string NotIceRestart = "not-ice-restart";
     public const string NotWebRtcLeg = "not-webrtc-leg";
     public const string LegClosed = "leg-closed";
+    public const string KioskMayNotMute = "kiosk-may-not-mute";
 
     /// <summary>Every slug, for the contract test and the <c>/problems/{slug}</c> page.</summary>
     public static readonly IReadOnlyList<string> All =
@@ -53,7 +54,7 @@ public static class ProblemTypes
         UnsupportedMediaType, OfferTooLarge, BodyTooLarge, TooManyRequests, TooManyStreams, TooManyTaps,
         TooManyMLines, PortBudgetExhausted, NoPorts, NetworkNotAllowed, AddressFamilyMismatch, RecordingUnavailable,
         PrivilegedSilent, Privileged, NoReviewCopy, NoJournal, Unhealthy, Restarting, OfferMismatch, NotIceRestart,
-        NotWebRtcLeg, LegClosed,
+        NotWebRtcLeg, LegClosed, KioskMayNotMute,
     ];
 
     /// <summary>The <c>type</c> URI reference of a slug.</summary>

@@ -89,7 +89,7 @@ public sealed partial class VisitLifecycle
             if (now < visit.Start - _joinGrace)
             {
                 return new JoinOutcome(null, null, null, new JoinRefusal(ProblemTypes.TooEarly, 403, "Too early",
-                    $"This visit opens at {(visit.Start - _joinGrace):O}."));
+                    $"This visit opens at {(visit.Start - _joinGrace):O}.") { OpensAt = visit.Start - _joinGrace });
             }
             if (_bindings.Check(client) == BindingMatch.Other)
             {

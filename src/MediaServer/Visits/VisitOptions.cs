@@ -41,6 +41,15 @@ public sealed class VisitOptions
     /// </summary>
     public TimeSpan DrainWindow { get; set; } = TimeSpan.FromSeconds(3.5);
 
+    /// <summary>
+    /// Whether the kiosk (the inmate's side) may mute its microphone or turn its camera off. A facility that must always see
+    /// and hear the inmate sets it false: the kiosk page shows no such buttons and the server refuses the kiosk's change.
+    /// </summary>
+    public bool KioskMayMute { get; set; } = true;
+
+    /// <summary>How the inmate is named to the visitors on their page: the full name, the first name only, or not at all.</summary>
+    public InmateNameShown InmateNameToVisitors { get; set; } = InmateNameShown.Full;
+
     /// <summary>How long before a visit's start its parties may join (MediaServer:Auth:JoinGrace), set by Hosting at registration.</summary>
     public TimeSpan JoinGrace { get; internal set; } = TimeSpan.FromMinutes(15);
 
@@ -50,4 +59,17 @@ public sealed class VisitOptions
         JoinGrace = joinGrace;
         return this;
     }
+}
+
+/// <summary>How much of the inmate's name the visitors' page shows (<see cref="VisitOptions.InmateNameToVisitors"/>).</summary>
+public enum InmateNameShown
+{
+    /// <summary>The name as scheduled.</summary>
+    Full,
+
+    /// <summary>The first word of it.</summary>
+    First,
+
+    /// <summary>Not at all: the tile says "The facility".</summary>
+    None,
 }

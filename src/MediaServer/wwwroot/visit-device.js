@@ -92,8 +92,8 @@ export function trackOf(stream, kind) {
   return stream ? stream.getTracks().find((t) => t.kind === kind) || null : null;
 }
 
-/** Wires the mute and camera buttons to the local tracks; returns the function that brings them up to date. */
-export function wireLocalControls(ui, stream, say) {
+/** Wires the mute and camera buttons to the local tracks (telling <c>changed</c>); returns the function that brings them up to date. */
+export function wireLocalControls(ui, stream, say, changed = () => {}) {
   const update = () => {
     const audio = trackOf(stream(), 'audio');
     const video = trackOf(stream(), 'video');
@@ -114,6 +114,7 @@ export function wireLocalControls(ui, stream, say) {
       track.enabled = !track.enabled;
       update();
       say(track.enabled ? on : off);
+      changed();
     }
   });
   toggle(ui.mute, 'audio', 'Your microphone is on.', 'Your microphone is muted.');

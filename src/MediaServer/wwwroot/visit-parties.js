@@ -25,6 +25,7 @@ export function createTiles(ui, label) {
         tile,
         video: tile.querySelector('video'),
         noVideo: tile.querySelector('.no-video'),
+        mutedBadge: tile.querySelector('.muted-badge'),
         reconnecting: tile.querySelector('.reconnecting'),
         stream: new MediaStream(),
         mids: { video: null, audio: null },
@@ -107,6 +108,25 @@ export function createTiles(ui, label) {
       }
     },
 
+    /**
+     * Names each tile after the party the roster says its slot carries, and shows what that party says of its devices:
+     * "Camera is off" over its picture, "Muted" on its tile.
+     */
+    describe(roster) {
+      for (const other of Array.isArray(roster.parties) ? roster.parties : []) {
+        const party = !other.you && Number.isInteger(other.slot) ? parties[other.slot] : null;
+        if (!party) {
+          continue;
+        }
+        const name = String(other.name || label(party.index));
+        party.tile.querySelector('figcaption').textContent = name;
+        party.video.setAttribute('aria-label', `Video of ${name}`);
+        party.noVideo.hidden = other.camera !== false;
+        party.mutedBadge.hidden = other.microphone !== false;
+        party.tile.classList.toggle('camera-off', other.camera === false);
+      }
+    },
+
     /** Whether the roster says another party is reconnecting: silent tiles then stay, saying "Reconnecting…". */
     hold(reconnecting) {
       holding = reconnecting;
@@ -136,7 +156,7 @@ export function createTiles(ui, label) {
   };
 }
 
-/** How a tile names party <c>index</c>: a visitor sees the facility first, then other visitors. */
+/** How a tile names party <c>index</c> until the roster names it: a visitor sees the facility first, then other visitors. */
 export function partyLabel(claims, index) {
   const visitor = claims && claims.role === 'visitor';
   if (visitor && index === 0) {
@@ -182,7 +202,8 @@ function showRoster(ui, roster) {
     name.textContent = String(party.name || '') + (party.you ? ' (you)' : '');
     const detail = document.createElement('span');
     detail.className = 'detail';
-    const words = [STATE_WORDS[party.state] || String(party.state || ''), mediaWords(party)].filter(Boolean);
+    const words = [STATE_WORDS[party.state] || String(party.state || ''), mediaWords(party),
+      party.microphone === false ? 'muted' : '', party.camera === false ? 'camera off' : ''].filter(Boolean);
     detail.textContent = words.join(', ');
     item.append(name, ' ', detail);
     items.push(item);

@@ -13,9 +13,9 @@ const REFUSALS = {
   'webrtc-disabled': (d) => ['Joining from a web browser is not available yet', d, {}],
 };
 Object.assign(REFUSALS, {
-  'token-expired': REFUSALS.unauthorized,
+  'token-expired': () => ['This join code has expired', 'A join code works only around the time of its visit. If you have another visit booked, use the join code you were given for it.', { newCode: true }],
   'wrong-visit': REFUSALS.forbidden,
-  'too-early': REFUSALS.forbidden,
+  'too-early': (d, opensAt) => ['This visit has not opened yet', opensWords(opensAt) || d, { rejoin: true }],
   'token-outdated': REFUSALS.forbidden,
   'already-connected': REFUSALS['token-in-use'],
   'no-usable-media': REFUSALS['no-common-codec'],
@@ -30,9 +30,20 @@ const REFUSALS_BY_STATUS = {
   501: REFUSALS['webrtc-disabled'],
 };
 
+/** "You can join from 9:45 AM on Tuesday 8 December. Come back then with the same join code.", in this device's local time. */
+export function opensWords(opensAt) {
+  const at = new Date(opensAt);
+  if (!opensAt || Number.isNaN(at.getTime())) {
+    return '';
+  }
+  const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(at);
+  const day = new Intl.DateTimeFormat(undefined, { weekday: 'long', day: 'numeric', month: 'long' }).format(at);
+  return `You can join from ${time} on ${day}. Come back then with the same join code.`;
+}
+
 /** What the page says of a refused join (an ApiError from common/api.js): [title, detail, { rejoin, newCode }]. */
 export function refusalFor(problem) {
   const explain = REFUSALS[problem.slug] || REFUSALS_BY_STATUS[problem.status]
     || ((d) => ['Could not join the visit', d || `The server answered ${problem.status}.`, { rejoin: true }]);
-  return explain(problem.detail);
+  return explain(problem.detail, problem.opensAt);
 }

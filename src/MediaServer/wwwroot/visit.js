@@ -18,6 +18,7 @@ import { watchConnection } from './visit-connection.js';
 import { refusalFor } from './visit-refusals.js';
 import { backoffMs, forgetToken, isTransient, keepToken, keptToken, othersReconnecting, rosterNews, rosterSaysGone, tokenExpired } from './visit-recovery.js';
 import { pollQuality, watchFirstFrame } from './visit-stats.js';
+import { createPresence } from './visit-presence.js';
 import './visit-summary.js'; // tells the family what the server saw of their visit when it ends (watches body[data-state])
 
 // ICE 'disconnected' can be a short blip; longer than this and the page restarts ICE (the server keeps the seat meanwhile).
@@ -29,23 +30,19 @@ const STATS_INTERVAL_MS = 2000;
 const ROSTER_INTERVAL_MS = 3000; // how often the list of who is in the visit is refreshed while connected
 
 const ui = Object.fromEntries(['status', 'quality', 'join', 'token', 'call', 'tiles', 'waiting', 'mute', 'camera', 'leave',
-  'ended', 'rejoin', 'roster', 'sound', 'news'].map((id) => [id, $(id)]));
+  'ended', 'rejoin', 'roster', 'sound', 'news', 'clock', 'insecure'].map((id) => [id, $(id)]));
 Object.assign(ui, {
   qualityText: $('quality-text'), form: $('join-form'), tokenError: $('token-error'), selfView: $('self-view'),
   soundPrompt: $('sound-prompt'), endedTitle: $('ended-title'), endedDetail: $('ended-detail'),
   tileTemplate: $('tile-template'), rosterList: $('roster-list'), leaveConfirm: $('leave-confirm'), leaveYes: $('leave-yes'),
-  leaveNo: $('leave-no'),
+  leaveNo: $('leave-no'), timeWarning: $('time-warning'),
 });
 
 const session = {
   token: '',
   claims: null,
-  stream: null,
-  pc: null,
-  legUrl: null,
-  generation: 0,
-  everConnected: false,
-  ending: false,
+  stream: null, pc: null, legUrl: null,
+  generation: 0, everConnected: false, ending: false,
   // Re-joining after a lost connection: the attempt (for the backoff), the run (a newer run or the end stops an older one).
   recovering: false,
   restarting: false, // an ICE restart of the leg is under way (visit-restart.js); upSince: when it was last connected
@@ -68,6 +65,7 @@ const api = apiClient({
   headers: () => ({ 'Client-Instance': session.instance || (session.instance = clientInstance(session.claims)) }),
 });
 const tiles = createTiles(ui, (index) => partyLabel(session.claims, index));
+const presence = createPresence(ui, { send: api.send, stream: () => session.stream, claims: () => session.claims, legUrl: () => session.legUrl });
 const visitPath = (what) => `/api/visits/${encodeURIComponent(session.claims.visit)}/${what}`;
 
 // --- Join code -----------------------------------------------------------------------------------------------------
@@ -297,7 +295,7 @@ function finish(title, detail, { rejoin = false, newCode = false } = {}) {
   session.generation++;
   session.recoveryRun++;
   session.recovering = session.restarting = false;
-  releaseSeat();
+  releaseSeat(); presence.stop();
   if (!rejoin) {
     releaseMedia();
     forgetToken();
@@ -349,6 +347,8 @@ function startWatching(pc, generation) {
 function onRoster(roster, generation) {
   const news = rosterNews(session.lastRoster, roster);
   session.lastRoster = roster;
+  presence.seen(roster);
+  tiles.describe(roster);
   if (news) {
     ui.news.textContent = news;
     ui.news.hidden = false;
@@ -367,7 +367,7 @@ function stopWatching() {
 
 // --- Controls ------------------------------------------------------------------------------------------------------
 
-const updateLocalControls = wireLocalControls(ui, () => session.stream, say);
+const updateLocalControls = wireLocalControls(ui, () => session.stream, say, () => presence.report());
 
 wireLeaveConfirm(ui, leave);
 ui.sound.addEventListener('click', () => tiles.unmuteAll());

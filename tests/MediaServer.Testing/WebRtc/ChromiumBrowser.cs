@@ -31,7 +31,8 @@ public sealed class ChromiumBrowser : IAsyncDisposable
         _output = output;
     }
 
-    public static async Task<ChromiumBrowser> LaunchAsync(ITestOutputHelper output)
+    /// <param name="extraArguments">More Chromium flags after <see cref="Arguments"/> (e.g. a host resolver rule for a test name).</param>
+    public static async Task<ChromiumBrowser> LaunchAsync(ITestOutputHelper output, params string[] extraArguments)
     {
         if (!File.Exists(ExecutablePath))
         {
@@ -44,7 +45,7 @@ public sealed class ChromiumBrowser : IAsyncDisposable
             {
                 ExecutablePath = ExecutablePath,
                 Headless = true,
-                Args = Arguments,
+                Args = [.. Arguments, .. extraArguments],
                 Timeout = 60_000,
             });
             output.WriteLine($"chromium {browser.Version}");
@@ -58,11 +59,17 @@ public sealed class ChromiumBrowser : IAsyncDisposable
     }
 
     /// <param name="prepare">Runs on the new page before it loads (e.g. routes that rewrite the join's offer or answer).</param>
-    public async Task<VisitPage> OpenAsync(Uri url, string name, Func<IPage, Task>? prepare = null)
+    /// <param name="viewport">The window's size (720×900 unless given; 390×844 is a phone).</param>
+    public async Task<VisitPage> OpenAsync(Uri url, string name, Func<IPage, Task>? prepare = null, VisitPage? tabBeside = null,
+        ViewportSize? viewport = null)
     {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions
+        // A page of its own browser profile (its own storage: another device to the server), or a new tab beside another page
+        // (the same profile and storage, as a family's second tab is). The certificates of HTTPS tests are made by the test
+        // (self-signed), so the profile accepts them.
+        var context = tabBeside?.Context ?? await _browser.NewContextAsync(new BrowserNewContextOptions
         {
-            ViewportSize = new ViewportSize { Width = 720, Height = 900 },
+            ViewportSize = viewport ?? new ViewportSize { Width = 720, Height = 900 },
+            IgnoreHTTPSErrors = true,
         });
         var page = await context.NewPageAsync();
         var visitPage = new VisitPage(name, context, page, _output);

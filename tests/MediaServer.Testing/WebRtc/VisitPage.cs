@@ -87,6 +87,9 @@ public sealed class VisitPage
     public string Name { get; }
     public IPage Page { get; }
 
+    /// <summary>The browser profile the page runs in (its storage, cookies); a new tab beside it opens in the same one.</summary>
+    public IBrowserContext Context => _context;
+
     public VisitPage(string name, IBrowserContext context, IPage page, ITestOutputHelper output)
     {
         Name = name;

@@ -28,11 +28,12 @@ internal sealed class Scenario : IAsyncDisposable
 
     /// <param name="settings">Server environment over the defaults (see <see cref="ServerProcess.StartAsync(ITestOutputHelper, string?, IReadOnlyDictionary{string, string}?, int, string?)"/>).</param>
     /// <param name="test">Names the artifacts folder; a test with several scenarios passes a distinct name for each.</param>
+    /// <param name="extraUrls">More addresses for the server beside its loopback HTTP one (an https:// one), ';'-separated.</param>
     public static async Task<Scenario> StartAsync(ITestOutputHelper output, IReadOnlyDictionary<string, string>? settings = null,
-        [CallerMemberName] string test = "")
+        [CallerMemberName] string test = "", string? extraUrls = null)
     {
         var artifacts = RepoLayout.ArtifactsFor(test);
-        var server = await ServerProcess.StartAsync(output, rootDirectory: null, settings);
+        var server = await ServerProcess.StartAsync(output, rootDirectory: null, settings, extraUrls: extraUrls);
         server.ArtifactsDirectory = artifacts;
         return new Scenario(output, server, artifacts);
     }
@@ -40,8 +41,11 @@ internal sealed class Scenario : IAsyncDisposable
     public async Task<ChromiumBrowser> ChromiumAsync() => _chromium ??= await ChromiumBrowser.LaunchAsync(_output);
 
     /// <summary>Opens the server's /visit page as the holder of <paramref name="token"/> (a kiosk opens it exactly like this).</summary>
-    public async Task<VisitPage> OpenVisitAsync(string token, string name, Func<Microsoft.Playwright.IPage, Task>? prepare = null) =>
-        await (await ChromiumAsync()).OpenAsync(new Uri(Server.BaseAddress, "/visit?token=" + Uri.EscapeDataString(token)), name, prepare);
+    /// <param name="at">The server's address the page is opened at (its loopback HTTP one unless given, e.g. an https:// one).</param>
+    public async Task<VisitPage> OpenVisitAsync(string token, string name, Func<Microsoft.Playwright.IPage, Task>? prepare = null,
+        VisitPage? tabBeside = null, Uri? at = null, Microsoft.Playwright.ViewportSize? viewport = null) =>
+        await (await ChromiumAsync()).OpenAsync(new Uri(at ?? Server.BaseAddress, "/visit?token=" + Uri.EscapeDataString(token)), name, prepare,
+            tabBeside, viewport);
 
     /// <summary>
     /// Opens /visit with the server's answers (the join's and each ICE restart's) rewritten so that the browser's whole WebRTC

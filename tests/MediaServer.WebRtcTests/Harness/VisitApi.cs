@@ -20,12 +20,15 @@ internal sealed class VisitApi(ServerProcess server)
 
     private async Task<string> OfficerAsync() => _officerToken ??= await server.MintTokenAsync("officer", "officer-1");
 
-    /// <summary>A visit that is open now (started a minute ago, ends in an hour) with join tokens for everyone.</summary>
-    public async Task<TestVisit> CreateVisitAsync(int visitors = 1)
+    /// <summary>
+    /// A visit with join tokens for everyone: open now (started a minute ago), or from <paramref name="start"/>; it ends in an
+    /// hour, or at <paramref name="end"/>.
+    /// </summary>
+    public async Task<TestVisit> CreateVisitAsync(int visitors = 1, DateTimeOffset? start = null, DateTimeOffset? end = null)
     {
         var admin = await AdminAsync();
         var now = DateTimeOffset.UtcNow;
-        var visit = await Api.CreateVisitAsync(admin, CreateVisitRequest.For(visitors, now.AddMinutes(-1), now.AddHours(1)));
+        var visit = await Api.CreateVisitAsync(admin, CreateVisitRequest.For(visitors, start ?? now.AddMinutes(-1), end ?? now.AddHours(1)));
         var visitorIds = Enumerable.Range(1, visitors).Select(n => $"v{n}").ToList();
         var kioskToken = (await Api.MintParticipantTokenAsync(admin, visit.Id, "i1")).Token;
         var visitorTokens = new List<string>();

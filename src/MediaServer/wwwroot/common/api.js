@@ -19,7 +19,7 @@ export function problemSlug(type) {
 
 /** A refused or failed request: status 0 when the server could not be reached; slug '' when the server named no type. */
 export class ApiError extends Error {
-  constructor({ status = 0, type = '', title = '', detail = '' } = {}) {
+  constructor({ status = 0, type = '', title = '', detail = '', opensAt = '' } = {}) {
     super(detail || title || (status ? `The server answered ${status}.` : 'The server could not be reached.'));
     this.name = 'ApiError';
     this.status = status;
@@ -27,6 +27,7 @@ export class ApiError extends Error {
     this.slug = problemSlug(type);
     this.title = title;
     this.detail = detail;
+    this.opensAt = opensAt; // a too-early join: when the visit opens (ISO 8601), to be said in local time
   }
 }
 
@@ -48,6 +49,7 @@ export async function readProblem(response) {
           type: typeof body.type === 'string' ? body.type : '',
           title: typeof body.title === 'string' ? body.title : '',
           detail: typeof body.detail === 'string' ? body.detail : '',
+          opensAt: typeof body.opensAt === 'string' ? body.opensAt : '',
         });
       }
     } catch {

@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
-using MediaServer.Testing;
 
-namespace MediaServer.IntegrationTests.Facility;
+namespace MediaServer.Testing;
 
 /// <summary>Self-signed certificates made by the openssl command line at test time (as an operator would make a test one).</summary>
 public static class TestCertificates
@@ -16,7 +15,10 @@ public static class TestCertificates
                 "-subj", "/CN=" + commonName, "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
                 "-keyout", keyPath, "-out", certificatePath],
             OpensslTimeout);
-        Assert.True(result.ExitCode == 0, "openssl req failed: " + result);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException("openssl req failed: " + result);
+        }
         return Thumbprint(certificatePath);
     }
 
@@ -28,7 +30,10 @@ public static class TestCertificates
         var thumbprint = await MakePemAsync(certificate, key, commonName);
         var result = await ProcessRunner.RunAsync("openssl",
             ["pkcs12", "-export", "-in", certificate, "-inkey", key, "-out", path, "-passout", "pass:" + password], OpensslTimeout);
-        Assert.True(result.ExitCode == 0, "openssl pkcs12 failed: " + result);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException("openssl pkcs12 failed: " + result);
+        }
         return thumbprint;
     }
 

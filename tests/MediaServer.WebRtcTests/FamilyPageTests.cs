@@ -1,0 +1,112 @@
+using System.Globalization;
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
+using MediaServer.WebRtcTests.Harness;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace MediaServer.WebRtcTests;
+
+/// <summary>
+/// The visit page as a family and a kiosk meet it, over HTTPS (a certificate openssl makes for the test): the other party's
+/// name on each tile, the time the visit ends and what is left, the five-minute warning, and "Muted" and "Camera is off" on
+/// the other side; screenshots at phone (390×844) and desktop size are kept with the test output. Over plain http:// at a
+/// name that is not this machine, the page says the browser will not give it the camera and microphone.
+/// </summary>
+public sealed class FamilyPageTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Connect = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan RosterSeen = TimeSpan.FromSeconds(15); // the page asks for the roster every 3 s
+
+    private readonly string _certificates = Directory.CreateTempSubdirectory("mediaserver-tls-").FullName;
+
+    [Fact]
+    public async Task Over_https_each_tile_names_the_other_the_clock_warns_five_minutes_before_the_end_and_mute_and_camera_off_show_on_the_other_side()
+    {
+        var certificate = Path.Combine(_certificates, "fullchain.pem");
+        var key = Path.Combine(_certificates, "privkey.pem");
+        await TestCertificates.MakePemAsync(certificate, key, "localhost");
+        var httpsPort = PortAllocator.FreeTcpPort();
+        await using var scenario = await Scenario.StartAsync(output, new Dictionary<string, string>
+        {
+            ["MediaServer__Https__CertificatePath"] = certificate,
+            ["MediaServer__Https__KeyPath"] = key,
+        }, extraUrls: $"https://127.0.0.1:{httpsPort}");
+        var https = new Uri($"https://127.0.0.1:{httpsPort}/");
+        // A visit that ends soon: four and a half minutes are left, so the five-minute warning is due at once.
+        var visit = await scenario.Api.CreateVisitAsync(visitors: 1, end: DateTimeOffset.UtcNow.AddMinutes(4.5));
+        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk-desktop", at: https, viewport: new ViewportSize { Width = 1280, Height = 800 });
+        var visitor = await scenario.OpenVisitAsync(visit.VisitorTokens[0], "visitor-phone", at: https, viewport: new ViewportSize { Width = 390, Height = 844 });
+        await kiosk.WaitForStateAsync("connected", Connect);
+        await visitor.WaitForStateAsync("connected", Connect);
+        await kiosk.WaitForFramesAsync(10, Connect);
+        await visitor.WaitForFramesAsync(10, Connect);
+        foreach (var page in new[] { kiosk, visitor })
+        {
+            Assert.True(await page.Page.EvaluateAsync<bool>("() => window.isSecureContext"), $"{page.Name} is not a secure context");
+            Assert.False(await page.Page.IsVisibleAsync("#insecure"), $"{page.Name} warns of an insecure page over https");
+        }
+
+        // Names: the family sees the inmate's, the kiosk the visitor's (as scheduled: "Inmate One", "Visitor 1").
+        await Poll.UntilAsync(() => TileCaptionAsync(visitor), c => c == "Inmate One", RosterSeen, "the visitor's tile to name the inmate");
+        await Poll.UntilAsync(() => TileCaptionAsync(kiosk), c => c == "Visitor 1", RosterSeen, "the kiosk's tile to name the visitor");
+
+        // The clock: when it ends, in the page's own local time, and what is left; the warning, once.
+        var ends = await visitor.Page.EvaluateAsync<string>(
+            "() => new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' }).format(new Date(window.visitRoster.end))");
+        foreach (var page in new[] { kiosk, visitor })
+        {
+            var clock = await page.Page.InnerTextAsync("#clock");
+            output.WriteLine($"{page.Name} clock: {clock}");
+            Assert.Matches($"^Ends at {System.Text.RegularExpressions.Regex.Escape(ends)} · [45] min left$", clock);
+            Assert.Equal("Five minutes left in this visit.", await page.Page.InnerTextAsync("#time-warning"));
+            Assert.True(await page.Page.IsVisibleAsync("#time-warning"), $"{page.Name}: the warning is not shown");
+        }
+
+        // The visitor mutes and turns the camera off: the kiosk's tile says so; back on, it no longer does.
+        await visitor.Page.ClickAsync("#mute");
+        await visitor.Page.ClickAsync("#camera");
+        await Poll.UntilAsync(() => IndicatorsAsync(kiosk), i => i == (true, true), RosterSeen, "the kiosk's tile to say Muted and Camera is off");
+        Directory.CreateDirectory(scenario.Artifacts);
+        await visitor.ScreenshotAsync(scenario.Artifacts);
+        await kiosk.ScreenshotAsync(scenario.Artifacts);
+        Assert.Equal((false, false), await IndicatorsAsync(visitor)); // the kiosk's own devices are on
+        await visitor.Page.ClickAsync("#mute");
+        await visitor.Page.ClickAsync("#camera");
+        await Poll.UntilAsync(() => IndicatorsAsync(kiosk), i => i == (false, false), RosterSeen, "the kiosk's tile to drop Muted and Camera is off");
+        ChromiumInteropTests.AssertNoScriptErrors(kiosk);
+        ChromiumInteropTests.AssertNoScriptErrors(visitor);
+    }
+
+    [Fact]
+    public async Task Over_plain_http_at_a_name_that_is_not_this_machine_the_page_says_the_camera_cannot_be_used()
+    {
+        await using var server = await ServerProcess.StartAsync(output);
+        var visit = await VisitScenario.CreateAsync(server, visitors: 1);
+        // A name the browser resolves to this server but cannot know is this machine: an insecure origin, as a LAN address is.
+        await using var chromium = await ChromiumBrowser.LaunchAsync(output, "--host-resolver-rules=MAP visits.facility.test 127.0.0.1");
+        var url = new Uri($"http://visits.facility.test:{server.HttpPort}/visit?token={Uri.EscapeDataString(visit.VisitorToken(1))}");
+        var page = await chromium.OpenAsync(url, "insecure");
+
+        Assert.False(await page.Page.EvaluateAsync<bool>("() => window.isSecureContext"));
+        await page.Page.WaitForSelectorAsync("#insecure", new PageWaitForSelectorOptions { State = WaitForSelectorState.Visible, Timeout = 10_000 });
+        var warning = await page.Page.InnerTextAsync("#insecure");
+        output.WriteLine(warning);
+        Assert.Contains("https://", warning, StringComparison.Ordinal);
+        Assert.Contains("camera or microphone", warning, StringComparison.Ordinal);
+    }
+
+    /// <summary>The caption of the page's first shown tile of another party.</summary>
+    private static Task<string> TileCaptionAsync(VisitPage page) =>
+        page.Page.EvaluateAsync<string>("() => document.querySelector('#tiles .tile:not([hidden]) figcaption')?.textContent ?? ''");
+
+    /// <summary>Whether the page's first shown tile says "Muted" and "Camera is off".</summary>
+    private static async Task<(bool Muted, bool CameraOff)> IndicatorsAsync(VisitPage page)
+    {
+        var shown = await page.Page.EvaluateAsync<bool[]>(
+            "() => { const t = document.querySelector('#tiles .tile:not([hidden])'); return t ? [!t.querySelector('.muted-badge').hidden, !t.querySelector('.no-video').hidden] : [false, false]; }");
+        return (shown[0], shown[1]);
+    }
+
+    public void Dispose() => Directory.Delete(_certificates, recursive: true);
+}
