@@ -195,6 +195,14 @@ public sealed class ServerProcess : IAsyncDisposable
         return lines[0];
     }
 
+    /// <summary>
+    /// Runs one of the server binary's commands (<c>visit list</c>, <c>demo</c>, …) with this server's settings (its data and key
+    /// directories), pointed at this server with <c>--server</c> when <paramref name="atServer"/>.
+    /// </summary>
+    public Task<ProcessResult> RunCliAsync(IReadOnlyList<string> arguments, bool atServer = true) =>
+        ProcessRunner.RunAsync("dotnet", [_serverDll, .. arguments, .. (atServer ? new[] { "--server", BaseAddress.ToString() } : [])], CliTimeout,
+            _environment, Path.GetDirectoryName(_serverDll));
+
     /// <summary>The 32-byte HS256 key the server signs with, for tests that must forge (expired) tokens.</summary>
     public byte[] ReadSigningKey() => Convert.FromBase64String(File.ReadAllText(SigningKeyPath).Trim());
 

@@ -46,6 +46,7 @@ public static class ApiPipeline
                 .Produces(StatusCodes.Status200OK, contentType: "text/html");
         }
         MetricsEndpoint.Map(app);
+        ReadinessEndpoint.Map(app);
         VisitEndpoints.Map(app);
         AuditEndpoints.Map(app);
         RecordingEndpoints.Map(app);

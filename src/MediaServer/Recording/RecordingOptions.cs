@@ -69,6 +69,13 @@ public sealed class RecordingOptions
 
     public bool RefuseWhenUnrecorded => string.Equals(OnFailure, RecordingFailurePolicy.Refuse, StringComparison.Ordinal);
 
+    /// <summary>
+    /// Below this much free space on the recordings disk, <c>/readyz</c> says the disk is full and the server not ready: a
+    /// visit recorded now could not be kept (the journal would fail mid-visit).
+    /// </summary>
+    [Range(1L, long.MaxValue)]
+    public long ReadyMinFreeBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Recordings whose visit ended longer ago than this are purged, unless under legal hold.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(365);
 

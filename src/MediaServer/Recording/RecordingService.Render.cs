@@ -30,6 +30,9 @@ public sealed partial class RecordingService
         return RecordingState.RenderFailed;
     }
 
+    /// <summary>Sealed recordings waiting for their review copy (being rendered, or queued behind it).</summary>
+    public int RenderBacklog() => _store.LoadByState(RecordingState.Sealed).Count;
+
     private async Task RenderLoop()
     {
         var token = _stop.Token;

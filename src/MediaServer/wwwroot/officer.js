@@ -4,7 +4,7 @@
 //
 // Test hooks (read by tests/MediaServer.WebRtcTests): window.officerTap is the open tap ({visitId, location, pc}) or null;
 // window.officerSnapshot the last list received; body[data-state] is signed-out, live or tapping.
-import { cleanToken, isExpired, readClaims, tabStore } from './common/auth.js';
+import { cleanToken, isExpired, readClaims, tabStore, takeTokenFromAddress } from './common/auth.js';
 import { apiClient, readProblem } from './common/api.js';
 import { $, clock, sayIn, setState, showIn } from './common/page.js';
 import { createFeed } from './officer-feed.js';
@@ -316,5 +316,6 @@ ui.tapStop.addEventListener('click', async () => {
 
 // ---- start ----
 
-const saved = store.load();
+// A link with ?token= (the demo command prints one) signs in once; the token then leaves the address bar and history.
+const saved = takeTokenFromAddress() || store.load();
 if (saved && !signIn(saved)) store.forget();

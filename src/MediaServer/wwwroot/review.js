@@ -9,7 +9,7 @@
 // Test hooks (read by tests/MediaServer.WebRtcTests): body[data-state] is no-token, ready, searching, loading or error;
 // #detail[data-visit] and [data-recording-state] describe the open recording; #verify-result[data-ok] is "true" or "false".
 import { ApiError, apiClient } from './common/api.js';
-import { cleanToken, readClaims, tabStore } from './common/auth.js';
+import { cleanToken, readClaims, tabStore, takeTokenFromAddress } from './common/auth.js';
 import { $, sayIn, setState, showIn } from './common/page.js';
 import { createDetail } from './review-detail.js';
 import { describe, describeState, formatSpan, formatTime, person, visitorsText } from './review-format.js';
@@ -209,10 +209,12 @@ ui.verify.addEventListener('click', detail.verify);
 ui.hold.addEventListener('click', detail.toggleHold);
 ui.player.addEventListener('error', detail.explainPlayerError);
 
-const saved = store.load();
+// A link with ?token= (the demo command prints one) is used once; the token then leaves the address bar and history.
+const fromAddress = takeTokenFromAddress();
+const saved = fromAddress || store.load();
 if (saved) {
   ui.token.value = saved;
-  useToken(saved, false);
+  useToken(saved, Boolean(fromAddress));
   say('Using the token from this tab. Search for recordings below.');
 } else {
   setState('no-token');

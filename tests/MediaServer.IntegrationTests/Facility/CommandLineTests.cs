@@ -26,6 +26,8 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     [InlineData("render --help")]
     [InlineData("verify --help")]
     [InlineData("verify-audit -h")]
+    [InlineData("visit --help")]
+    [InlineData("demo --help")]
     public async Task Help_prints_and_exits_0_without_starting_anything(string arguments)
     {
         var port = PortAllocator.FreeTcpPort();
@@ -36,7 +38,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("Now listening", result.StdoutText, StringComparison.Ordinal);
         if (arguments.StartsWith('-'))
         {
-            foreach (var command in new[] { "serve", "token", "render", "verify", "verify-audit" })
+            foreach (var command in new[] { "serve", "token", "visit", "demo", "render", "verify", "verify-audit" })
             {
                 Assert.Contains(command, result.StdoutText, StringComparison.Ordinal);
             }

@@ -297,13 +297,21 @@ public sealed class RetransmitBoundsTests
             slot.OnRtcp(hostile);
             slot.OnRtcp(receiverReport.AsSpan(0, rrLength));
         }
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        // Up to three windows of 1,000 rounds, one of which must allocate nothing: an allocation per NACK or report shows in
+        // every window, while the runtime's own one-off work on this thread (a method promoted to its next tier while a loaded
+        // machine runs the test slowly) shows in one at most.
+        var windows = new List<long>();
+        for (var window = 0; window < 3 && (windows.Count == 0 || windows[^1] != 0); window++)
         {
-            slot.OnRtcp(hostile);
-            slot.OnRtcp(receiverReport.AsSpan(0, rrLength));
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                slot.OnRtcp(hostile);
+                slot.OnRtcp(receiverReport.AsSpan(0, rrLength));
+            }
+            windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(windows[^1] == 0, "bytes allocated per window of 1,000 rounds: " + string.Join(", ", windows));
         Assert.True(slot.Retransmitted >= 64);
         Assert.True(slot.NackOverLimit > 0);
     }

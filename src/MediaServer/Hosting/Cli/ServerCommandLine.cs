@@ -4,7 +4,7 @@ namespace MediaServer.Hosting.Cli;
 
 /// <summary>
 /// The one binary's command line (System.CommandLine): <c>serve</c> (the default, so a bare <c>MediaServer --urls URL</c> runs
-/// the server), <c>token</c>, <c>render</c>, <c>verify</c> and <c>verify-audit</c>. <c>--help</c>, <c>-h</c> and <c>--version</c>, on
+/// the server), <c>token</c>, <c>visit</c> (create, list), <c>demo</c>, <c>render</c>, <c>verify</c> and <c>verify-audit</c>. <c>--help</c>, <c>-h</c> and <c>--version</c>, on
 /// the binary or any command, print and exit 0 without starting anything: no host is built, no port bound, no key made. The
 /// options are declared here for the help text; each command still reads its own arguments (and passes the rest, such as
 /// <c>--MediaServer:DataDirectory=...</c>, to the configuration), so the commands keep the exit codes they document.
@@ -32,6 +32,17 @@ public static class ServerCommandLine
         token.Options.Add(new Option<string>("--sub") { Description = "Who the token is for (audited under this name)." });
         token.Options.Add(new Option<string>("--ttl") { Description = "Lifetime: 30s, 10m, 8h, 30d or hh:mm:ss (default MediaServer:Auth:DefaultTokenLifetime)." });
         root.Subcommands.Add(token);
+
+        var visit = Passthrough(args, "visit", "Schedules or lists visits through the running server: visit create --inmate ID=NAME --visitor ID=NAME [--start now|ISO] [--minutes N | --end ISO] [--privileged]; visit list [--state S]. --server URL (default http://127.0.0.1:8080).",
+            rest => VisitCommand.Run(rest, output, error));
+        visit.Options.Add(new Option<string>("--server") { Description = "The running server's address (default http://127.0.0.1:8080)." });
+        root.Subcommands.Add(visit);
+
+        var demo = Passthrough(args, "demo", "Schedules a visit that starts now on the running server and prints four links: kiosk, visitor, officer console, review. --server URL, --minutes N (30).",
+            rest => DemoCommand.Run(rest, output, error));
+        demo.Options.Add(new Option<string>("--server") { Description = "The running server's address (default http://127.0.0.1:8080)." });
+        demo.Options.Add(new Option<string>("--minutes") { Description = "How long the demo visit lasts (default 30)." });
+        root.Subcommands.Add(demo);
 
         var render = Passthrough(args, "render", "Renders a review copy from a journal offline: render JOURNAL OUTPUT.mp4 [--visit ID] (to render a render_failed recording of a running server again, POST /api/recordings/{id}/render).",
             rest => RenderCommand.Run(rest, output, error));
