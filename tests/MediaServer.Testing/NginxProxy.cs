@@ -1,7 +1,6 @@
 using System.Globalization;
-using MediaServer.Testing;
 
-namespace MediaServer.IntegrationTests.Facility;
+namespace MediaServer.Testing;
 
 /// <summary>
 /// Debian's nginx (scripts/setup.sh --test installs it) in front of a server process, as docs/deploy.md's "Behind nginx" layout:
@@ -30,6 +29,9 @@ public sealed class NginxProxy : IAsyncDisposable
     public Uri BaseAddress { get; }
 
     public string Log => _process.Output.Render() + ReadIfThere("error.log");
+
+    /// <summary>nginx's access log: every request it proxied.</summary>
+    public string AccessLog => ReadIfThere("access.log");
 
     public static async Task<NginxProxy> StartAsync(int upstreamPort)
     {
