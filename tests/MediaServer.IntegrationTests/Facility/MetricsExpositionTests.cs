@@ -7,7 +7,8 @@ namespace MediaServer.IntegrationTests.Facility;
 
 /// <summary>
 /// /metrics scraped from the real server: every series the hand-written exposition had, under the same names and labels, plus
-/// process, runtime and build information from prometheus-net; staff only, as before.
+/// process, runtime and build information from prometheus-net; staff only, as before; and the Grafana dashboard in config/
+/// names no series that is not there.
 /// </summary>
 public sealed class MetricsExpositionTests(ITestOutputHelper output)
 {
@@ -59,6 +60,14 @@ public sealed class MetricsExpositionTests(ITestOutputHelper output)
         Assert.Equal(1, build.Value);
         Assert.Matches("version=\"\\d+\\.\\d+\\.\\d+", build.Key);
         Assert.Contains("runtime=\".NET 10", build.Key, StringComparison.Ordinal);
+
+        // The Grafana dashboard (config/grafana-dashboard.json) asks only for series this server exposes.
+        var dashboard = await File.ReadAllTextAsync(Path.Combine(RepoLayout.RepoRoot, "config", "grafana-dashboard.json"));
+        var asked = System.Text.RegularExpressions.Regex.Matches(dashboard, @"\b(?:mediaserver|process|dotnet)_[a-z_]+").Select(m => m.Value).Distinct().ToList();
+        output.WriteLine("dashboard series: " + string.Join(", ", asked));
+        Assert.True(asked.Count >= 20, "the dashboard names few series: " + string.Join(", ", asked));
+        Assert.All(asked, name => Assert.True(metrics.Text.Contains("# TYPE " + name + " ", StringComparison.Ordinal),
+            $"the dashboard asks for {name}, which /metrics does not have"));
 
         // Still staff only: a visitor's token is refused.
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("metrics", UriKind.Relative));
