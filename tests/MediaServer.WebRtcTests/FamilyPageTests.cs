@@ -78,6 +78,49 @@ public sealed class FamilyPageTests(ITestOutputHelper output) : IDisposable
         ChromiumInteropTests.AssertNoScriptErrors(visitor);
     }
 
+    /// <summary>
+    /// The family's check before joining, at phone size: their own picture, the microphone's level moving (Chromium's fake
+    /// microphone beeps), the cameras and microphones to choose from, a test sound; "Join visit" then joins with that stream
+    /// and the kiosk, which joined at once without a check, sees them.
+    /// </summary>
+    [Fact]
+    public async Task A_family_checks_camera_microphone_and_speaker_before_joining_and_the_kiosk_joins_at_once()
+    {
+        await using var scenario = await Scenario.StartAsync(output);
+        var visit = await scenario.Api.CreateVisitAsync(visitors: 1);
+        var kiosk = await scenario.OpenVisitAsync(visit.KioskToken, "kiosk");
+        await kiosk.WaitForStateAsync("connected", Connect); // no check for the kiosk
+        var chromium = await scenario.ChromiumAsync();
+        var visitor = await chromium.OpenAsync(new Uri(scenario.Server.BaseAddress, "/visit?token=" + Uri.EscapeDataString(visit.VisitorTokens[0])),
+            "visitor-check", viewport: new ViewportSize { Width = 390, Height = 844 }, pastCheck: false);
+
+        await visitor.WaitForStateAsync("check", Connect);
+        await Poll.UntilAsync(() => visitor.Page.EvaluateAsync<int>("() => document.getElementById('check-preview').videoWidth"), w => w > 0,
+            Connect, "the check to show the family's own picture");
+        var level = await Poll.UntilAsync(() => visitor.Page.EvaluateAsync<double>("() => window.visitCheck.level"), l => l > 0.01,
+            TimeSpan.FromSeconds(10), "the microphone level to move", TimeSpan.FromMilliseconds(100));
+        output.WriteLine($"microphone level seen: {level:0.000}");
+        Assert.True(await visitor.Page.EvaluateAsync<int>("() => document.getElementById('check-camera').options.length") >= 1);
+        Assert.True(await visitor.Page.EvaluateAsync<int>("() => document.getElementById('check-microphone').options.length") >= 1);
+        await visitor.Page.ClickAsync("#check-speaker");
+        Assert.True(await visitor.Page.EvaluateAsync<bool>("() => window.visitCheck.tonePlayed"));
+        // Nothing has been sent to the visit during the check: the visitor has not joined.
+        Assert.Contains("\"id\":\"v1\",\"role\":\"visitor\",\"name\":\"Visitor 1\",\"connection\":{\"state\":\"waiting\"",
+            await scenario.Api.DescribeAsync(visit.Id), StringComparison.Ordinal);
+        Directory.CreateDirectory(scenario.Artifacts);
+        await visitor.ScreenshotAsync(scenario.Artifacts);
+
+        await visitor.Page.ClickAsync("#check-join");
+        await visitor.WaitForStateAsync("connected", Connect);
+        await visitor.WaitForFramesAsync(10, Connect);
+        await kiosk.WaitForFramesAsync(10, Connect);
+        Assert.False(await visitor.Page.IsVisibleAsync("#check"), "the check is still shown during the visit");
+        // The stream chosen in the check is the one sent: the browser asked for the camera once.
+        Assert.True(await visitor.Page.EvaluateAsync<bool>("() => document.getElementById('self-view').srcObject === document.getElementById('check-preview').srcObject"));
+        ChromiumInteropTests.AssertNoScriptErrors(visitor);
+        ChromiumInteropTests.AssertNoScriptErrors(kiosk);
+    }
+
     [Fact]
     public async Task Over_plain_http_at_a_name_that_is_not_this_machine_the_page_says_the_camera_cannot_be_used()
     {

@@ -85,8 +85,7 @@ public static class ServerHost
         }
         builder.Services.Configure<ForwardedHeadersOptions>(options.Proxy.Apply);
         var startupNotes = new List<string>();
-        KeyDirectory.CreateOwnerOnly(dataDirectory, startupNotes);
-        var keyDirectory = KeyDirectory.Open(options.ResolveKeyDirectory(), dataDirectory);
+        var keyDirectory = OpenDirectories(dataDirectory, options.ResolveKeyDirectory(), startupNotes);
         foreach (var note in startupNotes)
         {
             keyDirectory.AddNote(note);
@@ -138,4 +137,31 @@ public static class ServerHost
     private static void AddFeatureOptions<T>(IServiceCollection services, Func<MediaServerOptions, T> part)
         where T : class =>
         services.AddSingleton<IOptions<T>>(sp => Options.Create(part(sp.GetRequiredService<IOptions<MediaServerOptions>>().Value)));
+
+    /// <summary>
+    /// The data and key directories, made (owner-only) or checked: one that cannot be made or written to is a configuration
+    /// problem, said in one line (a path under a file, a read-only disk, a directory of another user), not a stack trace.
+    /// </summary>
+    private static KeyDirectory OpenDirectories(string dataDirectory, string keyDirectory, List<string> notes)
+    {
+        try
+        {
+            KeyDirectory.CreateOwnerOnly(dataDirectory, notes);
+            var probe = Path.Combine(dataDirectory, $".write-check-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Cli.ConfigurationProblemException($"MediaServer:DataDirectory '{dataDirectory}' cannot be written: {e.Message}");
+        }
+        try
+        {
+            return KeyDirectory.Open(keyDirectory, dataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new Cli.ConfigurationProblemException($"MediaServer:KeyDirectory '{keyDirectory}' cannot be used: {e.Message}");
+        }
+    }
 }

@@ -2,9 +2,8 @@
 // shows the other parties and says clearly why a visit ended. Framework-free on purpose: kiosks and old phones load it from
 // the server with no network beyond. Shared parts in common/; parties, device, statistics, recovery, summary in visit-*.js.
 //
-// Test hooks (read by tests/MediaServer.WebRtcTests): window.visitPc is the live RTCPeerConnection, window.visitTimings the
-// join timeline in performance.now() milliseconds (and epoch milliseconds for comparing two pages; iceRestarts counts PATCHes),
-// window.visitLeg the leg's Location, window.visitRoster the last roster the server sent.
+// Test hooks (read by tests/MediaServer.WebRtcTests): window.visitPc the live RTCPeerConnection, window.visitTimings the join
+// timeline in performance.now() ms (epoch ms to compare pages; iceRestarts counts PATCHes), visitLeg, visitRoster (the last one).
 import { takeTokenFromAddress } from './common/auth.js';
 import { readJoinCode } from './visit-code.js';
 import { apiClient } from './common/api.js';
@@ -19,6 +18,7 @@ import { refusalFor } from './visit-refusals.js';
 import { backoffMs, forgetToken, isTransient, keepToken, keptToken, othersReconnecting, rosterNews, rosterSaysGone, tokenExpired } from './visit-recovery.js';
 import { pollQuality, watchFirstFrame } from './visit-stats.js';
 import { createPresence } from './visit-presence.js';
+import { deviceCheck } from './visit-check.js';
 import './visit-summary.js'; // tells the family what the server saw of their visit when it ends (watches body[data-state])
 
 // ICE 'disconnected' can be a short blip; longer than this and the page restarts ICE (the server keeps the seat meanwhile).
@@ -46,18 +46,13 @@ const session = {
   // Re-joining after a lost connection: the attempt (for the backoff), the run (a newer run or the end stops an older one).
   recovering: false,
   restarting: false, // an ICE restart of the leg is under way (visit-restart.js); upSince: when it was last connected
-  upSince: 0,
-  attempt: 0,
-  recoveryRun: 0,
-  lastRoster: null,
-  watch: null,
+  upSince: 0, attempt: 0, recoveryRun: 0,
+  lastRoster: null, watch: null,
   statsTimer: 0, rosterTimer: 0,
   instance: '',
 };
 
-window.visitPc = null;
-window.visitTimings = null;
-window.visitRoster = null;
+window.visitPc = window.visitTimings = window.visitRoster = null;
 
 const say = sayIn(ui.status);
 const api = apiClient({
@@ -169,13 +164,23 @@ async function join({ recovering = false } = {}) {
   return 'joined';
 }
 
-/** Joins (the form, the address, a kept code); a server that is restarting is retried as a lost connection is. */
-async function start() {
+/**
+ * Joins (the form, the address, a kept code); a family's new code checks camera and sound first (<c>check</c>, visit-check.js).
+ * A server that is restarting is retried as a lost connection is.
+ */
+async function start(check = false) {
   session.recovering = false;
   session.attempt = 0;
   if (!await holdSeat(session.claims)) {
     finish('This visit is open in another tab', 'Continue in the other tab or window, or close it and reload this page.', {});
     return;
+  }
+  if (check && session.claims.role === 'visitor' && !session.stream) {
+    setState('check');
+    ui.join.hidden = true;
+    session.stream = await deviceCheck();
+    ui.selfView.srcObject = session.stream;
+    updateLocalControls();
   }
   if (await join() === 'retry') {
     recover();
@@ -292,8 +297,7 @@ function releaseMedia() {
 
 function finish(title, detail, { rejoin = false, newCode = false } = {}) {
   stopCall();
-  session.generation++;
-  session.recoveryRun++;
+  session.generation++; session.recoveryRun++;
   session.recovering = session.restarting = false;
   releaseSeat(); presence.stop();
   if (!rejoin) {
@@ -302,15 +306,12 @@ function finish(title, detail, { rejoin = false, newCode = false } = {}) {
   }
   setState('ended');
   say('');
-  ui.call.hidden = true;
-  ui.ended.hidden = false;
+  ui.call.hidden = true; ui.ended.hidden = false;
   ui.endedTitle.textContent = title;
   ui.endedDetail.textContent = detail;
   ui.endedDetail.hidden = !detail;
   ui.rejoin.hidden = !rejoin;
-  if (newCode) {
-    ui.join.hidden = false;
-  }
+  if (newCode) ui.join.hidden = false;
   ui.endedTitle.focus();
 }
 
@@ -375,9 +376,7 @@ ui.rejoin.addEventListener('click', () => { keepToken(session.token); start(); }
 
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
-  if (acceptToken(ui.token.value)) {
-    start();
-  }
+  if (acceptToken(ui.token.value)) start(true);
 });
 
 // Leaving the page (a reload or a closed tab; it cannot tell which) keeps the seat for a short grace (docs/api.md, "DELETE
@@ -388,13 +387,11 @@ window.addEventListener('pagehide', () => {
   }
 });
 
-// A kiosk opens /visit?token=…: join at once. The token is then taken out of the address bar (and history), and kept
-// for this tab, so a reload rejoins the same seat.
-const fromUrl = takeTokenFromAddress() || keptToken();
-if (fromUrl) {
-  if (acceptToken(fromUrl)) {
-    start();
-  } else {
-    ui.token.value = fromUrl;
-  }
+// A kiosk opens /visit?token=… and joins at once (a family checks first). The token then leaves the address bar and history
+// and is kept for this tab, so a reload rejoins the same seat.
+const fromAddress = takeTokenFromAddress(), kept = keptToken(), fromUrl = fromAddress || kept;
+if (fromUrl && acceptToken(fromUrl)) {
+  start(!!fromAddress && fromAddress !== kept); // the link again in a tab that was in the visit: straight back in
+} else if (fromUrl) {
+  ui.token.value = fromUrl;
 }

@@ -65,6 +65,7 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     [InlineData("MediaServer__Proxy__KnownProxies__0=nginx.local", "'nginx.local' is not an IP address")]
     [InlineData("MediaServer__Https__CertificatePath=/nonexistent/fullchain.pem", "the file /nonexistent/fullchain.pem does not exist")]
     [InlineData("Urls=https://127.0.0.1:{port}", "Urls holds an https:// address but MediaServer:Https:CertificatePath is empty")]
+    [InlineData("MediaServer__DataDirectory=/proc/version/data", "MediaServer:DataDirectory '/proc/version/data' cannot be written")]
     public async Task A_bad_setting_is_one_line_and_exit_code_2(string setting, string expected)
     {
         var port = PortAllocator.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);

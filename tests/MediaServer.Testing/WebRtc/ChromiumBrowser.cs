@@ -60,8 +60,10 @@ public sealed class ChromiumBrowser : IAsyncDisposable
 
     /// <param name="prepare">Runs on the new page before it loads (e.g. routes that rewrite the join's offer or answer).</param>
     /// <param name="viewport">The window's size (720×900 unless given; 390×844 is a phone).</param>
+    /// <param name="pastCheck">A family's page that opens with its device check (/visit with a visitor's code) presses its
+    /// "Join visit" as a person would; false leaves the page at the check.</param>
     public async Task<VisitPage> OpenAsync(Uri url, string name, Func<IPage, Task>? prepare = null, VisitPage? tabBeside = null,
-        ViewportSize? viewport = null)
+        ViewportSize? viewport = null, bool pastCheck = true)
     {
         // A page of its own browser profile (its own storage: another device to the server), or a new tab beside another page
         // (the same profile and storage, as a family's second tab is). The certificates of HTTPS tests are made by the test
@@ -82,6 +84,10 @@ public sealed class ChromiumBrowser : IAsyncDisposable
         if (response is null || !response.Ok)
         {
             throw new InvalidOperationException($"{name}: GET {url.AbsolutePath} → {response?.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no response"}");
+        }
+        if (pastCheck && url.AbsolutePath == "/visit" && url.Query.Contains("token=", StringComparison.Ordinal))
+        {
+            await visitPage.JoinPastCheckAsync();
         }
         return visitPage;
     }

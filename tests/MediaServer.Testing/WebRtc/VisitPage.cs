@@ -158,6 +158,21 @@ public sealed class VisitPage
         Poll.UntilAsync(StatsAsync, s => s is not null && s.AudioPackets >= packets, timeout,
             $"{Name}: remote audio packetsReceived ≥ {packets}", TimeSpan.FromMilliseconds(250));
 
+    /// <summary>
+    /// A /visit page opened with a join code: once it has left 'idle' (it holds the seat, or found it taken), when it shows the
+    /// family's device check (body[data-state=check]) presses "Join visit" as soon as the check has the camera (the button is
+    /// enabled then); a kiosk's page, which joins at once, or a refused one is left as it is.
+    /// </summary>
+    public async Task JoinPastCheckAsync()
+    {
+        await Page.WaitForFunctionAsync("() => document.body && document.body.dataset.state !== 'idle'", null,
+            new PageWaitForFunctionOptions { Timeout = 30_000 });
+        if (await Page.EvaluateAsync<string?>("() => document.body.dataset.state") == "check")
+        {
+            await Page.ClickAsync("#check-join", new PageClickOptions { Timeout = 30_000 });
+        }
+    }
+
     public async Task<string> ScreenshotAsync(string directory)
     {
         var path = Path.Combine(directory, $"{Name}.png");
