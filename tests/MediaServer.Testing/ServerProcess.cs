@@ -129,11 +129,17 @@ public sealed class ServerProcess : IAsyncDisposable
     /// and WebRTC ports, RTP range, settings and root directory, as a restarted service would be: clients that hold its
     /// address (a page, a kiosk) find it where it was. The ports pass to the new instance (this one no longer releases them).
     /// </summary>
-    public async Task<ServerProcess> StartAgainAsync()
+    /// <param name="changedSettings">Settings that differ in the new run (an operator's fix: the FFmpeg path, say).</param>
+    public async Task<ServerProcess> StartAgainAsync(IReadOnlyDictionary<string, string>? changedSettings = null)
     {
         if (!_process.HasExited)
         {
             throw new InvalidOperationException("The server is still running; stop or kill it before starting it again.");
+        }
+        foreach (var (name, value) in changedSettings ?? new Dictionary<string, string>())
+        {
+            _environment[name] = value;
+            _output.WriteLine($"server setting changed: {name}={value}");
         }
         KeepRootDirectory = true;
         _portsHandedOver = true;

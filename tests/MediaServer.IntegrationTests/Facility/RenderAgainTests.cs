@@ -8,7 +8,8 @@ namespace MediaServer.IntegrationTests.Facility;
 
 /// <summary>
 /// A wrong MediaServer:Recording:FfmpegPath: noticed at start (the log, /healthz degraded), the recording ends render_failed,
-/// and an admin's POST /api/recordings/{id}/render queues it for another attempt (audited; officers refused).
+/// and an admin's POST /api/recordings/{id}/render queues it for another attempt (audited; officers refused); once the path is
+/// fixed and the server restarted, one more such request turns it into a rendered recording that verifies.
 /// </summary>
 public sealed class RenderAgainTests(ITestOutputHelper output)
 {
@@ -60,6 +61,20 @@ public sealed class RenderAgainTests(ITestOutputHelper output)
         var audit = await server.Api.GetAuditAsync(admin);
         Assert.Equal(2, audit.Count(e => e.Action == "recording.render" && e.Outcome == "ok" && e.Target == "recording/" + visit.Id));
         Assert.Contains(audit, e => e.Action == "recording.render" && e.Outcome == "refused: not found");
+
+        // The operator fixes the path and restarts the server on the same data: asked once more, the recording is rendered.
+        await WaitForStateAsync(server, admin, visit.Id, "render_failed");
+        await server.StopGracefullyAsync();
+        await using var fixedServer = await server.StartAgainAsync(new Dictionary<string, string> { ["MediaServer__Recording__FfmpegPath"] = "ffmpeg" });
+        using (var health = JsonDocument.Parse(await fixedServer.Http.GetStringAsync(new Uri("healthz", UriKind.Relative))))
+        {
+            Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
+        }
+        var last = await fixedServer.Api.SendAsync(HttpMethod.Post, $"api/recordings/{visit.Id}/render", admin);
+        Assert.True(last.Status == HttpStatusCode.Accepted, last.ToString());
+        await WaitForStateAsync(fixedServer, admin, visit.Id, "rendered");
+        var review = await fixedServer.Api.SendAsync(HttpMethod.Get, $"api/recordings/{visit.Id}/verify", admin);
+        Assert.True(review.Status == HttpStatusCode.OK && JsonDocument.Parse(review.Body).RootElement.GetProperty("ok").GetBoolean(), review.ToString());
     }
 
     private static Task<string?> WaitForStateAsync(ServerProcess server, string token, string visitId, string state) =>
