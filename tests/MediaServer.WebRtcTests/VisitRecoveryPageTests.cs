@@ -248,7 +248,8 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
         finally
         {
             var seen = await scenario.Api.TimelineAsync(visit.Id);
-            scenario.Log($"timeline (leg {leg}): " + string.Join("; ", seen.Entries.Select(e => $"{e.Participant} {e.Kind} {e.Leg} {e.Cause} {e.Seconds}")));
+            scenario.Log($"timeline (leg {leg}): " + string.Join("; ", seen.Entries.Select(e =>
+                string.Create(CultureInfo.InvariantCulture, $"{e.At:HH:mm:ss.fff} {e.Participant} {e.Kind} {e.Leg} {e.Cause} {e.Seconds}"))));
         }
         var entries = timeline.Of("v1");
         var down = entries.Last(e => e.Kind == "reconnecting" && e.Leg == leg);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using MediaServer.Codecs.Srtp;
 using MediaServer.Codecs.Stun;
 using MediaServer.Metrics;
 using MediaServer.Transport.WebRtc;
@@ -11,7 +12,8 @@ namespace MediaServer.Tests.WebRtc;
 
 /// <summary>
 /// ICE restart of a session on the shared port (RFC 8445 §9): new local credentials, checks on the old ones answered until
-/// the first valid check on the new ones, which moves the selected path to its address; the old ufrag is then forgotten.
+/// the first valid check on the new ones, which moves the selected path to its address; the old ufrag is then forgotten, and
+/// the old path's media reaches the leg until the new path is nominated (RFC 8445 §12.1).
 /// Real loopback sockets: the browser's old path and its new one.
 /// </summary>
 public sealed class IceRestartTests : IAsyncLifetime
@@ -99,6 +101,61 @@ public sealed class IceRestartTests : IAsyncLifetime
         _newPath.ReceiveTimeout = 2000;
         Assert.Equal(StunClass.SuccessResponse, Check(_newPath, _session.LocalUfrag, "new2", _session.LocalPassword, useCandidate: true));
         Assert.Equal(((IPEndPoint)_newPath.LocalEndPoint!).Port, new IPEndPoint(IPAddress.Any, 0).Create(_session.Selected!) is IPEndPoint e ? e.Port : -1);
+    }
+
+    /// <summary>
+    /// RFC 8445 §12.1: after a restart the browser goes on sending on the pair it had selected until it nominates one on the
+    /// new credentials. What it sends there in the meantime reaches the leg (here it fails SRTP authentication, counted as
+    /// such, rather than finding no leg); once the new path is nominated the old one no longer reaches it.
+    /// </summary>
+    [Fact]
+    public void After_a_restart_media_on_the_old_path_reaches_the_leg_until_the_new_path_is_nominated()
+    {
+        var keys = new DtlsSrtpKeys(1, new byte[16], new byte[14], new byte[16], new byte[14]);
+        _session.Secure(SrtpProfile.AesCm128HmacSha1_80, keys);
+        Assert.Equal(StunClass.SuccessResponse, Check(_oldPath, _session.LocalUfrag, "old1", _session.LocalPassword, useCandidate: true));
+        _session.RestartIce("new1");
+
+        // The first valid check on the new credentials, not yet a nomination: what we send moves, the old path still reaches the leg.
+        Assert.Equal(StunClass.SuccessResponse, Check(_newPath, _session.LocalUfrag, "new1", _session.LocalPassword, useCandidate: false));
+        Assert.Equal(1, SendMediaAndCount(_oldPath, DropReason.SrtpAuth));
+        Assert.Equal(1, SendMediaAndCount(_newPath, DropReason.SrtpAuth));
+
+        // The new path nominated: the old one finds no leg.
+        Assert.Equal(StunClass.SuccessResponse, Check(_newPath, _session.LocalUfrag, "new1", _session.LocalPassword, useCandidate: true));
+        Assert.Equal(1, SendMediaAndCount(_oldPath, DropReason.NotConnected));
+        Assert.Equal(1, SendMediaAndCount(_newPath, DropReason.SrtpAuth));
+    }
+
+    [Fact]
+    public void A_restart_whose_first_check_nominates_the_new_path_leaves_the_old_one_unbound_and_closing_the_leg_unbinds_both()
+    {
+        Assert.Equal(StunClass.SuccessResponse, Check(_oldPath, _session.LocalUfrag, "old1", _session.LocalPassword, useCandidate: true));
+        _session.RestartIce("new1");
+        Assert.Equal(StunClass.SuccessResponse, Check(_newPath, _session.LocalUfrag, "new1", _session.LocalPassword, useCandidate: true));
+        Assert.Equal(1, SendMediaAndCount(_oldPath, DropReason.NotConnected));
+
+        _session.RestartIce("new2");
+        Assert.Equal(StunClass.SuccessResponse, Check(_oldPath, _session.LocalUfrag, "new2", _session.LocalPassword, useCandidate: false));
+        _session.Dispose();
+        Assert.Equal(1, SendMediaAndCount(_oldPath, DropReason.NotConnected));
+        Assert.Equal(1, SendMediaAndCount(_newPath, DropReason.NotConnected));
+    }
+
+    /// <summary>Sends one datagram that looks like SRTP from <paramref name="from"/> and waits for it to be counted as <paramref name="reason"/>.</summary>
+    private long SendMediaAndCount(Socket from, DropReason reason)
+    {
+        var before = _metrics.Drops(reason);
+        var packet = new byte[60];
+        packet[0] = 0x80;
+        packet[1] = 96;
+        from.SendTo(packet, _server);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (_metrics.Drops(reason) == before && DateTime.UtcNow < deadline)
+        {
+            Thread.Yield();
+        }
+        return _metrics.Drops(reason) - before;
     }
 
     private StunClass Check(Socket from, string localUfrag, string remoteUfrag, string password, bool useCandidate) =>

@@ -130,6 +130,10 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
         _byAddress[address] = session;
     }
 
+    /// <summary>Removes one of a leg's bound addresses (the path an ICE restart moved away from, once the new one is nominated).</summary>
+    internal void Unbind(WebRtcSession session, SocketAddress address) =>
+        _byAddress.TryRemove(new KeyValuePair<SocketAddress, WebRtcSession>(address, session));
+
     /// <summary>Longer than any datagram we accept: dropped whole before STUN, DTLS or SRTP sees a cut copy.</summary>
     public void OnOversize(SocketAddress source)
     {

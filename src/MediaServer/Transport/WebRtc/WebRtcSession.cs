@@ -29,6 +29,8 @@ public sealed partial class WebRtcSession : ILegTransport
     private IceCredentials _ice;
     // The credentials before the last ICE restart: their path carries media until a check on the new ones arrives (RFC 8445 §9).
     private IceCredentials? _previousIce;
+    // The path in use before an ICE restart moved media to a new one: still taken in until the new path is nominated.
+    private SocketAddress? _retired;
     private long _createdTicks = Stopwatch.GetTimestamp();
     private DtlsSrtpHandshake? _handshake;
     private SrtpContext? _inbound;
@@ -79,6 +81,7 @@ public sealed partial class WebRtcSession : ILegTransport
             return;
         }
         _port.Unregister(this);
+        ForgetRetired();
         if (Interlocked.Exchange(ref _previousIce, null) is { } previous)
         {
             _port.UnregisterUfrag(previous.LocalUfrag, this);
@@ -120,12 +123,28 @@ public sealed partial class WebRtcSession : ILegTransport
             {
                 var copy = new SocketAddress(source.Family, source.Size);
                 source.Buffer.Span[..source.Size].CopyTo(copy.Buffer.Span);
-                _port.Bind(this, selected, copy);
+                // RFC 8445 §12.1: until it nominates a pair on the new credentials the controlling agent goes on sending on
+                // the pair it had selected, so after a restart what arrives on the old path is still taken (its address stays
+                // bound, §12.2) until a nomination; what we send moves to the new path at once.
+                var keepOld = restarted && !request.HasUseCandidate && selected is not null && !selected.Equals(source);
+                _port.Bind(this, keepOld ? null : selected, copy);
                 _peer.Select(copy);
+                if (keepOld)
+                {
+                    Retire(selected!);
+                }
+                else
+                {
+                    ForgetRetired();
+                }
                 if (restarted)
                 {
                     Latched?.Invoke(this);
                 }
+            }
+            else if (!onPrevious && request.HasUseCandidate)
+            {
+                ForgetRetired();
             }
         }
         else
