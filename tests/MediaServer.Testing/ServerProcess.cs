@@ -1,5 +1,8 @@
 using System.Globalization;
 using System.Net;
+using MediaServer.Auth;
+using MediaServer.Hosting;
+using Microsoft.Extensions.Configuration;
 using Xunit.Abstractions;
 
 namespace MediaServer.Testing;
@@ -177,8 +180,47 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs the server's token CLI against this server's data directory (same signing key).</summary>
+    /// <summary>
+    /// A token signed with this server's key, as its token CLI prints it: a staff or scheduler token from this build is made
+    /// here with the CLI's own steps (appsettings.json beside the server, then this server's settings; its key; its issuer),
+    /// without a process per token; anything else (a visit, a participant role, another build) runs the CLI itself, which
+    /// refuses what it must. The CLI's own behaviour is tested in CommandLineTests.
+    /// </summary>
     public async Task<string> MintTokenAsync(string role, string sub, string? visit = null, TimeSpan? ttl = null)
+    {
+        if (visit is null && Roles.IsKnown(role) && !Roles.IsParticipant(role) && _serverDll == RepoLayout.ServerDll)
+        {
+            return MintHere(role, sub, ttl);
+        }
+        return await MintWithCliAsync(role, sub, visit, ttl);
+    }
+
+    private string MintHere(string role, string sub, TimeSpan? ttl)
+    {
+        var settings = new Dictionary<string, string?>();
+        foreach (var (name, value) in _environment)
+        {
+            if (name.StartsWith("MediaServer__", StringComparison.Ordinal))
+            {
+                settings[name.Replace("__", ":", StringComparison.Ordinal)] = value;
+            }
+        }
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(Path.GetDirectoryName(_serverDll)!)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddInMemoryCollection(settings)
+            .Build();
+        var options = configuration.GetSection(MediaServerOptions.SectionName).Get<MediaServerOptions>() ?? new MediaServerOptions();
+        if (!SigningKeys.TryRead(options.ResolveKeyDirectory(), out var secret, out var problem))
+        {
+            throw new InvalidOperationException($"No signing key for a token: {problem}");
+        }
+        var issuer = new TokenIssuer(new SigningKeys(secret), options.Auth, TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        return issuer.Issue(role, sub, null, now, now + (ttl ?? options.Auth.DefaultTokenLifetime)).Token;
+    }
+
+    private async Task<string> MintWithCliAsync(string role, string sub, string? visit, TimeSpan? ttl)
     {
         List<string> arguments = [_serverDll, "token", "--role", role, "--sub", sub];
         if (visit is not null)
@@ -324,7 +366,8 @@ public sealed class ServerProcess : IAsyncDisposable
                 last = e.Message;
             }
 
-            await Task.Delay(Poll.DefaultInterval);
+            // Often: a refused connect costs nothing, and every test waits for this.
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
         }
 
         throw new TimeoutException($"/healthz did not return 200 within {StartTimeout} (last: {last}):\n{_process.Describe()}");

@@ -37,10 +37,10 @@ public static partial class MetricsEndpoint
             null => "unchecked",
             _ => "intact",
         };
-        // FFmpeg missing: visits go on and are recorded, but no review copy can be made (the log names the path).
-        if (ffmpeg.Problem() is not null)
+        // FFmpeg missing or unusable: visits go on and are recorded, but no review copy can be made (the log names the path).
+        if (ffmpeg.QuickState() is not "ok" and var ffmpegState)
         {
-            return Results.Ok(new { status = "degraded", audit = chain, ffmpeg = "missing" });
+            return Results.Ok(new { status = "degraded", audit = chain, ffmpeg = ffmpegState });
         }
         return Results.Ok(new { status = chain == "broken" ? "degraded" : "ok", audit = chain });
     }

@@ -46,7 +46,7 @@ public static partial class ReadinessEndpoint
         }
 
         // 3. FFmpeg runs (review copies can be made).
-        var ffmpegState = ffmpeg.Problem() is null ? "ok" : "missing";
+        var ffmpegState = ffmpeg.State();
         ready &= ffmpegState == "ok";
 
         // 4. The render backlog (reported only).

@@ -34,6 +34,16 @@ public sealed class RtpOptions
     /// </summary>
     public bool BatchedIo { get; set; } = true;
 
+    /// <summary>The even/odd pairs of the range (from the first even port).</summary>
+    public int Pairs => Math.Max(0, (PortMax - (PortMin % 2 == 0 ? PortMin : PortMin + 1) + 1) / 2);
+
+    /// <summary>
+    /// The pairs one visit can take over plain RTP at most: an audio and a video m-line (a pair each) for the kiosk, for each
+    /// of <paramref name="maxVisitors"/> and for each of <paramref name="maxTaps"/>. A range smaller than that cannot hold one
+    /// full visit and is refused at start.
+    /// </summary>
+    public static int PairsForOneVisit(int maxVisitors, int maxTaps) => (1 + maxVisitors + maxTaps) * 2;
+
     /// <summary>How many batched I/O threads; 0 means one per core.</summary>
     [Range(0, 64)]
     public int IoThreads { get; set; }

@@ -31,7 +31,7 @@ public sealed class RenderAgainTests(ITestOutputHelper output)
             Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
             Assert.Equal("missing", health.RootElement.GetProperty("ffmpeg").GetString());
         }
-        Assert.Contains($"FFmpeg cannot be run: MediaServer:Recording:FfmpegPath '{MissingFfmpeg}' is not an executable file", server.Log, StringComparison.Ordinal);
+        Assert.Contains($"FFmpeg cannot render review copies: MediaServer:Recording:FfmpegPath '{MissingFfmpeg}' is not an executable file", server.Log, StringComparison.Ordinal);
 
         var visit = await VisitScenario.CreateAsync(server, visitors: 1, start: DateTimeOffset.UtcNow, end: DateTimeOffset.UtcNow.AddMinutes(5));
         await using (var kiosk = new RtpParty("kiosk", 1))

@@ -33,6 +33,11 @@ public sealed partial class UdpImpairmentProxy : IAsyncDisposable
     private long _droppedToParty;
     private long _forged;
     private long _replayed;
+    // When each party→server SRTP media packet was relayed (UTC ticks), the last PartyMediaCapacity of them: written by the
+    // one front loop, read by a test after the fact to tell a silence of the party from a loss at the server.
+    private readonly long[] _partyMedia = new long[PartyMediaCapacity];
+    private long _partyMediaCount;
+    private const int PartyMediaCapacity = 1 << 15;
 
     public UdpImpairmentProxy(int serverPort, int seed)
     {
@@ -40,6 +45,7 @@ public sealed partial class UdpImpairmentProxy : IAsyncDisposable
         _random = new Random(seed);
         Seed = seed;
         _front = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _front.ReceiveBufferSize = 4 << 20; // a stall of this process must not lose what the party sent (the kernel may cap it)
         _front.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         Port = ((IPEndPoint)_front.LocalEndPoint!).Port;
         _frontLoop = Task.Run(FromPartyAsync);
@@ -91,6 +97,32 @@ public sealed partial class UdpImpairmentProxy : IAsyncDisposable
     public long MediaToParty => Interlocked.Read(ref _mediaToParty);
 
     public long DroppedToParty => Interlocked.Read(ref _droppedToParty);
+
+    /// <summary>
+    /// The longest time within [<paramref name="from"/>, <paramref name="to"/>] in which no party→server SRTP media was relayed
+    /// (either end of the window counts as a packet): how long the party itself was silent there, as far as the server could see.
+    /// </summary>
+    public TimeSpan LongestPartySilence(DateTimeOffset from, DateTimeOffset to)
+    {
+        var count = Interlocked.Read(ref _partyMediaCount);
+        var previous = from.UtcTicks;
+        long longest = 0;
+        for (var i = Math.Max(0, count - PartyMediaCapacity); i < count; i++)
+        {
+            var at = _partyMedia[i % PartyMediaCapacity];
+            if (at <= from.UtcTicks)
+            {
+                continue;
+            }
+            if (at >= to.UtcTicks)
+            {
+                break;
+            }
+            longest = Math.Max(longest, at - previous);
+            previous = at;
+        }
+        return TimeSpan.FromTicks(Math.Max(longest, to.UtcTicks - previous));
+    }
 
     /// <summary>Forged copies sent to the server so far.</summary>
     public long Forged => Interlocked.Read(ref _forged);
@@ -176,6 +208,12 @@ public sealed partial class UdpImpairmentProxy : IAsyncDisposable
                 Interlocked.Increment(ref _forged);
             }
             await SendAsync(upstream.Socket, datagram, _server);
+            if (IsSrtpMedia(datagram.Span))
+            {
+                var n = Interlocked.Read(ref _partyMediaCount);
+                _partyMedia[n % PartyMediaCapacity] = DateTime.UtcNow.Ticks;
+                Interlocked.Exchange(ref _partyMediaCount, n + 1);
+            }
             if (IsSrtpMedia(datagram.Span) && TryTake(ref _replayNext))
             {
                 await SendAsync(upstream.Socket, datagram, _server);
