@@ -121,6 +121,55 @@ public sealed class FamilyPageTests(ITestOutputHelper output) : IDisposable
         ChromiumInteropTests.AssertNoScriptErrors(kiosk);
     }
 
+    /// <summary>
+    /// During the visit the family changes microphone (Chromium's fake devices: several microphones, one camera) and picks the
+    /// camera again: each time the new track is the one sent (the connection's sender carries it, no new offer), a muted
+    /// microphone stays muted, the old track is stopped, and the kiosk goes on hearing and seeing the visitor. The kiosk page
+    /// offers no such choice.
+    /// </summary>
+    [Fact]
+    public async Task A_family_changes_microphone_and_camera_during_the_visit_and_the_kiosk_goes_on_hearing_and_seeing_them()
+    {
+        await using var scenario = await Scenario.StartAsync(output);
+        var (_, kiosk, visitor) = await scenario.OpenConnectedPairAsync(frames: 10);
+        Assert.False(await kiosk.Page.IsVisibleAsync("#devices"), "the kiosk page offers a choice of devices");
+        await visitor.Page.ClickAsync("#devices");
+        await Poll.UntilAsync(() => visitor.Page.EvaluateAsync<int>("() => document.getElementById('call-microphone').options.length"), n => n >= 1,
+            Connect, "the microphones to be listed");
+        var microphones = await visitor.Page.EvaluateAsync<string[]>("() => [...document.getElementById('call-microphone').options].map(o => o.value)");
+        output.WriteLine($"microphones: {microphones.Length}");
+
+        // Muted, then another microphone (or the same one again when there is only one): a new track, still muted.
+        await visitor.Page.ClickAsync("#mute");
+        const string SentAudio = "() => window.visitPc.getTransceivers().find(t => t.direction === 'sendrecv' && t.receiver.track.kind === 'audio').sender.track";
+        var before = await visitor.Page.EvaluateAsync<string>($"() => ({SentAudio})().id");
+        var choice = microphones.Length > 1 ? microphones[1] : microphones[0];
+        await visitor.Page.SelectOptionAsync("#call-microphone", choice);
+        await Poll.UntilAsync(() => visitor.Page.EvaluateAsync<int>("() => window.visitDevices.switches"), n => n == 1, Connect, "the microphone to be changed");
+        Assert.NotEqual(before, await visitor.Page.EvaluateAsync<string>($"() => ({SentAudio})().id"));
+        Assert.False(await visitor.Page.EvaluateAsync<bool>($"() => ({SentAudio})().enabled"), "the new microphone is not muted");
+        Assert.Equal("Unmute microphone", await visitor.Page.InnerTextAsync("#mute"));
+        Assert.True(await visitor.Page.EvaluateAsync<bool>(
+            $"() => window.visitPc.getSenders().every(s => !s.track || s.track.readyState === 'live') && document.getElementById('self-view').srcObject.getAudioTracks().length === 1"));
+        await visitor.Page.ClickAsync("#mute");
+        Assert.True(await visitor.Page.EvaluateAsync<bool>($"() => ({SentAudio})().enabled"));
+        var heard = (await kiosk.StatsAsync())!.AudioPackets;
+        await kiosk.WaitForAudioPacketsAsync(heard + 50, Connect);
+
+        // The camera picked again: a new video track is sent and the kiosk decodes it.
+        const string SentVideo = "() => window.visitPc.getTransceivers().find(t => t.direction === 'sendrecv' && t.receiver.track.kind === 'video').sender.track";
+        var videoBefore = await visitor.Page.EvaluateAsync<string>($"() => ({SentVideo})().id");
+        var camera = await visitor.Page.EvaluateAsync<string>("() => document.getElementById('call-camera').options[0].value");
+        await visitor.Page.EvaluateAsync("value => { const s = document.getElementById('call-camera'); s.value = value; s.dispatchEvent(new Event('change')); }", camera);
+        await Poll.UntilAsync(() => visitor.Page.EvaluateAsync<int>("() => window.visitDevices.switches"), n => n == 2, Connect, "the camera to be changed");
+        Assert.NotEqual(videoBefore, await visitor.Page.EvaluateAsync<string>($"() => ({SentVideo})().id"));
+        var seen = (await kiosk.StatsAsync())!.FramesDecoded;
+        await kiosk.WaitForFramesAsync(seen + 30, Connect);
+        Assert.Equal("connected", await visitor.StateAsync());
+        ChromiumInteropTests.AssertNoScriptErrors(visitor);
+        ChromiumInteropTests.AssertNoScriptErrors(kiosk);
+    }
+
     [Fact]
     public async Task Over_plain_http_at_a_name_that_is_not_this_machine_the_page_says_the_camera_cannot_be_used()
     {

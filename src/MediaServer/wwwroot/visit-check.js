@@ -9,7 +9,7 @@ const TONE_HZ = 440;
 const TONE_SECONDS = 0.8;
 
 /** The devices of <c>kind</c> ('videoinput', 'audioinput') as options of <c>select</c>, the one in use chosen. */
-async function listDevices(select, kind, inUse) {
+export async function listDevices(select, kind, inUse) {
   const devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === kind);
   select.replaceChildren(...devices.map((device, index) => {
     const option = document.createElement('option');

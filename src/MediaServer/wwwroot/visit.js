@@ -10,6 +10,7 @@ import { apiClient } from './common/api.js';
 import { $, sayIn, setState } from './common/page.js';
 import { applyAnswer, closeQuietly, completeOffer, endResource, postOffer } from './common/webrtc.js';
 import { dtlsClosed, restartLeg } from './visit-restart.js';
+import { withDeviceSwitch } from './visit-switch.js';
 import { holdSeat, releaseSeat } from './visit-seat.js';
 import { clientInstance, openMedia, peerConnectionFor, wireLeaveConfirm, wireLocalControls } from './visit-device.js';
 import { createTiles, partyLabel, pollRoster } from './visit-parties.js';
@@ -368,7 +369,8 @@ function stopWatching() {
 
 // --- Controls ------------------------------------------------------------------------------------------------------
 
-const updateLocalControls = wireLocalControls(ui, () => session.stream, say, () => presence.report());
+const updateLocalControls = withDeviceSwitch(wireLocalControls(ui, () => session.stream, say, () => presence.report()), () => session, say,
+  () => presence.report());
 
 wireLeaveConfirm(ui, leave);
 ui.sound.addEventListener('click', () => tiles.unmuteAll());

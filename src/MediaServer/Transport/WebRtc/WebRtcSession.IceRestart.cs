@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using MediaServer.Codecs.Stun;
@@ -62,24 +61,6 @@ public sealed partial class WebRtcSession
             }
             Latched?.Invoke(this);
         });
-    }
-
-    /// <summary>The path a restart moved away from: it stays bound (what arrives on it is taken) until the new one is nominated.</summary>
-    private void Retire(SocketAddress path)
-    {
-        if (Interlocked.Exchange(ref _retired, path) is { } older && !older.Equals(path))
-        {
-            _port.Unbind(this, older);
-        }
-    }
-
-    /// <summary>The new path was nominated (or the leg closed): the old one no longer reaches this leg.</summary>
-    private void ForgetRetired()
-    {
-        if (Volatile.Read(ref _retired) is not null && Interlocked.Exchange(ref _retired, null) is { } retired && !retired.Equals(_peer.Selected))
-        {
-            _port.Unbind(this, retired);
-        }
     }
 
     private static bool IsFor(in StunMessage request, IceCredentials credentials) =>

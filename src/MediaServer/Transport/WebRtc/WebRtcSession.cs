@@ -29,8 +29,6 @@ public sealed partial class WebRtcSession : ILegTransport
     private IceCredentials _ice;
     // The credentials before the last ICE restart: their path carries media until a check on the new ones arrives (RFC 8445 §9).
     private IceCredentials? _previousIce;
-    // The path in use before an ICE restart moved media to a new one: still taken in until the new path is nominated.
-    private SocketAddress? _retired;
     private long _createdTicks = Stopwatch.GetTimestamp();
     private DtlsSrtpHandshake? _handshake;
     private SrtpContext? _inbound;
@@ -81,7 +79,7 @@ public sealed partial class WebRtcSession : ILegTransport
             return;
         }
         _port.Unregister(this);
-        ForgetRetired();
+        ForgetPaths();
         if (Interlocked.Exchange(ref _previousIce, null) is { } previous)
         {
             _port.UnregisterUfrag(previous.LocalUfrag, this);
@@ -119,32 +117,18 @@ public sealed partial class WebRtcSession : ILegTransport
             {
                 CompleteRestart(previous!);
             }
+            // What arrives from this address is taken from now on (RFC 8445 §12.2), whatever we send to (below).
+            var path = NotePath(source);
+            // What we send goes to the nominated pair: a browser talking to an ICE-lite agent nominates aggressively (every
+            // check carries USE-CANDIDATE), so the path it checked last; after a restart, the first path checked on the new
+            // credentials at once (RFC 8445 §9), since the old one may be gone.
             if (!onPrevious && (selected is null || restarted || (request.HasUseCandidate && !selected.Equals(source))))
             {
-                var copy = new SocketAddress(source.Family, source.Size);
-                source.Buffer.Span[..source.Size].CopyTo(copy.Buffer.Span);
-                // RFC 8445 §12.1: until it nominates a pair on the new credentials the controlling agent goes on sending on
-                // the pair it had selected, so after a restart what arrives on the old path is still taken (its address stays
-                // bound, §12.2) until a nomination; what we send moves to the new path at once.
-                var keepOld = restarted && !request.HasUseCandidate && selected is not null && !selected.Equals(source);
-                _port.Bind(this, keepOld ? null : selected, copy);
-                _peer.Select(copy);
-                if (keepOld)
-                {
-                    Retire(selected!);
-                }
-                else
-                {
-                    ForgetRetired();
-                }
+                _peer.Select(path);
                 if (restarted)
                 {
                     Latched?.Invoke(this);
                 }
-            }
-            else if (!onPrevious && request.HasUseCandidate)
-            {
-                ForgetRetired();
             }
         }
         else
@@ -303,6 +287,10 @@ public sealed partial class WebRtcSession : ILegTransport
         else if (!IsSecure && Stopwatch.GetElapsedTime(created, now) > options.ConnectTimeout)
         {
             Fail("DTLS did not complete");
+        }
+        else
+        {
+            ForgetSilentPaths(now, options.ConsentTimeout);
         }
     }
 
