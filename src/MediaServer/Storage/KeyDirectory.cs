@@ -34,6 +34,7 @@ public sealed class KeyDirectory
             keys.MigrateFrom(System.IO.Path.Combine(dataDirectory, "keys"));
         }
         keys.TightenFiles();
+        keys.RefuseExposed();
         return keys;
     }
 
@@ -142,6 +143,33 @@ public sealed class KeyDirectory
     }
 
     private void Create() => CreateOwnerOnly(Path, _notes);
+
+    /// <summary>
+    /// A key directory or key file that others may still read after narrowing (it belongs to another user, so this process
+    /// may read it but not change its mode) is refused: anyone on the machine could mint tokens or forge checkpoints with it.
+    /// </summary>
+    private void RefuseExposed()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var directoryMode = File.GetUnixFileMode(Path);
+        if ((directoryMode & ~DirectoryMode) != 0)
+        {
+            throw new UnauthorizedAccessException($"it is {Octal(directoryMode)} and belongs to another user, so it cannot be narrowed to 0700: "
+                + "anyone on this machine may list it (chmod 700 it, or give it to the server's user)");
+        }
+        foreach (var file in Directory.EnumerateFiles(Path))
+        {
+            var mode = File.GetUnixFileMode(file);
+            if ((mode & ~FileMode600) != 0)
+            {
+                throw new UnauthorizedAccessException($"{file} is {Octal(mode)} and belongs to another user, so it cannot be narrowed to 0600: "
+                    + "anyone on this machine may read it (chmod 600 it, or give it to the server's user)");
+            }
+        }
+    }
 
     private void TightenFiles()
     {

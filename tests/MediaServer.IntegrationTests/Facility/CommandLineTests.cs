@@ -85,6 +85,44 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("Now listening", result.StdoutText, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A key file that others may read and that belongs to another user (root's 0644 key, the server run as nobody): the
+    /// server may read it but not narrow it, so it refuses to start, in one line with exit code 2, before anything listens.
+    /// Setting this up takes root, as the README's test command runs.
+    /// </summary>
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_key_file_others_may_read_and_the_server_cannot_narrow_is_one_line_and_exit_code_2()
+    {
+        Assert.True(Environment.UserName == "root", "this test makes files of two users and runs the server as nobody: run it as root (./test.sh does)");
+        File.SetUnixFileMode(_root, (UnixFileMode)0x1ED); // 0755: nobody may pass through to its directories
+        Directory.CreateDirectory(DataDirectory);
+        Directory.CreateDirectory(KeyDirectory);
+        var key = Path.Combine(KeyDirectory, "jwt-signing.key");
+        await File.WriteAllTextAsync(key, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)));
+        File.SetUnixFileMode(key, (UnixFileMode)0x1A4); // 0644, root's
+        File.SetUnixFileMode(KeyDirectory, (UnixFileMode)0x1C0); // 0700
+        var chown = await ProcessRunner.RunAsync("chown", ["nobody:nogroup", DataDirectory, KeyDirectory], CliTimeout, new Dictionary<string, string>(), _root);
+        Assert.True(chown.ExitCode == 0, chown.ToString());
+
+        var port = PortAllocator.FreeTcpPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var result = await ProcessRunner.RunAsync("setpriv",
+            ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "dotnet", RepoLayout.ServerDll, "--urls", $"http://127.0.0.1:{port}"], CliTimeout,
+            new Dictionary<string, string>
+            {
+                ["DOTNET_NOLOGO"] = "1", ["HOME"] = Path.GetTempPath(), ["DOTNET_CLI_HOME"] = Path.GetTempPath(),
+                ["MediaServer__DataDirectory"] = DataDirectory, ["MediaServer__KeyDirectory"] = KeyDirectory,
+            }, Path.GetDirectoryName(RepoLayout.ServerDll));
+        output.WriteLine(result.ToString());
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Equal($"configuration: MediaServer:KeyDirectory '{KeyDirectory}' cannot be used: {key} is 0644 and belongs to another user, "
+            + "so it cannot be narrowed to 0600: anyone on this machine may read it (chmod 600 it, or give it to the server's user)", line);
+        Assert.DoesNotContain("Now listening", result.StdoutText, StringComparison.Ordinal);
+        Assert.Equal((UnixFileMode)0x1A4, File.GetUnixFileMode(key));
+    }
+
     [Fact]
     public async Task Two_bad_settings_are_two_lines()
     {
