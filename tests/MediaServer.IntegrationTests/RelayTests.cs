@@ -52,6 +52,10 @@ public sealed class RelayTests(ITestOutputHelper output)
         Assert.True(metrics.Counter("mediaserver_packets_out_total") > 0, $"nothing relayed:\n{metrics.Text}");
         // Two well-behaved FFmpeg peers: nothing they send is malformed, from an unknown source or in a codec nobody takes.
         Assert.True(metrics.Sum("mediaserver_drops_total") == 0, $"a clean relay dropped packets:\n{metrics.Text}");
+        // On Linux the batched I/O threads carried it (recvmmsg/sendmmsg), and the kernel refused none of it.
+        Assert.True(metrics.Value("mediaserver_io_threads") >= 1, $"no batched I/O threads:\n{metrics.Text}");
+        Assert.True(metrics.Counter("mediaserver_io_sent_total") > 0 && metrics.Counter("mediaserver_io_received_total") > 0, $"the I/O threads moved nothing:\n{metrics.Text}");
+        Assert.True(metrics.Counter("mediaserver_io_send_refused_total") == 0, $"sends were refused:\n{metrics.Text}");
 
         // Hang up, then end each receiver once it has read what the server relayed.
         await server.Api.LeaveAsync(visit.KioskToken, kioskLeg.Location);

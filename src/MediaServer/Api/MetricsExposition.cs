@@ -32,6 +32,18 @@ public sealed class MetricsExposition
         var taps = factory.CreateGauge("mediaserver_taps", "Open officers' taps (receive-only monitoring legs).");
         var pairs = factory.CreateGauge("mediaserver_rtp_port_pairs_in_use", "RTP/RTCP port pairs bound.");
         var drops = factory.CreateCounter("mediaserver_drops_total", "Datagrams dropped, by reason.", new CounterConfiguration { LabelNames = ["reason"] });
+        // The batched I/O threads (MediaServer:Rtp:BatchedIo) count what they move themselves; 0 on the per-socket loops.
+        var ioThreads = factory.CreateGauge("mediaserver_io_threads", "Batched media I/O threads (recvmmsg/sendmmsg); 0 when each socket has its own receive loop.");
+        var ioCounters = new (Counter Counter, Func<Transport.Batched.BatchedDatagramIo, long> Read)[]
+        {
+            (factory.CreateCounter("mediaserver_io_received_total", "Datagrams received by the batched I/O threads."), io => io.ReceiveCounts.Datagrams),
+            (factory.CreateCounter("mediaserver_io_receive_batches_total", "recvmmsg calls that returned datagrams."), io => io.ReceiveCounts.Batches),
+            (factory.CreateCounter("mediaserver_io_sent_total", "Datagrams sent through sendmmsg by the batched I/O threads."), io => io.SendCounts.Sent),
+            (factory.CreateCounter("mediaserver_io_send_calls_total", "sendmmsg calls."), io => io.SendCounts.Calls),
+            (factory.CreateCounter("mediaserver_io_send_refused_total",
+                "Datagrams the batched I/O threads could not send (the kernel refused them: a full send buffer, a bad destination; or their leg closed first): dropped."),
+                io => io.SendCounts.Drops),
+        };
         var counters = new (Counter Counter, Func<long> Read)[]
         {
             (factory.CreateCounter("mediaserver_packets_in_total", "Datagrams received on media ports."), () => relay.PacketsIn),
@@ -101,6 +113,15 @@ public sealed class MetricsExposition
             foreach (var (gauge, read) in gauges)
             {
                 gauge.Set(read());
+            }
+            var io = DatagramIo.Batched;
+            ioThreads.Set(io?.ThreadCount ?? 0);
+            if (io is not null)
+            {
+                foreach (var (counter, read) in ioCounters)
+                {
+                    counter.IncTo(read(io));
+                }
             }
         });
     }
