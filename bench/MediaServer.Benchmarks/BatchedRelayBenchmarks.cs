@@ -14,6 +14,8 @@ namespace MediaServer.Benchmarks;
 /// <see cref="PlainRtpEndpoint"/>, an I/O thread of <see cref="Transport.Batched.BatchedDatagramIo"/> receives it with
 /// recvmmsg, runs the endpoint, the track and <c>Legs</c> receiver slots inline, queues each copy on its leg's
 /// <see cref="PlainRtpPeer"/> socket and flushes with sendmmsg; the benchmark waits until every copy has reached its client.
+/// With <c>Shared</c>, every m-line (the sender's and the receivers') is on one pair of <see cref="SharedRtpPorts"/> instead of
+/// a pair of its own: one socket in, the copies out through one sendmmsg.
 /// The allocation column counts every thread of the process (BenchmarkDotNet reads the runtime's total), so it covers the I/O
 /// thread too: "-" means no byte allocated per relayed packet anywhere. The time is mostly the kernel's and the hand-off's.
 /// </summary>
@@ -26,6 +28,7 @@ public class BatchedRelayBenchmarks : IDisposable
     private readonly List<PlainRtpEndpoint> _endpoints = [];
     private readonly List<Socket> _sockets = [];
     private IDisposable? _batched;
+    private SharedRtpPorts? _shared;
     private Socket _client = null!;
     private Socket[] _sinks = [];
     private SocketAddress _server = null!;
@@ -35,6 +38,9 @@ public class BatchedRelayBenchmarks : IDisposable
     [Params(1, 4)]
     public int Legs { get; set; }
 
+    [Params(false, true)]
+    public bool Shared { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -43,16 +49,29 @@ public class BatchedRelayBenchmarks : IDisposable
         var router = new VisitRouter("bench");
         var track = BenchVisit.KioskTrack(router, metrics);
         var ports = new PortAllocator(IPAddress.Loopback, 57_000, 57_999);
+        if (Shared)
+        {
+            _shared = new SharedRtpPorts(Microsoft.Extensions.Options.Options.Create(new RtpOptions { SharedPairs = 1 }), ports, metrics,
+                NullLogger<SharedRtpPorts>.Instance);
+            _shared.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        IPlainRtpPorts PortsFor(Socket client)
+        {
+            var at = (IPEndPoint)client.LocalEndPoint!;
+            return (Shared ? _shared!.TryLease(at, new IPEndPoint(IPAddress.Loopback, at.Port + 1)) : ports.Allocate())
+                ?? throw new InvalidOperationException("No free port pair in 57000-57999.");
+        }
         _sinks = new Socket[Legs];
         for (var i = 0; i < Legs; i++)
         {
             _sinks[i] = Bound();
-            var pair = ports.Allocate() ?? throw new InvalidOperationException("No free port pair in 57000-57999.");
+            var pair = PortsFor(_sinks[i]);
             var peer = new PlainRtpPeer(pair, (IPEndPoint)_sinks[i].LocalEndPoint!, new IPEndPoint(IPAddress.Loopback, 9));
             _endpoints.Add(new PlainRtpEndpoint(pair, peer, IPAddress.Loopback, null, null, null, metrics, NullLogger.Instance));
             BenchVisit.AttachReceiver(router, i, peer, metrics);
         }
-        var kioskPair = ports.Allocate() ?? throw new InvalidOperationException("No free port pair in 57000-57999.");
+        _client = Bound();
+        var kioskPair = PortsFor(_client);
         var kioskPeer = new PlainRtpPeer(kioskPair, new IPEndPoint(IPAddress.Loopback, 9), new IPEndPoint(IPAddress.Loopback, 9));
         var kiosk = new PlainRtpEndpoint(kioskPair, kioskPeer, IPAddress.Loopback, track, null, track, metrics, NullLogger.Instance);
         _endpoints.Add(kiosk);
@@ -61,7 +80,6 @@ public class BatchedRelayBenchmarks : IDisposable
             endpoint.Start();
         }
         _server = new IPEndPoint(IPAddress.Loopback, kiosk.RtpPort).Serialize();
-        _client = Bound();
 
         var payload = new byte[PacketLength - RtpPacket.FixedHeaderLength];
         new Random(1).NextBytes(payload);
@@ -107,6 +125,8 @@ public class BatchedRelayBenchmarks : IDisposable
             endpoint.Dispose();
         }
         _endpoints.Clear();
+        _shared?.Dispose();
+        _shared = null;
         foreach (var socket in _sockets)
         {
             socket.Dispose();

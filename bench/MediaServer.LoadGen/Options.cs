@@ -26,18 +26,22 @@ internal sealed record Options
     /// <summary>Set-up only, for bench/relay/run.sh: join --visits two-party visits, write rtpload's stream list here, hold until stdin closes.</summary>
     public string? StreamsOut { get; init; }
 
+    /// <summary>--streams-out joins with ?rtp=symmetric (rtpload sends from the port it receives on), for the shared pairs.</summary>
+    public bool Symmetric { get; init; }
+
     /// <summary>Extra environment for the server we start (KEY=VALUE), e.g. runtime knobs to compare.</summary>
     public IReadOnlyList<string> ServerEnvironment { get; init; } = [];
 
     public const string Usage =
         """
         usage: MediaServer.LoadGen --visits N --seconds S [--visitors V] [--server-dll PATH | --url http://HOST:PORT --token OFFICER_JWT [--pid PID]]
-                                   [--seed 1] [--video-kbps 1200] [--video-packet 1200] [--audio-packet 120] [--tick-ms 5] [--warmup 10] [--idle 0] [--server-env KEY=VALUE]... [--direct] [--streams-out FILE]
+                                   [--seed 1] [--video-kbps 1200] [--video-packet 1200] [--audio-packet 120] [--tick-ms 5] [--warmup 10] [--idle 0] [--server-env KEY=VALUE]... [--direct] [--streams-out FILE [--symmetric]]
           Starts the server itself unless --url is given (then --token must be an officer/admin token for that server, and --pid
           lets it read the server's CPU and memory from /proc). Each visit has one kiosk and V visitors; every party sends VP8-like
           video (~1200-byte packets at --video-kbps) and Opus-like audio (50 packets/s) as plain RTP on 127.0.0.1 and receives
           every other party. --streams-out FILE only joins --visits two-party visits and writes the stream list bench/relay/run.sh
-          feeds the C load generator (see StreamSetup.cs). Media flows for --warmup seconds first: address latching, the visits going live, and the runtime's
+          feeds the C load generator (see StreamSetup.cs); --symmetric joins those parties with ?rtp=symmetric, so a server
+          with MediaServer__Rtp__SharedPairs set puts them on its shared pairs. Media flows for --warmup seconds first: address latching, the visits going live, and the runtime's
           tiered JIT, which recompiles what the joins ran for several seconds after them; only packets sent in the following --seconds
           are counted and timed. --direct runs the same parties and traffic with no server at all (each party sends
           straight to the others), as a floor for latency and loss on this machine. --idle N samples the server's CPU for N s with every leg up and no media yet, as a baseline.
@@ -77,6 +81,7 @@ internal sealed record Options
                 "--idle" => options with { IdleSeconds = NextInt(0, 60) },
                 "--direct" => options with { Direct = true },
                 "--streams-out" => options with { StreamsOut = Next() },
+                "--symmetric" => options with { Symmetric = true },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, Next()] },
                 "-h" or "--help" => throw new ArgumentException(""),
                 _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
@@ -93,6 +98,10 @@ internal sealed record Options
         if (options.Direct && (options.Url is not null || options.ServerDll is not null || options.ServerEnvironment.Count > 0))
         {
             throw new ArgumentException("--direct runs without a server; it takes no --url, --server-dll or --server-env.");
+        }
+        if (options.Symmetric && options.StreamsOut is null)
+        {
+            throw new ArgumentException("--symmetric applies to --streams-out only.");
         }
         if (options.Url is not null && options.ServerDll is not null)
         {

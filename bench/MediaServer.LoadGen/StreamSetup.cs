@@ -47,7 +47,8 @@ internal static class StreamSetup
                     parties.Add(party);
                     pair.Add(party);
                     party.Token = (await api.MintParticipantTokenAsync(officer, visit.Id, id, timeout.Token).ConfigureAwait(false)).Token;
-                    var leg = await api.JoinAsync(party.Token, visit.Id, party.Offer(), cancellation: timeout.Token).ConfigureAwait(false);
+                    var leg = await api.JoinAsync(party.Token, visit.Id, party.Offer(), cancellation: timeout.Token,
+                        query: options.Symmetric ? "?rtp=symmetric" : "").ConfigureAwait(false);
                     party.Leg = new Uri(leg.Location, UriKind.RelativeOrAbsolute);
                     party.ApplyAnswer(leg.AnswerSdp);
                 }

@@ -3,7 +3,8 @@
 # usage: bench/relay/run.sh [OUTDIR]   (from the repository root; Linux, 2+ cores, gcc, taskset)
 # Env: STREAMS="200 500" (streams per row; two per visit), PPS=100, SIZE=1200, WARMUP=5, WINDOW=10 (seconds),
 #      MODES="forwarder off-async on-async off on" (off/on = the server with recording off/on on the batched I/O threads;
-#      -async = the same with MediaServer:Rtp:BatchedIo=false, the per-socket async loops), SERVER_ENV="K=V ..." (extra settings),
+#      -async = the same with MediaServer:Rtp:BatchedIo=false, the per-socket async loops; -shared = batched, every party joined
+#      with ?rtp=symmetric onto SHARED_PAIRS=4 shared pairs, MediaServer:Rtp:SharedPairs), SERVER_ENV="K=V ..." (extra settings),
 #      BUILD=1 (0 skips the dotnet build).
 # Each relay runs alone, pinned to core 0 (taskset), the load on core 1. CPU = utime+stime of every thread of the relay
 # (/proc/PID/stat) over WINDOW seconds after WARMUP seconds of media, and per relayed datagram over rtpload's whole run; loss and
@@ -14,7 +15,8 @@ out=${1:-$(mktemp -d /tmp/relaybench.XXXXXX)}
 mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
 STREAMS=${STREAMS:-"200 500"} PPS=${PPS:-100} SIZE=${SIZE:-1200} WARMUP=${WARMUP:-5} WINDOW=${WINDOW:-10}
-MODES=${MODES:-"forwarder off-async on-async off on"} SERVER_ENV=${SERVER_ENV:-} BUILD=${BUILD:-1}
+MODES=${MODES:-"forwarder off-async on-async off on off-shared on-shared"} SERVER_ENV=${SERVER_ENV:-} BUILD=${BUILD:-1}
+SHARED_PAIRS=${SHARED_PAIRS:-4}
 secs=$((WARMUP + WINDOW + 1))
 gcc -O2 -o "$out/udpfwd" "$here/udpfwd.c"
 gcc -O2 -o "$out/rtpload" "$here/rtpload.c"
@@ -52,7 +54,7 @@ measure() {
 trap 'jobs -p | xargs -r kill 2>/dev/null || true' EXIT
 results="$out/results.txt"
 : >"$results"
-echo "rows: async = the per-socket async loops (before), batch = the batched I/O threads; -off/-on = recording off/on" | tee -a "$results"
+echo "rows: async = the per-socket async loops (before), batch = the batched I/O threads, shared = batched on $SHARED_PAIRS shared pair(s) (?rtp=symmetric); -off/-on = recording off/on" | tee -a "$results"
 printf '%-10s %7s %9s %6s %8s %7s %8s %9s %7s  %s\n' relay streams pkt/s cpu us/pkt ratio loss% p50_us p99_us load1 | tee -a "$results"
 for n in $STREAMS; do
   fwd_upp=""
@@ -68,9 +70,11 @@ for n in $STREAMS; do
       row=$(measure "$list" "$pid" "$out/rtpload-$mode-$n.txt")
       kill "$pid"; wait "$pid" 2>/dev/null || true
     else
-      rec=true; [ "${mode%-async}" = off ] && rec=false
+      base=${mode%-async}; base=${base%-shared}
+      rec=true; [ "$base" = off ] && rec=false
       batched=true; [ "${mode%-async}" != "$mode" ] && batched=false
       env_args=(--server-env "MediaServer__Recording__Enabled=$rec" --server-env "MediaServer__Rtp__BatchedIo=$batched")
+      if [ "${mode%-shared}" != "$mode" ]; then env_args+=(--server-env "MediaServer__Rtp__SharedPairs=$SHARED_PAIRS" --symmetric); fi
       for kv in $SERVER_ENV; do env_args+=(--server-env "$kv"); done
       fifo="$out/hold-$mode-$n"; rm -f "$fifo"; mkfifo "$fifo"
       taskset -c 1 "${loadgen[@]}" --visits $((n / 2)) --streams-out "$list" "${env_args[@]}" <"$fifo" >"$out/setup-$mode-$n.txt" 2>&1 &
@@ -88,7 +92,8 @@ for n in $STREAMS; do
     read -r cpu upp loss p50 p99 load <<<"$row"
     [ "$mode" = forwarder ] && fwd_upp=$upp
     ratio=$(awk -v c="$upp" -v f="${fwd_upp:-0}" 'BEGIN { if (f > 0) printf "%.2fx", c / f; else print "-" }')
-    case $mode in off) name="batch-off" ;; on) name="batch-on" ;; off-async) name="async-off" ;; on-async) name="async-on" ;; *) name=$mode ;; esac
+    case $mode in off) name="batch-off" ;; on) name="batch-on" ;; off-async) name="async-off" ;; on-async) name="async-on" ;;
+      off-shared) name="shared-off" ;; on-shared) name="shared-on" ;; *) name=$mode ;; esac
     printf '%-10s %7d %9d %6s %8s %7s %8s %8s %9s  %s\n' "$name" "$n" $((n * PPS)) "$cpu" "$upp" "$ratio" "$loss" "$p50" "$p99" "$load" | tee -a "$results"
   done
 done

@@ -187,6 +187,79 @@ public sealed class PlainRtpAddressTests(ITestOutputHelper output)
         Assert.Equal(0, visitor.VideoIn.UnparsableCount);
     }
 
+    [Fact]
+    public async Task A_symmetric_kiosk_shares_the_servers_ports_with_no_stranger_getting_in_and_a_visitor_on_ports_of_its_own_relays_with_it()
+    {
+        await using var server = await ServerProcess.StartAsync(output, rootDirectory: null, new Dictionary<string, string>
+        {
+            ["MediaServer__Rtp__SharedPairs"] = "2",
+        });
+        var visit = await VisitScenario.CreateAsync(server, visitors: 1);
+        await using var kiosk = new RtpParty("kiosk", 1, symmetric: true);
+        await using var visitor = new RtpParty("visitor1", 2);
+
+        // Anything but rtp=symmetric is refused before the offer is read.
+        var bad = await server.Api.JoinRawAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp, query: "?rtp=asymmetric");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
+
+        var before = await server.Api.GetMetricsAsync();
+        var kioskLeg = await server.Api.JoinAsync(visit.KioskToken, visit.Id, kiosk.OfferSdp, query: "?rtp=symmetric");
+        var visitorLeg = await server.Api.JoinAsync(visit.VisitorToken(1), visit.Id, visitor.OfferSdp);
+        var (kioskVideo, kioskAudio) = ServerPorts(kioskLeg.AnswerSdp);
+        var (visitorVideo, visitorAudio) = ServerPorts(visitorLeg.AnswerSdp);
+        // The kiosk's two m-lines are on the two shared pairs bound at start; the visitor (not symmetric) took two pairs of its own.
+        var metrics = await server.Api.GetMetricsAsync();
+        Assert.Equal(4, metrics.Value("mediaserver_rtp_port_pairs_in_use"));
+        Assert.NotEqual(kioskVideo.Port, kioskAudio.Port);
+        Assert.DoesNotContain(visitorVideo.Port, new[] { kioskVideo.Port, kioskAudio.Port });
+        Assert.DoesNotContain(visitorAudio.Port, new[] { kioskVideo.Port, kioskAudio.Port });
+
+        kiosk.StartSending(kioskLeg.AnswerSdp);
+        visitor.StartSending(visitorLeg.AnswerSdp);
+        await visitor.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "kiosk video at visitor1");
+        await visitor.AudioIn.WaitForRtpAsync(50, TimeSpan.FromSeconds(10), "kiosk audio at visitor1");
+        await kiosk.VideoIn.WaitForRtpAsync(30, TimeSpan.FromSeconds(10), "visitor1 video at the kiosk");
+        await kiosk.AudioIn.WaitForRtpAsync(50, TimeSpan.FromSeconds(10), "visitor1 audio at the kiosk");
+        // What the kiosk receives comes from the shared ports it sends to (symmetric RTP both ways).
+        Assert.All(kiosk.VideoIn.Packets, p => Assert.Equal(kioskVideo.Port, p.From.Port));
+        Assert.All(kiosk.AudioIn.Packets, p => Assert.Equal(kioskAudio.Port, p.From.Port));
+
+        // Strangers at the shared ports: another host, and another port of the kiosk's own host (its old source ports).
+        const int PerBurst = 10;
+        await using (var fromOtherHost = new RtpSender(kioskVideo, AttackerSsrc, 96, PortAllocator.FreeClientRtpPair(), 5, OtherHost))
+        await using (var otherPort = new RtpSender(kioskAudio, AttackerSsrc + 1, 111, kiosk.AudioSourcePort, 6))
+        {
+            for (var i = 0; i < PerBurst; i++)
+            {
+                fromOtherHost.Send(RtpSender.Vp8Payload(i, fill: AttackerFill), marker: true, 3000);
+                otherPort.Send(RtpSender.OpusPayload(i, fill: AttackerFill), marker: false, 960);
+            }
+            await WaitForDropsAsync(server, before, "unknown_source", 2 * PerBurst);
+        }
+        var videoNow = visitor.VideoIn.RtpCount;
+        await visitor.VideoIn.WaitForRtpAsync(videoNow + 15, TimeSpan.FromSeconds(10), "kiosk video after the strangers");
+        output.WriteLine(kiosk.ToString());
+        output.WriteLine(visitor.ToString());
+        Assert.All(visitor.VideoIn.Packets, p => Assert.Equal(kiosk.Fill, p.Payload[^1]));
+        Assert.All(visitor.AudioIn.Packets, p => Assert.Equal(kiosk.Fill, p.Payload[^1]));
+        Assert.All(kiosk.VideoIn.Packets, p => Assert.Equal(visitor.Fill, p.Payload[^1]));
+
+        // The recording holds the kiosk's media from the shared ports and nothing of the strangers'.
+        await server.Api.TerminateAsync(visit.OfficerToken, visit.Id, "test over");
+        var journal = Path.Combine(server.DataDirectory, "recordings", visit.Id, VisitRecorder.JournalFileName);
+        await Poll.UntilAsync(() => Task.FromResult(File.Exists(journal) && JournalScanner.Scan(journal).HasEnd), sealedNow => sealedNow,
+            TimeSpan.FromSeconds(30), "the journal to be sealed", TimeSpan.FromMilliseconds(200));
+        var bytes = await File.ReadAllBytesAsync(journal);
+        Assert.True(Contains(bytes, BigEndian(kiosk.VideoSsrc)) && Contains(bytes, BigEndian(kiosk.AudioSsrc)), "the kiosk's tracks are not in the journal");
+        Assert.True(Contains(bytes, Run(kiosk.Fill, 64)), "the kiosk's video payload is not in the journal");
+        Assert.False(Contains(bytes, Run(AttackerFill, 64)), "a stranger's payload is in the journal");
+        Assert.False(Contains(bytes, BigEndian(AttackerSsrc)) || Contains(bytes, BigEndian(AttackerSsrc + 1)), "a stranger's SSRC is in the journal");
+
+        // Leaving frees the kiosk's places on the shared pairs; the pairs themselves stay bound for the next symmetric client.
+        await Poll.UntilAsync(server.Api.GetMetricsAsync, m => m.Value("mediaserver_rtp_port_pairs_in_use") == 2, TimeSpan.FromSeconds(10),
+            "only the shared pairs bound after the visit", TimeSpan.FromMilliseconds(100));
+    }
+
     private static (IPEndPoint Video, IPEndPoint Audio) ServerPorts(string answerSdp)
     {
         var answer = SdpDescription.Parse(answerSdp);

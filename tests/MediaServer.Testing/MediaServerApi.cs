@@ -70,9 +70,10 @@ public sealed class MediaServerApi : IDisposable
     }
 
     /// <param name="clientInstance">The Client-Instance header (a browser page's secret); null sends none (a plain client).</param>
+    /// <param name="query">Appended to the path as it is, e.g. "?rtp=symmetric".</param>
     public Task<ApiResponse> JoinRawAsync(string? token, string visitId, string body, string contentType = "application/sdp", string? clientInstance = null,
-        CancellationToken cancellation = default) =>
-        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/join", token, new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(contentType)),
+        string query = "", CancellationToken cancellation = default) =>
+        SendAsync(HttpMethod.Post, $"api/visits/{visitId}/join{query}", token, new StringContent(body, Encoding.UTF8, new MediaTypeHeaderValue(contentType)),
             clientInstance, cancellation);
 
     public Task<ApiResponse> RosterRawAsync(string token, string visitId, string? clientInstance = null) =>
@@ -82,9 +83,9 @@ public sealed class MediaServerApi : IDisposable
         Expect<RosterDto>(await RosterRawAsync(token, visitId, clientInstance), HttpStatusCode.OK, $"GET /api/visits/{visitId}/roster");
 
     public async Task<JoinResult> JoinAsync(string token, string visitId, string offerSdp, string? clientInstance = null,
-        CancellationToken cancellation = default)
+        string query = "", CancellationToken cancellation = default)
     {
-        var response = await JoinRawAsync(token, visitId, offerSdp, clientInstance: clientInstance, cancellation: cancellation);
+        var response = await JoinRawAsync(token, visitId, offerSdp, clientInstance: clientInstance, cancellation: cancellation, query: query);
         if (response.Status != HttpStatusCode.Created)
         {
             throw new UnexpectedStatusException($"POST /api/visits/{visitId}/join: expected 201, got {response}\noffer:\n{offerSdp}");

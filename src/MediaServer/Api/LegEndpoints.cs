@@ -82,10 +82,21 @@ public static class LegEndpoints
         {
             return badClient;
         }
+        // ?rtp=symmetric: a plain-RTP client that sends from the ports it receives on (RFC 4961) may share the server's ports.
+        var rtpMode = http.Request.Query["rtp"];
+        if (rtpMode.Count > 0 && (rtpMode.Count > 1 || !string.Equals(rtpMode[0], "symmetric", StringComparison.Ordinal)))
+        {
+            audit.Refused("bad rtp parameter");
+            return ApiResults.BadRequest("rtp may only be symmetric: the client sends each plain-RTP stream from the port it receives it on.");
+        }
         var (offer, badOffer) = await SdpExchange.ReadOfferAsync(http, audit).ConfigureAwait(false);
         if (badOffer is not null)
         {
             return badOffer;
+        }
+        if (rtpMode.Count == 1)
+        {
+            offer = offer! with { SymmetricRtp = true };
         }
         var outcome = lifecycle.Join(visit, participant, offer!, joinClient!.Address, joinClient);
         if (outcome.Refusal is { } refusal)

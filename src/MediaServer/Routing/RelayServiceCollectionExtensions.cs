@@ -26,6 +26,13 @@ public static class RelayServiceCollectionExtensions
         // The datagram path (batched I/O threads or async loops), chosen before the WebRTC port or any leg opens a socket.
         services.AddSingleton<DatagramIo.Selection>();
         services.AddHostedService(sp => sp.GetRequiredService<DatagramIo.Selection>());
+        // The shared pairs for symmetric clients, bound at start on the path chosen above (resolved first for that reason).
+        services.AddSingleton(sp =>
+        {
+            sp.GetRequiredService<DatagramIo.Selection>();
+            return ActivatorUtilities.CreateInstance<SharedRtpPorts>(sp);
+        });
+        services.AddHostedService(sp => sp.GetRequiredService<SharedRtpPorts>());
         return services;
     }
 }

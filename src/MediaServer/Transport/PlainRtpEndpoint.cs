@@ -9,16 +9,17 @@ using Microsoft.Extensions.Logging;
 namespace MediaServer.Transport;
 
 /// <summary>
-/// The server side of one plain-RTP m-line: an RTP and an RTCP socket. The client's sending address is latched from its first
-/// packet that comes from the IP the join request came from (clients such as FFmpeg send from other ports than they receive
-/// on, so the port is learnt, the host never); datagrams from any other host, and after the latch from any other port, are
-/// dropped and counted as unknown_source, and so are datagrams longer than the receive buffer, as oversize. Valid RTP goes to
+/// The server side of one plain-RTP m-line: an RTP and an RTCP socket of its own, or its place on a shared pair. On its own
+/// pair the client's sending address is latched from its first packet that comes from the IP the join request came from
+/// (clients such as FFmpeg send from other ports than they receive on, so the port is learnt, the host never); on a shared
+/// pair (<see cref="SharedRtpPorts"/>, a symmetric client) it is the address the offer named from the start. Datagrams from
+/// any other host, and after the latch from any other port, are dropped and counted as unknown_source, and so are datagrams longer than the receive buffer, as oversize. Valid RTP goes to
 /// the sink, valid RTCP to the RTCP sinks; nothing here throws or allocates per packet. What goes back to the client leaves
 /// through the m-line's <see cref="PlainRtpPeer"/>.
 /// </summary>
 public sealed class PlainRtpEndpoint : ILegTransport
 {
-    private readonly UdpPortPair _ports;
+    private readonly IPlainRtpPorts _ports;
     private readonly IPAddress _expectedSource;
     private readonly IRtpSink? _sink;
     private readonly IRtcpSink? _feedback;
@@ -30,12 +31,13 @@ public sealed class PlainRtpEndpoint : ILegTransport
     private readonly RtcpHandler _rtcp;
     private volatile bool _closed;
 
+    /// <param name="ports">Its own pair, or its place on a shared one (disposed with the endpoint).</param>
     /// <param name="peer">The way back to the client on this m-line's sockets (closed with the endpoint).</param>
     /// <param name="expectedSource">Only this IP may latch: the address the join request came from (never one named only in SDP).</param>
     /// <param name="sink">Where RTP goes; null for a receive-only slot, where nothing may be sent to us.</param>
     /// <param name="feedback">Receives the client's RTCP feedback for what we send on this m-line (the receiver slot); null for none.</param>
     /// <param name="senderReports">Receives the client's sender reports about what it sends on this m-line (its track); null for none.</param>
-    public PlainRtpEndpoint(UdpPortPair ports, PlainRtpPeer peer, IPAddress expectedSource, IRtpSink? sink, IRtcpSink? feedback,
+    public PlainRtpEndpoint(IPlainRtpPorts ports, PlainRtpPeer peer, IPAddress expectedSource, IRtpSink? sink, IRtcpSink? feedback,
         IRtcpSink? senderReports, RelayMetrics metrics, ILogger logger)
     {
         _ports = ports;
@@ -46,8 +48,8 @@ public sealed class PlainRtpEndpoint : ILegTransport
         _senderReports = senderReports;
         _metrics = metrics;
         _logger = logger;
-        _rtp = new RtpHandler(this);
-        _rtcp = new RtcpHandler(this);
+        _rtp = new RtpHandler(this, ports.RtpSource);
+        _rtcp = new RtcpHandler(this, ports.RtcpSource);
     }
 
     public int RtpPort => _ports.RtpPort;
@@ -62,8 +64,7 @@ public sealed class PlainRtpEndpoint : ILegTransport
 
     public void Start()
     {
-        DatagramReceiveLoop.Start(_ports.Rtp, _rtp, _logger, _stop.Token);
-        DatagramReceiveLoop.Start(_ports.Rtcp, _rtcp, _logger, _stop.Token);
+        _ports.Start(_rtp, _rtcp, _logger, _stop.Token);
     }
 
     public void Dispose()
@@ -134,9 +135,9 @@ public sealed class PlainRtpEndpoint : ILegTransport
         _metrics.CountDrop(DropReason.Oversize);
     }
 
-    private sealed class RtpHandler(PlainRtpEndpoint owner) : IDatagramHandler
+    private sealed class RtpHandler(PlainRtpEndpoint owner, SocketAddress? fixedSource) : IDatagramHandler
     {
-        private SocketAddress? _latched;
+        private SocketAddress? _latched = fixedSource;
 
         public void OnOversize(SocketAddress source) => owner.CountOversize();
 
@@ -162,9 +163,9 @@ public sealed class PlainRtpEndpoint : ILegTransport
         }
     }
 
-    private sealed class RtcpHandler(PlainRtpEndpoint owner) : IDatagramHandler
+    private sealed class RtcpHandler(PlainRtpEndpoint owner, SocketAddress? fixedSource) : IDatagramHandler
     {
-        private SocketAddress? _latched;
+        private SocketAddress? _latched = fixedSource;
 
         public void OnOversize(SocketAddress source) => owner.CountOversize();
 

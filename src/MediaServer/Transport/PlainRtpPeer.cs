@@ -17,7 +17,7 @@ public sealed class PlainRtpPeer : IRtpSender, IRtcpChannel, IKeyframeSource
     private readonly UdpDatagramSender _rtcp;
     private volatile bool _closed;
 
-    public PlainRtpPeer(UdpPortPair ports, IPEndPoint rtpDestination, IPEndPoint rtcpDestination)
+    public PlainRtpPeer(IPlainRtpPorts ports, IPEndPoint rtpDestination, IPEndPoint rtcpDestination)
     {
         _rtp = new UdpDatagramSender(ports.Rtp);
         _rtcp = new UdpDatagramSender(ports.Rtcp);

@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace MediaServer.Transport;
 
 /// <summary>A bound RTP/RTCP socket pair on an even port and the next odd one (RFC 3550 §11).</summary>
-public sealed class UdpPortPair : IDisposable
+public sealed class UdpPortPair : IPlainRtpPorts
 {
     private readonly PortAllocator _owner;
     private int _disposed;
@@ -21,6 +22,18 @@ public sealed class UdpPortPair : IDisposable
     public Socket Rtcp { get; }
     public int RtpPort { get; }
     public int RtcpPort => RtpPort + 1;
+
+    /// <summary>Null: an m-line on its own pair learns its client's sending port from the first packet.</summary>
+    public SocketAddress? RtpSource => null;
+
+    public SocketAddress? RtcpSource => null;
+
+    /// <summary>A receive loop per socket (or their place on the batched I/O threads), ended by <paramref name="stop"/>.</summary>
+    public void Start(IDatagramHandler rtp, IDatagramHandler rtcp, ILogger logger, CancellationToken stop)
+    {
+        DatagramReceiveLoop.Start(Rtp, rtp, logger, stop);
+        DatagramReceiveLoop.Start(Rtcp, rtcp, logger, stop);
+    }
 
     public void Dispose()
     {

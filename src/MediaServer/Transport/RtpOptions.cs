@@ -44,6 +44,14 @@ public sealed class RtpOptions
     /// </summary>
     public static int PairsForOneVisit(int maxVisitors, int maxTaps) => (1 + maxVisitors + maxTaps) * 2;
 
+    /// <summary>
+    /// Pairs of the range bound at start and shared by every m-line of a client that joins with <c>?rtp=symmetric</c> (it sends
+    /// each stream from the port it receives it on, RFC 4961), told apart by source address; 0 (the default) shares none. One
+    /// per batched I/O thread spreads them over the threads.
+    /// </summary>
+    [Range(0, 64)]
+    public int SharedPairs { get; set; }
+
     /// <summary>How many batched I/O threads; 0 means one per core.</summary>
     [Range(0, 64)]
     public int IoThreads { get; set; }

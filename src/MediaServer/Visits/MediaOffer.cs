@@ -42,4 +42,11 @@ public sealed record OfferedMedia(
 /// <summary>What a WebRTC offer says about ICE and DTLS (RFC 8839, RFC 8842).</summary>
 public sealed record WebRtcOfferInfo(string IceUfrag, string IcePwd, IReadOnlyList<SdpFingerprint> Fingerprints, SdpSetup Setup);
 
-public sealed record MediaOffer(bool IsWebRtc, IReadOnlyList<OfferedMedia> Media, WebRtcOfferInfo? WebRtc = null);
+public sealed record MediaOffer(bool IsWebRtc, IReadOnlyList<OfferedMedia> Media, WebRtcOfferInfo? WebRtc = null)
+{
+    /// <summary>
+    /// The client said it sends each plain-RTP stream from the port it receives it on (symmetric RTP, RFC 4961; the join's
+    /// <c>?rtp=symmetric</c>), so its m-lines may go on the shared pairs (<see cref="Transport.SharedRtpPorts"/>).
+    /// </summary>
+    public bool SymmetricRtp { get; init; }
+}

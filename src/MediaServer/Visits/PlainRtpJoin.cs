@@ -17,9 +17,13 @@ namespace MediaServer.Visits;
 /// media and RTCP are sent only to that address, at the ports the offer named. An offer's c= naming any other address
 /// (0.0.0.0, another host) is overridden by the join address, never used: the server is not a reflector towards a third host.
 /// </para>
+/// <para>
+/// A symmetric client (<see cref="MediaOffer.SymmetricRtp"/>) gets, per m-line, a place on a shared pair instead
+/// (<see cref="SharedRtpPorts"/>): it sends from the join address at the ports its offer named, which is all that m-line accepts.
+/// </para>
 /// </summary>
 public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks allowed, RelayMetrics metrics, ILogger<PlainRtpJoin> logger,
-    FeedbackPolicy? feedback = null)
+    FeedbackPolicy? feedback = null, SharedRtpPorts? shared = null)
 {
     private readonly FeedbackPolicy _feedback = feedback ?? FeedbackPolicy.Default;
 
@@ -36,7 +40,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
             return (null, null, refusal);
         }
         var (party, endpoints, final, failure) = Build(visit, participant.Id, participant.Role == PartyRole.Kiosk, join.Answers,
-            join.Publishers, clientAddress, hidden: false);
+            join.Publishers, clientAddress, hidden: false, offer.SymmetricRtp);
         if (party is null)
         {
             return (null, null, failure);
@@ -60,7 +64,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
         }
         var tapId = Tap.NewId();
         var (party, endpoints, final, failure) = Build(visit, Tap.RouterId(tapId), isKiosk: false, negotiated.Answers,
-            negotiated.Publishers, clientAddress, hidden: true);
+            negotiated.Publishers, clientAddress, hidden: true, symmetric: false);
         if (party is null)
         {
             return (null, null, failure);
@@ -73,11 +77,12 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
     }
 
     /// <summary>
-    /// One port pair per accepted m-line. Its peer (the way back) is bound to the join address at the ports the offer named,
-    /// so the track and the slot are built with it; the endpoint then gets them as the places its packets go.
+    /// One port pair per accepted m-line (a place on a shared pair for a symmetric client, when one is free). Its peer (the way
+    /// back) is bound to the join address at the ports the offer named, so the track and the slot are built with it; the
+    /// endpoint then gets them as the places its packets go.
     /// </summary>
     private (RouterParty?, List<PlainRtpEndpoint>?, List<AnsweredMedia>?, JoinRefusal?) Build(Visit visit, string ownerId, bool isKiosk,
-        List<AnsweredMedia> answers, Dictionary<MediaKind, OfferedMedia> publisher, IPAddress clientAddress, bool hidden)
+        List<AnsweredMedia> answers, Dictionary<MediaKind, OfferedMedia> publisher, IPAddress clientAddress, bool hidden, bool symmetric)
     {
         var builder = new PartyBuilder(ownerId, isKiosk, hidden, publisher, _feedback, metrics);
         var endpoints = new List<PlainRtpEndpoint>();
@@ -89,7 +94,11 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
                 final.Add(answer);
                 continue;
             }
-            var pair = ports.Allocate();
+            // Media and RTCP go only to the join request's address, whatever c= said, at the ports the offer named
+            // (RFC 3550 §11: RTCP on the port after the RTP port, unless a=rtcp says otherwise, RFC 3605).
+            var rtpTo = new IPEndPoint(clientAddress, answer.Offer.Port);
+            var rtcpTo = new IPEndPoint(clientAddress, answer.Offer.RtcpPort ?? answer.Offer.Port + 1);
+            var pair = (symmetric ? shared?.TryLease(rtpTo, rtcpTo) : null) ?? ports.Allocate();
             if (pair is null)
             {
                 LogPortsExhausted(logger, visit.Id);
@@ -100,10 +109,7 @@ public sealed partial class PlainRtpJoin(PortAllocator ports, AllowedNetworks al
                 return (null, null, null, new JoinRefusal(ProblemTypes.NoPorts, 503, "No media ports free",
                     "Every port of the configured RTP range is in use; try again shortly or widen MediaServer:Rtp:PortMin/PortMax."));
             }
-            // Media and RTCP go only to the join request's address, whatever c= said, at the ports the offer named
-            // (RFC 3550 §11: RTCP on the port after the RTP port, unless a=rtcp says otherwise, RFC 3605).
-            var peer = new PlainRtpPeer(pair, new IPEndPoint(clientAddress, answer.Offer.Port),
-                new IPEndPoint(clientAddress, answer.Offer.RtcpPort ?? answer.Offer.Port + 1));
+            var peer = new PlainRtpPeer(pair, rtpTo, rtcpTo);
             var track = builder.Publishes(answer) ? builder.AddTrack(answer, peer, peer, () => FirstMedia?.Invoke(visit)) : null;
             var slot = answer.Offer.ClientReceives ? builder.AddSlot(answer, peer, peer, nackAllowed: true) : null;
             // Only the join request's address may latch; receive-only slots accept nothing from the client (the endpoint

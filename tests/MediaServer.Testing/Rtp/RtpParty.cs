@@ -16,9 +16,11 @@ public sealed class RtpParty : IAsyncDisposable
 
     /// <param name="offerAddress">The c= address the offer names (default 127.0.0.1, where the party's sockets are).</param>
     /// <param name="videoFeedback">rtcp-fb values the video m-line asks for (e.g. "nack"); none by default, as FFmpeg.</param>
-    public RtpParty(string name, int partyNumber, string offerAddress = "127.0.0.1", string[]? videoFeedback = null)
+    /// <param name="symmetric">Send each stream from the port it is received on (symmetric RTP, RFC 4961), not from ports of its own.</param>
+    public RtpParty(string name, int partyNumber, string offerAddress = "127.0.0.1", string[]? videoFeedback = null, bool symmetric = false)
     {
         Name = name;
+        Symmetric = symmetric;
         _seed = partyNumber;
         Offer = new PlainRtpOffer(offerAddress)
             .AddVideo(PortAllocator.FreeClientRtpPair(), MediaDirection.SendRecv, VideoCodec.Vp8)
@@ -34,6 +36,9 @@ public sealed class RtpParty : IAsyncDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>Sends from its receive ports (symmetric RTP).</summary>
+    public bool Symmetric { get; }
 
     public PlainRtpOffer Offer { get; }
 
@@ -73,8 +78,14 @@ public sealed class RtpParty : IAsyncDisposable
         ServerVideo = new IPEndPoint(IPAddress.Parse(video.ConnectionAddress ?? "127.0.0.1"), video.Port);
         ServerAudio = new IPEndPoint(IPAddress.Parse(audio.ConnectionAddress ?? "127.0.0.1"), audio.Port);
         var fill = Fill;
-        VideoOut = new RtpSender(ServerVideo, VideoSsrc, (byte)(video.PayloadTypeOf("VP8") ?? 96), VideoSourcePort, _seed * 7);
-        AudioOut = new RtpSender(new IPEndPoint(IPAddress.Parse(audio.ConnectionAddress ?? "127.0.0.1"), audio.Port), AudioSsrc, (byte)(audio.PayloadTypeOf("opus") ?? 111), AudioSourcePort, (_seed * 7) + 1);
+        var videoType = (byte)(video.PayloadTypeOf("VP8") ?? 96);
+        var audioType = (byte)(audio.PayloadTypeOf("opus") ?? 111);
+        VideoOut = Symmetric
+            ? new RtpSender(ServerVideo, VideoSsrc, videoType, VideoIn.RtpSocket, _seed * 7)
+            : new RtpSender(ServerVideo, VideoSsrc, videoType, VideoSourcePort, _seed * 7);
+        AudioOut = Symmetric
+            ? new RtpSender(ServerAudio, AudioSsrc, audioType, AudioIn.RtpSocket, (_seed * 7) + 1)
+            : new RtpSender(ServerAudio, AudioSsrc, audioType, AudioSourcePort, (_seed * 7) + 1);
         // RFC 3551: 90 kHz video clock at 30 fps, 48 kHz Opus clock in 20 ms packets (RFC 7587 §4.1).
         VideoOut.StartPacing(VideoPacketsPerSecond, n => RtpSender.Vp8Payload(n, fill: fill), 3000);
         AudioOut.StartPacing(AudioPacketsPerSecond, n => RtpSender.OpusPayload(n, fill: fill), 960);

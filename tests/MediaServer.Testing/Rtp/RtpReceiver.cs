@@ -38,6 +38,9 @@ public sealed class RtpReceiver : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The socket RTP arrives on, for a symmetric client that sends from it too.</summary>
+    public Socket RtpSocket => _rtp;
+
     public long RtpCount
     {
         get

@@ -10,6 +10,7 @@ namespace MediaServer.Testing.Rtp;
 public sealed class RtpSender : IAsyncDisposable
 {
     private readonly Socket _socket;
+    private readonly bool _ownsSocket;
     private readonly object _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private ushort _sequence;
@@ -19,6 +20,20 @@ public sealed class RtpSender : IAsyncDisposable
 
     /// <param name="localAddress">The address to send from (default loopback 127.0.0.1); e.g. 127.0.0.2 to play another host.</param>
     public RtpSender(IPEndPoint target, uint ssrc, byte payloadType, int localPort, int seed, IPAddress? localAddress = null)
+        : this(target, ssrc, payloadType, seed, Bound(localAddress ?? IPAddress.Loopback, localPort), ownsSocket: true)
+    {
+    }
+
+    /// <summary>
+    /// A sender on a socket that also receives (a symmetric client, RFC 4961: it sends from the port it receives on); the socket
+    /// stays its owner's.
+    /// </summary>
+    public RtpSender(IPEndPoint target, uint ssrc, byte payloadType, Socket socket, int seed)
+        : this(target, ssrc, payloadType, seed, socket, ownsSocket: false)
+    {
+    }
+
+    private RtpSender(IPEndPoint target, uint ssrc, byte payloadType, int seed, Socket socket, bool ownsSocket)
     {
         Target = target;
         Ssrc = ssrc;
@@ -27,8 +42,15 @@ public sealed class RtpSender : IAsyncDisposable
         // RFC 3550 §5.1: sequence number and timestamp start at random values.
         _sequence = (ushort)random.Next(0, ushort.MaxValue);
         _timestamp = (uint)random.Next();
-        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _socket.Bind(new IPEndPoint(localAddress ?? IPAddress.Loopback, localPort));
+        _socket = socket;
+        _ownsSocket = ownsSocket;
+    }
+
+    private static Socket Bound(IPAddress address, int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(address, port));
+        return socket;
     }
 
     public IPEndPoint Target { get; }
@@ -102,7 +124,10 @@ public sealed class RtpSender : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopPacingAsync();
-        _socket.Dispose();
+        if (_ownsSocket)
+        {
+            _socket.Dispose();
+        }
         _stop.Dispose();
     }
 

@@ -80,7 +80,7 @@ public sealed class PlainRtpEndpointTests
         Assert.Equal(0, fixture.Metrics.Drops(DropReason.Oversize));
     }
 
-    private static Socket Client(string address)
+    internal static Socket Client(string address)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
@@ -88,7 +88,7 @@ public sealed class PlainRtpEndpointTests
     }
 
     /// <summary>A minimal RTP header (RFC 3550 §5.1): version 2, payload type 96, and one payload byte.</summary>
-    private static byte[] Rtp(uint ssrc, ushort sequence)
+    internal static byte[] Rtp(uint ssrc, ushort sequence)
     {
         var packet = new byte[13];
         packet[0] = 0x80;
@@ -103,7 +103,7 @@ public sealed class PlainRtpEndpointTests
         return packet;
     }
 
-    private static async Task Eventually(Func<bool> condition, string what)
+    internal static async Task Eventually(Func<bool> condition, string what)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (!condition())
@@ -116,7 +116,7 @@ public sealed class PlainRtpEndpointTests
         }
     }
 
-    private sealed class RecordingSink : IRtpSink
+    internal sealed class RecordingSink : IRtpSink
     {
         private readonly Lock _lock = new();
         private readonly List<uint> _ssrcs = [];
