@@ -77,6 +77,9 @@ internal sealed class ReviewStub : IAsyncDisposable
         Requests.Enqueue(new ReviewStubRequest(request.HttpMethod, request.Url.PathAndQuery, request.Headers["Authorization"],
             request.Headers["Range"]));
         var response = context.Response;
+        // No kept-alive connections: once the stub is disposed the browser's next request is refused at once, as for a server
+        // that has gone, instead of waiting on a connection the closed listener no longer reads.
+        response.KeepAlive = false;
         if (request.HttpMethod == "GET" && path.StartsWith("/api/recordings/", StringComparison.Ordinal)
             && path.EndsWith("/media", StringComparison.Ordinal) && MediaFile is not null)
         {
