@@ -62,10 +62,7 @@ public sealed class PlainRtpAddressTests(ITestOutputHelper output)
             await WaitForDropsAsync(server, before, "unknown_source", 4 * PerBurst);
         }
 
-        var videoNow = visitor.VideoIn.RtpCount;
-        await visitor.VideoIn.WaitForRtpAsync(videoNow + 15, TimeSpan.FromSeconds(10), "kiosk video after the attack");
-        output.WriteLine(kiosk.ToString());
-        output.WriteLine(visitor.ToString());
+        await KioskVideoGoesOnAsync(kiosk, visitor, "kiosk video after the attack");
         Assert.DoesNotContain(visitor.VideoIn.Packets, p => p.Payload.Length > 0 && p.Payload[^1] == AttackerFill);
         Assert.DoesNotContain(visitor.AudioIn.Packets, p => p.Payload.Length > 0 && p.Payload[^1] == AttackerFill);
         Assert.All(visitor.VideoIn.Packets, p => Assert.Equal(kiosk.Fill, p.Payload[^1]));
@@ -236,10 +233,7 @@ public sealed class PlainRtpAddressTests(ITestOutputHelper output)
             }
             await WaitForDropsAsync(server, before, "unknown_source", 2 * PerBurst);
         }
-        var videoNow = visitor.VideoIn.RtpCount;
-        await visitor.VideoIn.WaitForRtpAsync(videoNow + 15, TimeSpan.FromSeconds(10), "kiosk video after the strangers");
-        output.WriteLine(kiosk.ToString());
-        output.WriteLine(visitor.ToString());
+        await KioskVideoGoesOnAsync(kiosk, visitor, "kiosk video after the strangers");
         Assert.All(visitor.VideoIn.Packets, p => Assert.Equal(kiosk.Fill, p.Payload[^1]));
         Assert.All(visitor.AudioIn.Packets, p => Assert.Equal(kiosk.Fill, p.Payload[^1]));
         Assert.All(kiosk.VideoIn.Packets, p => Assert.Equal(visitor.Fill, p.Payload[^1]));
@@ -258,6 +252,14 @@ public sealed class PlainRtpAddressTests(ITestOutputHelper output)
         // Leaving frees the kiosk's places on the shared pairs; the pairs themselves stay bound for the next symmetric client.
         await Poll.UntilAsync(server.Api.GetMetricsAsync, m => m.Value("mediaserver_rtp_port_pairs_in_use") == 2, TimeSpan.FromSeconds(10),
             "only the shared pairs bound after the visit", TimeSpan.FromMilliseconds(100));
+    }
+
+    /// <summary>Waits for 15 more of the kiosk's video packets at the visitor, then logs both parties' counts.</summary>
+    private async Task KioskVideoGoesOnAsync(RtpParty kiosk, RtpParty visitor, string what)
+    {
+        await visitor.VideoIn.WaitForRtpAsync(visitor.VideoIn.RtpCount + 15, TimeSpan.FromSeconds(10), what);
+        output.WriteLine(kiosk.ToString());
+        output.WriteLine(visitor.ToString());
     }
 
     private static (IPEndPoint Video, IPEndPoint Audio) ServerPorts(string answerSdp)

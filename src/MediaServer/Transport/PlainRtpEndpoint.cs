@@ -13,8 +13,8 @@ namespace MediaServer.Transport;
 /// pair the client's sending address is latched from its first packet that comes from the IP the join request came from
 /// (clients such as FFmpeg send from other ports than they receive on, so the port is learnt, the host never); on a shared
 /// pair (<see cref="SharedRtpPorts"/>, a symmetric client) it is the address the offer named from the start. Datagrams from
-/// any other host, and after the latch from any other port, are dropped and counted as unknown_source, and so are datagrams longer than the receive buffer, as oversize. Valid RTP goes to
-/// the sink, valid RTCP to the RTCP sinks; nothing here throws or allocates per packet. What goes back to the client leaves
+/// any other host, and after the latch from any other port, are dropped and counted as unknown_source, and so are datagrams
+/// longer than the receive buffer, as oversize. Valid RTP goes to the sink, valid RTCP to the RTCP sinks; nothing here throws or allocates per packet. What goes back to the client leaves
 /// through the m-line's <see cref="PlainRtpPeer"/>.
 /// </summary>
 public sealed class PlainRtpEndpoint : ILegTransport

@@ -14,8 +14,9 @@ namespace MediaServer.Transport;
 /// and says so when it joins (<c>?rtp=symmetric</c>). Datagrams are told apart by their source address, the way the WebRTC
 /// port tells its legs apart: an m-line's RTP comes from the join request's address at the RTP port its offer named, its
 /// RTCP from the RTCP port the offer named, and nothing else reaches it. With every such m-line on a few sockets, one
-/// recvmmsg takes datagrams of many visits and one sendmmsg sends them on, where a pair per m-line takes a system call per
-/// datagram each way. A source that is already some m-line's on a shared pair is not shared twice (the join gets a pair of
+/// recvmmsg takes datagrams of many visits and one sendmmsg sends them on; measured on one core this was no cheaper than a
+/// pair per m-line, and it lost packets where their many buffers did not (docs/performance.md), so it is off by default and
+/// serves for fewer sockets and ports. A source that is already some m-line's on a shared pair is not shared twice (the join gets a pair of
 /// its own instead), and a source nobody holds is dropped and counted (<c>unknown_source</c>).
 /// </summary>
 public sealed partial class SharedRtpPorts : IHostedService, IDisposable
@@ -65,8 +66,16 @@ public sealed partial class SharedRtpPorts : IHostedService, IDisposable
         var groups = new Group[_pairs];
         for (var i = 0; i < _pairs; i++)
         {
-            var pair = _allocator.Allocate()
-                ?? throw new InvalidOperationException($"MediaServer:Rtp:SharedPairs is {_pairs}, but only {i} pairs of the RTP range could be bound.");
+            var pair = _allocator.Allocate();
+            if (pair is null)
+            {
+                _stop.Cancel();
+                for (var bound = 0; bound < i; bound++)
+                {
+                    groups[bound].Pair.Dispose();
+                }
+                throw new InvalidOperationException($"MediaServer:Rtp:SharedPairs is {_pairs}, but only {i} pairs of the RTP range could be bound.");
+            }
             // One socket takes what hundreds of per-leg sockets would queue between them: room for a few ms of a busy relay
             // (the kernel doubles the value and caps it at net.core.rmem_max / wmem_max), as on the WebRTC port.
             pair.Rtp.ReceiveBufferSize = SocketBufferBytes;
