@@ -56,6 +56,7 @@ public sealed class RelayTests(ITestOutputHelper output)
         Assert.True(metrics.Value("mediaserver_io_threads") >= 1, $"no batched I/O threads:\n{metrics.Text}");
         Assert.True(metrics.Counter("mediaserver_io_sent_total") > 0 && metrics.Counter("mediaserver_io_received_total") > 0, $"the I/O threads moved nothing:\n{metrics.Text}");
         Assert.True(metrics.Counter("mediaserver_io_send_refused_total") == 0, $"sends were refused:\n{metrics.Text}");
+        Assert.Contains("\nmediaserver_udp_receive_drops_total ", metrics.Text, StringComparison.Ordinal);
 
         // Hang up, then end each receiver once it has read what the server relayed.
         await server.Api.LeaveAsync(visit.KioskToken, kioskLeg.Location);

@@ -26,6 +26,7 @@ public sealed class MetricsExposition
     public MetricsExposition(RelayMetrics relay, HttpMetrics http, VisitRegistry registry, PortAllocator ports, RecordingMetrics recording, IAuditLog audit)
     {
         var factory = Prometheus.Metrics.WithCustomRegistry(_registry);
+        var udpDrops = new UdpReceiveDrops();
         var visits = factory.CreateGauge("mediaserver_visits", "Visits held in memory by state (scheduled and live are all of them).",
             new GaugeConfiguration { LabelNames = ["state"] });
         var legs = factory.CreateGauge("mediaserver_legs", "Open participant legs.");
@@ -62,6 +63,9 @@ public sealed class MetricsExposition
             (factory.CreateCounter("mediaserver_recording_purged_total", "Recordings removed by retention."), () => recording.Purged),
             (factory.CreateCounter("mediaserver_audit_refusals_coalesced_total", "Identical refusals counted into an earlier audit entry instead of written as rows."), () => audit.Coalesced),
             (factory.CreateCounter("mediaserver_http_unauthorized_total", "API requests refused for a missing, invalid or expired token."), () => http.Unauthorized),
+            (factory.CreateCounter("mediaserver_udp_receive_drops_total",
+                "Datagrams the kernel dropped before the server read them, because one of its UDP sockets had a full receive buffer "
+                + "(the drops column of /proc/net/udp; Linux, 0 elsewhere). Above 0: the server fell behind its media."), udpDrops.Read),
         };
         var gauges = new (Gauge Gauge, Func<long> Read)[]
         {

@@ -66,6 +66,7 @@ public static class ServerHost
             .Validate(o => RecordingFailurePolicy.IsValid(o.Recording.OnFailure),
                 "MediaServer:Recording:OnFailure must be refuse or continue-and-alert.")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<MediaServerOptions>, NestedOptionsValidator>();
         AddFeatureOptions(builder.Services, o => o.Auth);
 
         // The review page plays and downloads recordings with ?access_token= in the URL (a <video> cannot send a header); the

@@ -27,13 +27,13 @@ public sealed class LimitOptions
     public int MaxEventStreamsPerPrincipal { get; set; } = 4;
 
     /// <summary>Joins and leaves one participant token may make per <see cref="ParticipantWindow"/> (429 beyond).</summary>
-    [Range(1, 10000)]
+    [Range(1, 1_000_000)]
     public int ParticipantRequests { get; set; } = 10;
 
     public TimeSpan ParticipantWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Participant tokens one principal may mint per <see cref="TokenWindow"/> (429 beyond).</summary>
-    [Range(1, 10000)]
+    [Range(1, 1_000_000)]
     public int TokenRequests { get; set; } = 30;
 
     public TimeSpan TokenWindow { get; set; } = TimeSpan.FromMinutes(1);

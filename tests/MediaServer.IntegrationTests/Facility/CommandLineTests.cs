@@ -64,6 +64,8 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
     [InlineData("MediaServer__Rtp__PortMin=forty", "MediaServer:Rtp:PortMin")]
     [InlineData("MediaServer__Rtp__PortMax=40020", "MediaServer:Rtp:PortMin-PortMax is too small for one visit over plain RTP")]
     [InlineData("MediaServer__Rtp__SharedPairs=65", "MediaServer:Rtp:SharedPairs must be from 0 to 64")]
+    [InlineData("MediaServer__Rtp__IoThreads=500", "MediaServer:Rtp:IoThreads: The field IoThreads must be between 0 and 64.")]
+    [InlineData("MediaServer__Recording__RenderThreads=0", "MediaServer:Recording:RenderThreads: The field RenderThreads must be between 1 and 64.")]
     [InlineData("MediaServer__Proxy__KnownProxies__0=nginx.local", "'nginx.local' is not an IP address")]
     [InlineData("MediaServer__Https__CertificatePath=/nonexistent/fullchain.pem", "the file /nonexistent/fullchain.pem does not exist")]
     [InlineData("Urls=https://127.0.0.1:{port}", "Urls holds an https:// address but MediaServer:Https:CertificatePath is empty")]
