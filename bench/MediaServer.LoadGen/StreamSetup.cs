@@ -11,6 +11,8 @@ namespace MediaServer.LoadGen;
 /// from the port it receives on (symmetric RTP, RFC 4961), so SOURCE_PORT is its own offered video port and SINK_PORT is the
 /// other party's. The parties' RTP sockets are released for rtpload to bind; their RTCP and audio sockets stay bound here
 /// (the server's RTCP reports land somewhere). Prints "READY PID" and waits until stdin closes, then leaves and stops the server.
+/// With --render-visit S a recorded visit with S seconds of real media is prepared first (<see cref="RenderVisit"/>); a line
+/// "render" on stdin ends it, and "RENDERED STATE SECONDS" is printed once its review copy is rendered.
 /// </summary>
 internal static class StreamSetup
 {
@@ -22,6 +24,7 @@ internal static class StreamSetup
         using var serverLog = new ServerLog(Path.Combine(Path.GetTempPath(), $"mediaserver-relaybench-{Environment.ProcessId}.log"));
         var settings = LoadRun.ServerSettings(options);
         var parties = new List<Party>();
+        RenderVisit? render = null;
         var server = await ServerProcess.StartAsync(serverLog, rootDirectory: null, settings, portsPerSide + 200, options.ServerDll ?? RepoLayout.ServerDll)
             .ConfigureAwait(false);
         try
@@ -32,6 +35,11 @@ internal static class StreamSetup
             using var api = new MediaServerApi(server.BaseAddress) { MetricsToken = officer };
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             timeout.CancelAfter(setupBudget);
+            if (options.RenderVisitSeconds > 0)
+            {
+                render = await RenderVisit.PrepareAsync(server, officer, options.RenderVisitSeconds, serverLog, timeout.Token).ConfigureAwait(false);
+                Console.WriteLine($"render visit: {options.RenderVisitSeconds} s of media sent each way; ends on a 'render' line on stdin");
+            }
             var watch = Stopwatch.StartNew();
             var now = DateTimeOffset.UtcNow;
             var end = now + TimeSpan.FromHours(1);
@@ -68,11 +76,25 @@ internal static class StreamSetup
             Console.WriteLine($"{options.Visits} visits, {parties.Count} parties joined in {watch.Elapsed.TotalSeconds:0.0} s; server log {serverLog.Path}");
             Console.WriteLine($"READY {server.Process.Id}");
             await Console.Out.FlushAsync(cancellation).ConfigureAwait(false);
-            // Held until the bench closes our stdin.
-            await Task.Run(() => Console.In.ReadToEnd(), cancellation).ConfigureAwait(false);
+            // Held until the bench closes our stdin; a 'render' line ends the render visit, whose review copy then renders.
+            Task<(string State, double Seconds)>? rendering = null;
+            while (await Task.Run(Console.In.ReadLine, cancellation).ConfigureAwait(false) is { } command)
+            {
+                if (command.Trim() == "render" && render is not null && rendering is null)
+                {
+                    rendering = render.EndAndWaitForRenderAsync(cancellation);
+                    Console.WriteLine("RENDER_STARTED");
+                }
+            }
+            if (rendering is not null)
+            {
+                var (state, seconds) = await rendering.ConfigureAwait(false);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"RENDERED {state} {seconds:0.0}"));
+            }
             var metrics = await api.GetMetricsAsync(cancellation).ConfigureAwait(false);
             foreach (var (name, value) in metrics.Series.Where(s => s.Key.StartsWith("mediaserver_drops_total", StringComparison.Ordinal)
                 || s.Key.StartsWith("mediaserver_recording_dropped", StringComparison.Ordinal)
+                || s.Key.StartsWith("mediaserver_udp_receive_drops", StringComparison.Ordinal)
                 || s.Key.StartsWith("mediaserver_packets_", StringComparison.Ordinal)))
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"METRIC {name} {value:0}"));
@@ -81,6 +103,10 @@ internal static class StreamSetup
         }
         finally
         {
+            if (render is not null)
+            {
+                await render.DisposeAsync().ConfigureAwait(false);
+            }
             foreach (var party in parties)
             {
                 party.Dispose();

@@ -16,7 +16,7 @@ mkdir -p "$out"
 here=$(cd "$(dirname "$0")" && pwd)
 STREAMS=${STREAMS:-"200 500"} PPS=${PPS:-100} SIZE=${SIZE:-1200} WARMUP=${WARMUP:-5} WINDOW=${WINDOW:-10}
 MODES=${MODES:-"forwarder off-async on-async off on off-shared on-shared"} SERVER_ENV=${SERVER_ENV:-} BUILD=${BUILD:-1}
-SHARED_PAIRS=${SHARED_PAIRS:-4}
+SHARED_PAIRS=${SHARED_PAIRS:-4} RENDER_SECONDS=${RENDER_SECONDS:-30}
 secs=$((WARMUP + WINDOW + 1))
 gcc -O2 -o "$out/udpfwd" "$here/udpfwd.c"
 gcc -O2 -o "$out/rtpload" "$here/rtpload.c"
@@ -26,7 +26,8 @@ tck=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
 
-# Runs rtpload pinned to core 1 against the stream list $1 while sampling relay pid $2; prints
+# Runs rtpload pinned to core 1 against the stream list $1 while sampling relay pid $2 (rtpload's output to $3; $4, if given,
+# is run when the window opens); prints
 # "cpu us_per_pkt loss p50 p99 load": cpu = cores over the steady window; us_per_pkt = the relay's CPU over the whole rtpload
 # run (start to exit, with its 300 ms drain) per datagram received, which stays a cost per packet when other work on the
 # machine takes the relay's core and a backlog builds.
@@ -36,6 +37,7 @@ measure() {
   taskset -c 1 "$out/rtpload" "$SIZE" "$PPS" "$secs" <"$streams" >"$log" &
   local load=$!
   sleep "$WARMUP"
+  if [ -n "${4:-}" ]; then eval "$4"; fi
   local l0; l0=$(load1)
   local t0; t0=$(cpu_ticks "$pid")
   local w0; w0=$(date +%s.%N)
@@ -70,11 +72,18 @@ for n in $STREAMS; do
       row=$(measure "$list" "$pid" "$out/rtpload-$mode-$n.txt")
       kill "$pid"; wait "$pid" 2>/dev/null || true
     else
-      base=${mode%-async}; base=${base%-shared}
+      base=${mode%-async}; base=${base%-shared}; base=${base%-render}
       rec=true; [ "$base" = off ] && rec=false
       batched=true; [ "${mode%-async}" != "$mode" ] && batched=false
       env_args=(--server-env "MediaServer__Recording__Enabled=$rec" --server-env "MediaServer__Rtp__BatchedIo=$batched")
       if [ "${mode%-shared}" != "$mode" ]; then env_args+=(--server-env "MediaServer__Rtp__SharedPairs=$SHARED_PAIRS" --symmetric); fi
+      hook=""
+      if [ "${mode%-render}" != "$mode" ]; then
+        # The render may take longer than the window at idle priority; its time limit must not end it first.
+        env_args+=(--render-visit "$RENDER_SECONDS" --server-env "MediaServer__Recording__RenderTimeLimitMinimum=00:30:00")
+        # What runs while it renders: the relay's busiest threads and FFmpeg (scheduling class, core), three times in the window.
+        hook="echo render >&9; (for _ in 1 2 3; do sleep 2; top -H -b -n 2 -d 1 -p \$pid | awk '/^top/ { n++ } n == 2' | sed -n '6,13p'; ps -o pid,cls,ni,psr,pcpu,etimes,comm -C ffmpeg; echo; done) >'$out/render-top-$n.txt' 2>&1 &"
+      fi
       for kv in $SERVER_ENV; do env_args+=(--server-env "$kv"); done
       fifo="$out/hold-$mode-$n"; rm -f "$fifo"; mkfifo "$fifo"
       taskset -c 1 "${loadgen[@]}" --visits $((n / 2)) --streams-out "$list" "${env_args[@]}" <"$fifo" >"$out/setup-$mode-$n.txt" 2>&1 &
@@ -84,17 +93,21 @@ for n in $STREAMS; do
       if ! grep -q '^READY' "$out/setup-$mode-$n.txt"; then cat "$out/setup-$mode-$n.txt"; exec 9>&-; exit 1; fi
       pid=$(awk '/^READY/ { print $2 }' "$out/setup-$mode-$n.txt")
       taskset -a -cp 0 "$pid" >/dev/null
-      row=$(measure "$list" "$pid" "$out/rtpload-$mode-$n.txt")
+      row=$(measure "$list" "$pid" "$out/rtpload-$mode-$n.txt" "$hook")
       # Threads started after the pinning (the pool grows under load) inherit it from their creator.
       exec 9>&-
       wait "$setup" || true
+      if [ -n "$hook" ]; then
+        echo "  render during the window: $(grep -h '^RENDERED' "$out/setup-$mode-$n.txt" || echo 'no RENDERED line') (state, seconds from the visit's end); threads during it: $out/render-top-$n.txt" >>"$out/render-notes.txt"
+      fi
     fi
     read -r cpu upp loss p50 p99 load <<<"$row"
     [ "$mode" = forwarder ] && fwd_upp=$upp
     ratio=$(awk -v c="$upp" -v f="${fwd_upp:-0}" 'BEGIN { if (f > 0) printf "%.2fx", c / f; else print "-" }')
     case $mode in off) name="batch-off" ;; on) name="batch-on" ;; off-async) name="async-off" ;; on-async) name="async-on" ;;
-      off-shared) name="shared-off" ;; on-shared) name="shared-on" ;; *) name=$mode ;; esac
+      off-shared) name="shared-off" ;; on-shared) name="shared-on" ;; on-render) name="render-on" ;; *) name=$mode ;; esac
     printf '%-10s %7d %9d %6s %8s %7s %8s %8s %9s  %s\n' "$name" "$n" $((n * PPS)) "$cpu" "$upp" "$ratio" "$loss" "$p50" "$p99" "$load" | tee -a "$results"
   done
 done
+if [ -f "$out/render-notes.txt" ]; then cat "$out/render-notes.txt" | tee -a "$results"; fi
 { echo; echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"; echo "uptime: $(uptime)"; echo "logs: $out"; } | tee -a "$results"

@@ -244,6 +244,26 @@ public sealed class RecordingTrustTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_renders_own_work_runs_on_a_thread_under_SCHED_IDLE_and_the_caller_keeps_its_policy()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "renders run on Linux");
+        var callerPolicy = IdlePriorityThread.CurrentPolicy();
+
+        var (policy, name) = await IdlePriorityThread.Run("render-test", lower: true,
+            () => (IdlePriorityThread.CurrentPolicy(), Thread.CurrentThread.Name), CancellationToken.None);
+        var (unlowered, _) = await IdlePriorityThread.Run("render-test", lower: false,
+            () => (IdlePriorityThread.CurrentPolicy(), Thread.CurrentThread.Name), CancellationToken.None);
+
+        Assert.Equal(IdlePriorityThread.IdlePolicy, policy);
+        Assert.Equal("render-test", name);
+        Assert.Equal(0, unlowered); // SCHED_OTHER
+        Assert.Equal(callerPolicy, IdlePriorityThread.CurrentPolicy());
+        // What the work throws reaches the caller as it was thrown.
+        await Assert.ThrowsAsync<InvalidDataException>(() =>
+            IdlePriorityThread.Run<int>("render-test", lower: true, () => throw new InvalidDataException("torn journal"), CancellationToken.None));
+    }
+
     private static (int Code, string Stdout, string Stderr) RunVerify(string folder, params string[] more)
     {
         using var stdout = new StringWriter();

@@ -11,7 +11,8 @@ namespace MediaServer.Recording.Review;
 /// FfmpegProcess, at the lowest priority) composes every party side by side, mixes the audio, burns in the visit id and the wall-clock time, and
 /// writes an H.264 + AAC MP4 ready for seeking over HTTP. The output appears whole or not at all.
 /// FFmpeg decodes what visitors sent, so it runs as a low-priority child (SCHED_IDLE, nice 19 and the idle I/O class where the system has
-/// nice and ionice), with bounded threads and a wall-clock limit after which its whole process tree is killed.
+/// nice and ionice), with bounded threads and a wall-clock limit after which its whole process tree is killed. The work before it (the
+/// journal read, the IVF and WAV tracks) runs under SCHED_IDLE too, on a thread of its own (<see cref="IdlePriorityThread"/>).
 /// </summary>
 public sealed partial class ReviewRenderer
 {
@@ -49,9 +50,12 @@ public sealed partial class ReviewRenderer
         RecordingPaths.CreateFolder(work);
         try
         {
-            var timeline = await Task.Run(() => JournalTimelineAnalyzer.Analyze(journalPath), cancellationToken);
+            // The journal is read and its tracks written by a thread at FFmpeg's priority, not on the pool beside the relay.
+            var timeline = await IdlePriorityThread.Run("render-read", _options.LowPriority,
+                () => JournalTimelineAnalyzer.Analyze(journalPath), cancellationToken);
             progress?.Report(0.02);
-            var inputs = await Task.Run(() => Extract(timeline, journalPath, work, cancellationToken), cancellationToken);
+            var inputs = await IdlePriorityThread.Run("render-tracks", _options.LowPriority,
+                () => Extract(timeline, journalPath, work, cancellationToken), cancellationToken);
             progress?.Report(0.1);
 
             string script = ReviewFilterGraph.Build(timeline, inputs, visitId, _options, work);
