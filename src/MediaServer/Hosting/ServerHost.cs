@@ -80,7 +80,8 @@ public static class ServerHost
             throw new OptionsValidationException(MediaServerOptions.SectionName, typeof(MediaServerOptions),
                 [$"MediaServer:KeyDirectory ({options.ResolveKeyDirectory()}) must not be the data directory or inside it: a copy of the data would carry the keys."]);
         }
-        var problems = HttpsSetup.Problems(options.Https, HttpsSetup.ConfiguredUrls(builder.Configuration)).Concat(options.Proxy.Problems()).ToList();
+        var problems = HttpsSetup.Problems(options.Https, HttpsSetup.ConfiguredUrls(builder.Configuration)).Concat(options.Proxy.Problems())
+            .Concat(MediaPortPreflight.Problems(options.Rtp, options.WebRtc)).ToList();
         if (problems.Count > 0)
         {
             throw new OptionsValidationException(MediaServerOptions.SectionName, typeof(MediaServerOptions), problems);

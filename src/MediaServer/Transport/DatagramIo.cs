@@ -80,10 +80,10 @@ public static partial class DatagramIo
 
         public void Dispose() => _lease?.Dispose();
 
-        [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Media datagrams: batched I/O (recvmmsg/sendmmsg) on {Threads} thread(s)")]
+        [LoggerMessage(EventId = 132, Level = LogLevel.Information, Message = "Media datagrams: batched I/O (recvmmsg/sendmmsg) on {Threads} thread(s)")]
         private static partial void LogBatched(ILogger logger, int threads);
 
-        [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Media datagrams: one async receive loop per socket ({Reason})")]
+        [LoggerMessage(EventId = 133, Level = LogLevel.Information, Message = "Media datagrams: one async receive loop per socket ({Reason})")]
         private static partial void LogAsync(ILogger logger, string reason);
     }
 }

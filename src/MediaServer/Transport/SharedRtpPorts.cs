@@ -74,7 +74,8 @@ public sealed partial class SharedRtpPorts : IHostedService, IDisposable
                 {
                     groups[bound].Pair.Dispose();
                 }
-                throw new InvalidOperationException($"MediaServer:Rtp:SharedPairs is {_pairs}, but only {i} pairs of the RTP range could be bound.");
+                throw new MediaPortUnavailableException($"MediaServer:Rtp:SharedPairs is {_pairs}, but only {i} pairs of the RTP range "
+                    + $"MediaServer:Rtp:PortMin-PortMax could be bound (other processes hold the rest); free them, widen the range or share fewer.");
             }
             // One socket takes what hundreds of per-leg sockets would queue between them: room for a few ms of a busy relay
             // (the kernel doubles the value and caps it at net.core.rmem_max / wmem_max), as on the WebRTC port.

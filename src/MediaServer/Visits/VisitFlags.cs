@@ -36,6 +36,6 @@ public sealed partial class VisitFlags(IFlagStore store, IEnumerable<IVisitFlagS
 
     public IReadOnlyDictionary<string, List<VisitFlag>> For(IReadOnlyCollection<string> visitIds) => store.ForVisits(visitIds);
 
-    [LoggerMessage(EventId = 320, Level = LogLevel.Error, Message = "Visit {VisitId}: flag sink {Sink} failed")]
+    [LoggerMessage(EventId = 340, Level = LogLevel.Error, Message = "Visit {VisitId}: flag sink {Sink} failed")]
     private static partial void LogSinkFailed(ILogger logger, Exception exception, string visitId, string sink);
 }

@@ -126,6 +126,71 @@ public sealed class CommandLineTests(ITestOutputHelper output) : IDisposable
         Assert.Equal((UnixFileMode)0x1A4, File.GetUnixFileMode(key));
     }
 
+    /// <summary>
+    /// Media ports another process holds: the WebRTC port, or every pair of the RTP range when shared pairs are asked for.
+    /// The start ends in one line naming the setting and exit code 2, not a stack trace.
+    /// </summary>
+    [Theory]
+    [InlineData("webrtc", "MediaServer:WebRtc:Port 127.0.0.1:")]
+    [InlineData("shared", "MediaServer:Rtp:SharedPairs is 1, but only 0 pairs of the RTP range MediaServer:Rtp:PortMin-PortMax (")]
+    public async Task A_media_port_another_process_holds_is_one_line_and_exit_code_2(string which, string expected)
+    {
+        // 1. Ports held here: a UDP port outside the default RTP range, or a whole small range of 19 pairs.
+        var held = new List<System.Net.Sockets.Socket>();
+        Action? released = null;
+        try
+        {
+            var environment = new Dictionary<string, string> { ["MediaServer__WebRtc__ListenAddress"] = "127.0.0.1", ["MediaServer__Rtp__ListenAddress"] = "127.0.0.1" };
+            if (which == "webrtc")
+            {
+                var port = HoldUdp(held, 0);
+                while (port is >= 40000 and <= 40999)
+                {
+                    port = HoldUdp(held, 0);
+                }
+                environment["MediaServer__WebRtc__Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else
+            {
+                var first = PortAllocator.FreeServerUdpRange(38);
+                released = () => PortAllocator.Release(first, 38);
+                for (var port = first; port < first + 38; port++)
+                {
+                    HoldUdp(held, port);
+                }
+                environment["MediaServer__Rtp__PortMin"] = first.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                environment["MediaServer__Rtp__PortMax"] = (first + 37).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                environment["MediaServer__Rtp__SharedPairs"] = "1";
+                environment["MediaServer__WebRtc__Port"] = "0";
+            }
+
+            // 2. The server refuses to start, in one line.
+            var result = await RunAsync(["--urls", $"http://127.0.0.1:{PortAllocator.FreeTcpPort()}"], environment);
+
+            Assert.True(result.ExitCode == 2, result.ToString());
+            var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            Assert.StartsWith("configuration: " + expected, line, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.Stderr + result.StdoutText, StringComparison.Ordinal);
+            Assert.DoesNotContain("Now listening", result.StdoutText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var socket in held)
+            {
+                socket.Dispose();
+            }
+            released?.Invoke();
+        }
+    }
+
+    private static int HoldUdp(List<System.Net.Sockets.Socket> held, int port)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        held.Add(socket);
+        socket.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        return ((System.Net.IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
     [Fact]
     public async Task Two_bad_settings_are_two_lines()
     {

@@ -39,6 +39,10 @@ public static class ServeCommand
         {
             return Refuse(e.Failures, error);
         }
+        catch (Transport.MediaPortUnavailableException e)
+        {
+            return Refuse([e.Message], error);
+        }
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
         {
             return Refuse([$"cannot listen: {e.Message}"], error);

@@ -69,8 +69,8 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new InvalidOperationException(
-                $"The WebRTC port {ListenAddress}:{_options.Port} cannot be bound ({e.SocketErrorCode}); set MediaServer:WebRtc:Port.", e);
+            throw new MediaPortUnavailableException(
+                $"MediaServer:WebRtc:Port {ListenAddress}:{_options.Port} cannot be bound ({e.SocketErrorCode}: another process may hold it); set another port or free it.", e);
         }
         _socket = socket;
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
