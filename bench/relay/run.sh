@@ -5,7 +5,7 @@
 #      MODES="forwarder off-async on-async off on" (off/on = the server with recording off/on on the batched I/O threads;
 #      -async = the same with MediaServer:Rtp:BatchedIo=false, the per-socket async loops; -shared = batched, every party joined
 #      with ?rtp=symmetric onto SHARED_PAIRS=4 shared pairs, MediaServer:Rtp:SharedPairs), SERVER_ENV="K=V ..." (extra settings),
-#      BUILD=1 (0 skips the dotnet build).
+#      BUILD=1 (0 skips the dotnet build), SERVER_DLL=PATH (another build of the server, for an A/B in one run).
 # Each relay runs alone, pinned to core 0 (taskset), the load on core 1. CPU = utime+stime of every thread of the relay
 # (/proc/PID/stat) over WINDOW seconds after WARMUP seconds of media, and per relayed datagram over rtpload's whole run; loss and
 # one-way latency as rtpload prints them (its whole run). The ratio is the relay's CPU per relayed datagram over the C
@@ -85,6 +85,7 @@ for n in $STREAMS; do
         hook="echo render >&9; (for _ in 1 2 3; do sleep 2; top -H -b -n 2 -d 1 -p \$pid | awk '/^top/ { n++ } n == 2' | sed -n '6,13p'; ps -o pid,cls,ni,psr,pcpu,etimes,comm -C ffmpeg; echo; done) >'$out/render-top-$n.txt' 2>&1 &"
       fi
       for kv in $SERVER_ENV; do env_args+=(--server-env "$kv"); done
+      if [ -n "${SERVER_DLL:-}" ]; then env_args+=(--server-dll "$SERVER_DLL"); fi
       fifo="$out/hold-$mode-$n"; rm -f "$fifo"; mkfifo "$fifo"
       taskset -c 1 "${loadgen[@]}" --visits $((n / 2)) --streams-out "$list" "${env_args[@]}" <"$fifo" >"$out/setup-$mode-$n.txt" 2>&1 &
       setup=$!
