@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the test peers (FFmpeg), restores, builds and runs every test project; ends with "N passed, N failed".
+# Installs what the tests need (FFmpeg, Chromium, python3-aiortc, openssl, nginx: scripts/setup.sh --test), restores, builds and
+# runs every test project; ends with "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh --test
