@@ -21,7 +21,8 @@ public sealed class DtlsSrtpHandshakeTests
 
     [Theory]
     [InlineData(new[] { SrtpProfiles.AeadAes128Gcm, SrtpProfiles.Aes128CmHmacSha1_80 }, SrtpProfiles.AeadAes128Gcm)]
-    [InlineData(new[] { SrtpProfiles.Aes128CmHmacSha1_80, SrtpProfiles.AeadAes128Gcm }, SrtpProfiles.Aes128CmHmacSha1_80)]
+    // AES-GCM when offered, in whatever order the client lists it (RFC 8827 §6.5).
+    [InlineData(new[] { SrtpProfiles.Aes128CmHmacSha1_80, SrtpProfiles.AeadAes128Gcm }, SrtpProfiles.AeadAes128Gcm)]
     [InlineData(new[] { 0x0002, SrtpProfiles.Aes128CmHmacSha1_80 }, SrtpProfiles.Aes128CmHmacSha1_80)]
     public async Task Handshake_derives_the_same_srtp_keys_on_both_sides(int[] offered, int expectedProfile)
     {

@@ -13,7 +13,7 @@ namespace MediaServer.Transport.WebRtc;
 /// </summary>
 internal sealed class SrtpTlsServer : DefaultTlsServer
 {
-    // Our order of preference for RFC 5764 §4.1.2 profiles; the client's order decides (see ProcessClientExtensions).
+    // Our order of preference for RFC 5764 §4.1.2 profiles, which decides among those the client offers (ProcessClientExtensions).
     private static readonly int[] SupportedProfiles = [SrtpProfiles.AeadAes128Gcm, SrtpProfiles.Aes128CmHmacSha1_80];
 
     private static readonly int[] CipherSuites =
@@ -79,12 +79,13 @@ internal sealed class SrtpTlsServer : DefaultTlsServer
         base.ProcessClientExtensions(clientExtensions);
         var useSrtp = TlsSrtpUtilities.GetUseSrtpExtension(clientExtensions)
             ?? throw Fail(AlertDescription.handshake_failure, "the client did not offer use_srtp (RFC 5764 §4.1.1)");
-        // RFC 5764 §4.1.2: the server picks one of the client's profiles; we take the first one it lists that we support.
-        foreach (var offered in useSrtp.ProtectionProfiles)
+        // RFC 5764 §4.1.1: the server picks one of the profiles the client offered (never another). Ours decides among them:
+        // AEAD first, as RFC 8827 §6.5 asks WebRTC endpoints to favour it (Chromium lists AES-CM ahead of AES-GCM).
+        foreach (var supported in SupportedProfiles)
         {
-            if (Array.IndexOf(SupportedProfiles, offered) >= 0)
+            if (Array.IndexOf(useSrtp.ProtectionProfiles, supported) >= 0)
             {
-                _selectedProfile = offered;
+                _selectedProfile = supported;
                 return;
             }
         }
