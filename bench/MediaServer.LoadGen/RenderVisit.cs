@@ -72,16 +72,19 @@ internal sealed class RenderVisit : IAsyncDisposable
         }
     }
 
+    /// <summary>The longest the bench waits for the review copy after the visit ends.</summary>
+    private static readonly TimeSpan RenderWait = TimeSpan.FromMinutes(10);
+
     /// <summary>
-    /// Ends the visit (the render starts when its journal is sealed) and waits until the recording is rendered or failed;
-    /// returns the state and the seconds from the end to that state.
+    /// Ends the visit (the render starts when its journal is sealed) and waits until the recording is rendered or failed, at
+    /// most <see cref="RenderWait"/>; returns the state ("not_rendered" past that) and the seconds from the end to it.
     /// </summary>
     public async Task<(string State, double Seconds)> EndAndWaitForRenderAsync(CancellationToken cancellation)
     {
         var watch = Stopwatch.StartNew();
         await _server.Api.TerminateAsync(_officer, _visitId, "relay bench: render during load").ConfigureAwait(false);
         var investigator = await _server.MintTokenAsync("investigator", "relaybench").ConfigureAwait(false);
-        while (true)
+        while (watch.Elapsed < RenderWait)
         {
             cancellation.ThrowIfCancellationRequested();
             var response = await _server.Api.SendAsync(HttpMethod.Get, $"api/recordings/{_visitId}", investigator, cancellation: cancellation).ConfigureAwait(false);
@@ -96,6 +99,7 @@ internal sealed class RenderVisit : IAsyncDisposable
             }
             await Task.Delay(250, cancellation).ConfigureAwait(false);
         }
+        return ("not_rendered", watch.Elapsed.TotalSeconds);
     }
 
     public async ValueTask DisposeAsync()
