@@ -19,7 +19,7 @@ public static class MediaPortPreflight
         if (webRtc.Port is > 0 and <= 65535 && IPAddress.TryParse(webRtc.ListenAddress, out var webRtcAddress)
             && TryBind(webRtcAddress, webRtc.Port) is { } webRtcError)
         {
-            problems.Add($"MediaServer:WebRtc:Port {webRtcAddress}:{webRtc.Port} cannot be bound ({webRtcError}: another process may hold it); set another port or free it.");
+            problems.Add(WebRtcPortHeld(webRtcAddress, webRtc.Port, webRtcError));
         }
         // 2. The shared pairs, when asked for and the range is sound (its own checks name it otherwise).
         if (rtp.SharedPairs is > 0 and <= 64 && rtp.PortMin > 0 && rtp.PortMax <= 65535 && rtp.PortMax > rtp.PortMin
@@ -36,12 +36,20 @@ public static class MediaPortPreflight
             }
             if (found < rtp.SharedPairs)
             {
-                problems.Add($"MediaServer:Rtp:SharedPairs is {rtp.SharedPairs}, but only {found} pairs of the RTP range "
-                    + $"MediaServer:Rtp:PortMin-PortMax ({rtp.PortMin}-{rtp.PortMax}) can be bound (other processes hold the rest); free them, widen the range or share fewer.");
+                problems.Add(SharedPairsHeld(rtp, found));
             }
         }
         return problems;
     }
+
+    /// <summary>The line for a WebRTC port that cannot be bound (here, or by the port itself if it was taken since).</summary>
+    public static string WebRtcPortHeld(IPAddress address, int port, SocketError error) =>
+        $"MediaServer:WebRtc:Port {address}:{port} cannot be bound ({error}: another process may hold it); set another port or free it.";
+
+    /// <summary>The line for shared pairs the range cannot give (here, or by <see cref="SharedRtpPorts"/> at start).</summary>
+    public static string SharedPairsHeld(RtpOptions rtp, int found) =>
+        $"MediaServer:Rtp:SharedPairs is {rtp.SharedPairs}, but only {found} pairs of the RTP range "
+        + $"MediaServer:Rtp:PortMin-PortMax ({rtp.PortMin}-{rtp.PortMax}) can be bound (other processes hold the rest); free them, widen the range or share fewer.";
 
     /// <summary>Null when <paramref name="port"/> can be bound on <paramref name="address"/> now, else why not.</summary>
     private static SocketError? TryBind(IPAddress address, int port)

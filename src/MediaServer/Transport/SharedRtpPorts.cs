@@ -24,6 +24,7 @@ public sealed partial class SharedRtpPorts : IHostedService, IDisposable
     /// <summary>Receive and send buffer asked for each shared RTP socket.</summary>
     public const int SocketBufferBytes = 4 << 20;
 
+    private readonly RtpOptions _options;
     private readonly int _pairs;
     private readonly PortAllocator _allocator;
     private readonly RelayMetrics _metrics;
@@ -34,7 +35,8 @@ public sealed partial class SharedRtpPorts : IHostedService, IDisposable
 
     public SharedRtpPorts(IOptions<RtpOptions> options, PortAllocator allocator, RelayMetrics metrics, ILogger<SharedRtpPorts> logger)
     {
-        _pairs = options.Value.SharedPairs;
+        _options = options.Value;
+        _pairs = _options.SharedPairs;
         _allocator = allocator;
         _metrics = metrics;
         _logger = logger;
@@ -74,8 +76,7 @@ public sealed partial class SharedRtpPorts : IHostedService, IDisposable
                 {
                     groups[bound].Pair.Dispose();
                 }
-                throw new MediaPortUnavailableException($"MediaServer:Rtp:SharedPairs is {_pairs}, but only {i} pairs of the RTP range "
-                    + $"MediaServer:Rtp:PortMin-PortMax could be bound (other processes hold the rest); free them, widen the range or share fewer.");
+                throw new MediaPortUnavailableException(MediaPortPreflight.SharedPairsHeld(_options, i));
             }
             // One socket takes what hundreds of per-leg sockets would queue between them: room for a few ms of a busy relay
             // (the kernel doubles the value and caps it at net.core.rmem_max / wmem_max), as on the WebRTC port.

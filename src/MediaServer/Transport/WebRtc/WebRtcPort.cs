@@ -69,8 +69,7 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new MediaPortUnavailableException(
-                $"MediaServer:WebRtc:Port {ListenAddress}:{_options.Port} cannot be bound ({e.SocketErrorCode}: another process may hold it); set another port or free it.", e);
+            throw new MediaPortUnavailableException(MediaPortPreflight.WebRtcPortHeld(ListenAddress, _options.Port, e.SocketErrorCode), e);
         }
         _socket = socket;
         Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
