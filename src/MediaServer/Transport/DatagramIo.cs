@@ -9,7 +9,9 @@ namespace MediaServer.Transport;
 /// Which datagram path the media sockets use, chosen once when the host starts (MediaServer:Rtp:BatchedIo) and logged: the
 /// batched I/O threads (<see cref="BatchedDatagramIo"/>, Linux) or one async receive loop per socket (the portable path, and
 /// the one used when the option is false). <see cref="DatagramReceiveLoop.Start"/> and <see cref="UdpDatagramSender"/> follow
-/// <see cref="Batched"/>. Hosts in one process (tests) share one set of threads, stopped with the last of them.
+/// <see cref="Batched"/>. Hosts in one process (tests) share one set of threads, stopped with the last user: a host, or a socket
+/// registered on them (<see cref="TryJoinBatched"/>), so a socket served by the threads is never left unread because the host
+/// that installed them stopped first.
 /// </summary>
 public static partial class DatagramIo
 {
@@ -29,6 +31,23 @@ public static partial class DatagramIo
             s_users++;
         }
         return new Lease();
+    }
+
+    /// <summary>
+    /// The installed batched path and a lease that keeps its threads running until disposed; null when the async loops are in use.
+    /// Taken under the same gate as the last lease's release, so the path returned is never one already stopping.
+    /// </summary>
+    internal static (BatchedDatagramIo Io, IDisposable Lease)? TryJoinBatched()
+    {
+        lock (Gate)
+        {
+            if (s_batched is not { } batched)
+            {
+                return null;
+            }
+            s_users++;
+            return (batched, new Lease());
+        }
     }
 
     private sealed class Lease : IDisposable

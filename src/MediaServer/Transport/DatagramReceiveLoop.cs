@@ -24,11 +24,29 @@ public static partial class DatagramReceiveLoop
     /// <summary>
     /// Serves <paramref name="socket"/> until <paramref name="cancellation"/> fires or the socket closes: on the batched I/O
     /// threads when <see cref="DatagramIo.Batched"/> is installed, else on a loop of its own. Cancel before closing the socket.
+    /// A socket on the batched threads holds them until it is cancelled, so they cannot stop under it.
     /// </summary>
-    public static Task Start(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation) =>
-        DatagramIo.Batched is { } batched
-            ? batched.Register(socket, handler, cancellation)
-            : Task.Run(() => RunAsync(socket, handler, logger, cancellation), CancellationToken.None);
+    public static Task Start(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation)
+    {
+        if (DatagramIo.TryJoinBatched() is not { } joined)
+        {
+            return Task.Run(() => RunAsync(socket, handler, logger, cancellation), CancellationToken.None);
+        }
+        Task served;
+        try
+        {
+            served = joined.Io.Register(socket, handler, cancellation);
+        }
+        catch
+        {
+            joined.Lease.Dispose();
+            throw;
+        }
+        _ = served.ContinueWith(
+            static (_, lease) => ((IDisposable)lease!).Dispose(),
+            joined.Lease, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return served;
+    }
 
     private static async Task RunAsync(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation)
     {

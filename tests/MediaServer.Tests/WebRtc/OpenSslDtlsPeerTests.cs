@@ -64,7 +64,15 @@ public sealed partial class OpenSslDtlsPeerTests : IDisposable
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
 
-        var result = await router.Result.WaitAsync(TimeSpan.FromSeconds(20));
+        if (await Task.WhenAny(router.Result, Task.Delay(TimeSpan.FromSeconds(20))) != router.Result)
+        {
+            // Say what was seen, not only that the wait ran out: how far the peer got and what it printed.
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Fail($"no handshake result within 20 s; {router.Datagrams} DTLS datagram(s) reached the router, " +
+                $"handshake started: {router.Started}\nopenssl:\n{await output}{await errors}");
+        }
+        var result = await router.Result;
         // Closing stdin makes s_client end the session and print what it negotiated.
         process.StandardInput.Close();
         await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
@@ -120,8 +128,13 @@ public sealed partial class OpenSslDtlsPeerTests : IDisposable
     {
         private readonly TaskCompletionSource<DtlsResult> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private DtlsSrtpHandshake? _handshake;
+        private int _datagrams;
 
         public Task<DtlsResult> Result => _result.Task;
+
+        public int Datagrams => Volatile.Read(ref _datagrams);
+
+        public bool Started => Volatile.Read(ref _handshake) is not null;
 
         public void OnOversize(SocketAddress source)
         {
@@ -133,6 +146,7 @@ public sealed partial class OpenSslDtlsPeerTests : IDisposable
             {
                 return;
             }
+            Interlocked.Increment(ref _datagrams);
             if (_handshake is null)
             {
                 _handshake = server.CreateHandshake(sender, source, [fingerprint]);
