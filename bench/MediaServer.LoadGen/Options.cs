@@ -32,19 +32,23 @@ internal sealed record Options
     /// <summary>--streams-out also prepares a recorded visit with this many seconds of real media, ended (and so rendered) on a 'render' line on stdin.</summary>
     public int RenderVisitSeconds { get; init; }
 
+    /// <summary>--streams-out joins every party over WebRTC (ICE, DTLS, AES-GCM SRTP) instead of plain RTP (<see cref="WebRtcClient"/>).</summary>
+    public bool WebRtc { get; init; }
+
     /// <summary>Extra environment for the server we start (KEY=VALUE), e.g. runtime knobs to compare.</summary>
     public IReadOnlyList<string> ServerEnvironment { get; init; } = [];
 
     public const string Usage =
         """
         usage: MediaServer.LoadGen --visits N --seconds S [--visitors V] [--server-dll PATH | --url http://HOST:PORT --token OFFICER_JWT [--pid PID]]
-                                   [--seed 1] [--video-kbps 1200] [--video-packet 1200] [--audio-packet 120] [--tick-ms 5] [--warmup 10] [--idle 0] [--server-env KEY=VALUE]... [--direct] [--streams-out FILE [--symmetric] [--render-visit S]]
+                                   [--seed 1] [--video-kbps 1200] [--video-packet 1200] [--audio-packet 120] [--tick-ms 5] [--warmup 10] [--idle 0] [--server-env KEY=VALUE]... [--direct] [--streams-out FILE [--symmetric | --webrtc] [--render-visit S]]
           Starts the server itself unless --url is given (then --token must be an officer/admin token for that server, and --pid
           lets it read the server's CPU and memory from /proc). Each visit has one kiosk and V visitors; every party sends VP8-like
           video (~1200-byte packets at --video-kbps) and Opus-like audio (50 packets/s) as plain RTP on 127.0.0.1 and receives
           every other party. --streams-out FILE only joins --visits two-party visits and writes the stream list bench/relay/run.sh
           feeds the C load generator (see StreamSetup.cs); --symmetric joins those parties with ?rtp=symmetric, so a server
-          with MediaServer__Rtp__SharedPairs set puts them on its shared pairs; --render-visit S first records one visit with S
+          with MediaServer__Rtp__SharedPairs set puts them on its shared pairs; --webrtc joins them as browsers do instead (ICE,
+          DTLS on BouncyCastle, AES-GCM SRTP keys for rtpload, see WebRtcClient.cs); --render-visit S first records one visit with S
           seconds of FFmpeg media each way, kept open until a line 'render' on stdin ends it (its review copy then renders). Media flows for --warmup seconds first: address latching, the visits going live, and the runtime's
           tiered JIT, which recompiles what the joins ran for several seconds after them; only packets sent in the following --seconds
           are counted and timed. --direct runs the same parties and traffic with no server at all (each party sends
@@ -86,6 +90,7 @@ internal sealed record Options
                 "--direct" => options with { Direct = true },
                 "--streams-out" => options with { StreamsOut = Next() },
                 "--symmetric" => options with { Symmetric = true },
+                "--webrtc" => options with { WebRtc = true },
                 "--render-visit" => options with { RenderVisitSeconds = NextInt(1, 600) },
                 "--server-env" => options with { ServerEnvironment = [.. options.ServerEnvironment, Next()] },
                 "-h" or "--help" => throw new ArgumentException(""),
@@ -104,9 +109,13 @@ internal sealed record Options
         {
             throw new ArgumentException("--direct runs without a server; it takes no --url, --server-dll or --server-env.");
         }
-        if ((options.Symmetric || options.RenderVisitSeconds > 0) && options.StreamsOut is null)
+        if ((options.Symmetric || options.WebRtc || options.RenderVisitSeconds > 0) && options.StreamsOut is null)
         {
-            throw new ArgumentException("--symmetric and --render-visit apply to --streams-out only.");
+            throw new ArgumentException("--symmetric, --webrtc and --render-visit apply to --streams-out only.");
+        }
+        if (options.Symmetric && options.WebRtc)
+        {
+            throw new ArgumentException("--symmetric is for plain RTP; WebRTC legs always share the WebRTC port.");
         }
         if (options.Url is not null && options.ServerDll is not null)
         {

@@ -13,6 +13,8 @@ namespace MediaServer.LoadGen;
 /// (the server's RTCP reports land somewhere). Prints "READY PID" and waits until stdin closes, then leaves and stops the server.
 /// With --render-visit S a recorded visit with S seconds of real media is prepared first (<see cref="RenderVisit"/>); a line
 /// "render" on stdin ends it, and "RENDERED STATE SECONDS" is printed once its review copy is rendered.
+/// With --webrtc every party joins as a browser does instead (<see cref="WebRtcClient"/>: ICE, DTLS, AES-GCM SRTP keys) and
+/// each line also carries "TX_KEY RX_KEY CHECK", so rtpload sends and receives SRTP through the server's WebRTC port.
 /// </summary>
 internal static class StreamSetup
 {
@@ -24,7 +26,10 @@ internal static class StreamSetup
         using var serverLog = new ServerLog(Path.Combine(Path.GetTempPath(), $"mediaserver-relaybench-{Environment.ProcessId}.log"));
         var settings = LoadRun.ServerSettings(options);
         var parties = new List<Party>();
+        var browsers = new List<WebRtcClient>();
         RenderVisit? render = null;
+        Task? consent = null;
+        using var stopConsent = new CancellationTokenSource();
         var server = await ServerProcess.StartAsync(serverLog, rootDirectory: null, settings, portsPerSide + 200, options.ServerDll ?? RepoLayout.ServerDll)
             .ConfigureAwait(false);
         try
@@ -44,10 +49,40 @@ internal static class StreamSetup
             var now = DateTimeOffset.UtcNow;
             var end = now + TimeSpan.FromHours(1);
             var lines = new List<string>();
+            var certificate = options.WebRtc ? Transport.WebRtc.DtlsCertificate.CreateEphemeral() : null;
+            var random = new Random(options.Seed);
+            if (options.WebRtc)
+            {
+                consent = KeepConsentAsync(browsers, stopConsent.Token);
+            }
             for (var v = 0; v < options.Visits; v++)
             {
                 var request = new CreateVisitRequest(new PersonDto($"inmate{v}", $"Inmate {v}"), [new PersonDto($"visitor{v}", $"Visitor {v}")], now, end);
                 var visit = await api.CreateVisitAsync(officer, request, timeout.Token).ConfigureAwait(false);
+                if (certificate is not null)
+                {
+                    var pairOfBrowsers = new List<WebRtcClient>();
+                    foreach (var id in visit.Participants.OrderByDescending(p => p.Role == "kiosk").Select(p => p.Id))
+                    {
+                        var token = (await api.MintParticipantTokenAsync(officer, visit.Id, id, timeout.Token).ConfigureAwait(false)).Token;
+                        // rtpload sends stream i with SSRC 0x1000 + i; the offer announces the same (RFC 5576 §4.1).
+                        var ssrc = (uint)(0x1000 + lines.Count + pairOfBrowsers.Count);
+                        var browser = await WebRtcClient.JoinAsync(api, token, visit.Id, clientPorts, ssrc, certificate, random, timeout.Token)
+                            .ConfigureAwait(false);
+                        pairOfBrowsers.Add(browser);
+                        lock (browsers)
+                        {
+                            browsers.Add(browser);
+                        }
+                    }
+                    for (var i = 0; i < 2; i++)
+                    {
+                        var self = pairOfBrowsers[i];
+                        lines.Add(string.Create(CultureInfo.InvariantCulture,
+                            $"{self.Server.Port} {pairOfBrowsers[1 - i].Port} {self.Port} {self.SendKeyHex} {self.ReceiveKeyHex} {Convert.ToHexString(self.ConsentCheck)}"));
+                    }
+                    continue;
+                }
                 var pair = new List<Party>();
                 foreach (var (id, kiosk) in visit.Participants.Select(p => (p.Id, Kiosk: p.Role == "kiosk")).OrderByDescending(p => p.Kiosk))
                 {
@@ -72,8 +107,17 @@ internal static class StreamSetup
             {
                 party.MediaLines[0].Rtp.Dispose(); // rtpload binds it: it sends and receives there.
             }
+            await stopConsent.CancelAsync().ConfigureAwait(false);
+            if (consent is not null)
+            {
+                await consent.ConfigureAwait(false);
+            }
+            foreach (var browser in browsers)
+            {
+                browser.Dispose(); // rtpload binds the port, keeps consent and sends the SRTP.
+            }
             await File.WriteAllLinesAsync(streamsPath, lines, cancellation).ConfigureAwait(false);
-            Console.WriteLine($"{options.Visits} visits, {parties.Count} parties joined in {watch.Elapsed.TotalSeconds:0.0} s; server log {serverLog.Path}");
+            Console.WriteLine($"{options.Visits} visits, {parties.Count + browsers.Count} parties joined{(options.WebRtc ? " over WebRTC (ICE, DTLS, AES-GCM)" : "")} in {watch.Elapsed.TotalSeconds:0.0} s; server log {serverLog.Path}");
             Console.WriteLine($"READY {server.Process.Id}");
             await Console.Out.FlushAsync(cancellation).ConfigureAwait(false);
             // Held until the bench closes our stdin; a 'render' line ends the render visit, whose review copy then renders.
@@ -103,6 +147,11 @@ internal static class StreamSetup
         }
         finally
         {
+            await stopConsent.CancelAsync().ConfigureAwait(false);
+            foreach (var browser in browsers)
+            {
+                browser.Dispose();
+            }
             if (render is not null)
             {
                 await render.DisposeAsync().ConfigureAwait(false);
@@ -112,6 +161,34 @@ internal static class StreamSetup
                 party.Dispose();
             }
             await server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Repeats every joined browser's consent check every 3 s while the others join, as a browser does every 5 s or so
+    /// (RFC 7675 §5.1); the server closes a leg after 30 s without one, and 500 joins take longer than that.
+    /// </summary>
+    private static async Task KeepConsentAsync(List<WebRtcClient> browsers, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            WebRtcClient[] snapshot;
+            lock (browsers)
+            {
+                snapshot = [.. browsers];
+            }
+            foreach (var browser in snapshot)
+            {
+                browser.RefreshConsent();
+            }
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(3), stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 

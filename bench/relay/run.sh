@@ -4,7 +4,9 @@
 # Env: STREAMS="200 500" (streams per row; two per visit), PPS=100, SIZE=1200, WARMUP=5, WINDOW=10 (seconds),
 #      MODES="forwarder off-async on-async off on" (off/on = the server with recording off/on on the batched I/O threads;
 #      -async = the same with MediaServer:Rtp:BatchedIo=false, the per-socket async loops; -shared = batched, every party joined
-#      with ?rtp=symmetric onto SHARED_PAIRS=4 shared pairs, MediaServer:Rtp:SharedPairs), SERVER_ENV="K=V ..." (extra settings),
+#      with ?rtp=symmetric onto SHARED_PAIRS=4 shared pairs, MediaServer:Rtp:SharedPairs; -webrtc = batched, every party a WebRTC
+#      leg on the shared WebRTC port: ICE and DTLS by the load generator, AEAD_AES_128_GCM SRTP both ways by rtpload, libcrypto),
+#      SERVER_ENV="K=V ..." (extra settings),
 #      BUILD=1 (0 skips the dotnet build), SERVER_DLL=PATH (another build of the server, for an A/B in one run).
 # Each relay runs alone, pinned to core 0 (taskset), the load on core 1. CPU = utime+stime of every thread of the relay
 # (/proc/PID/stat) over WINDOW seconds after WARMUP seconds of media, and per relayed datagram over rtpload's whole run; loss and
@@ -19,7 +21,7 @@ MODES=${MODES:-"forwarder off-async on-async off on off-shared on-shared"} SERVE
 SHARED_PAIRS=${SHARED_PAIRS:-4} RENDER_SECONDS=${RENDER_SECONDS:-30}
 secs=$((WARMUP + WINDOW + 1))
 gcc -O2 -o "$out/udpfwd" "$here/udpfwd.c"
-gcc -O2 -o "$out/rtpload" "$here/rtpload.c"
+gcc -O2 -o "$out/rtpload" "$here/rtpload.c" -lcrypto
 if [ "$BUILD" = 1 ]; then dotnet build -c Release bench/MediaServer.LoadGen --verbosity quiet >"$out/build.log" 2>&1 || { cat "$out/build.log"; exit 1; }; fi
 loadgen=(dotnet bench/MediaServer.LoadGen/bin/Release/net10.0/MediaServer.LoadGen.dll)
 tck=$(getconf CLK_TCK)
@@ -72,11 +74,12 @@ for n in $STREAMS; do
       row=$(measure "$list" "$pid" "$out/rtpload-$mode-$n.txt")
       kill "$pid"; wait "$pid" 2>/dev/null || true
     else
-      base=${mode%-async}; base=${base%-shared}; base=${base%-render}
+      base=${mode%-async}; base=${base%-shared}; base=${base%-render}; base=${base%-webrtc}
       rec=true; [ "$base" = off ] && rec=false
       batched=true; [ "${mode%-async}" != "$mode" ] && batched=false
       env_args=(--server-env "MediaServer__Recording__Enabled=$rec" --server-env "MediaServer__Rtp__BatchedIo=$batched")
       if [ "${mode%-shared}" != "$mode" ]; then env_args+=(--server-env "MediaServer__Rtp__SharedPairs=$SHARED_PAIRS" --symmetric); fi
+      if [ "${mode%-webrtc}" != "$mode" ]; then env_args+=(--webrtc); fi
       hook=""
       if [ "${mode%-render}" != "$mode" ]; then
         # The render may take longer than the window at idle priority; its time limit must not end it first.
@@ -106,9 +109,14 @@ for n in $STREAMS; do
     [ "$mode" = forwarder ] && fwd_upp=$upp
     ratio=$(awk -v c="$upp" -v f="${fwd_upp:-0}" 'BEGIN { if (f > 0) printf "%.2fx", c / f; else print "-" }')
     case $mode in off) name="batch-off" ;; on) name="batch-on" ;; off-async) name="async-off" ;; on-async) name="async-on" ;;
-      off-shared) name="shared-off" ;; on-shared) name="shared-on" ;; on-render) name="render-on" ;; *) name=$mode ;; esac
+      off-shared) name="shared-off" ;; on-shared) name="shared-on" ;; on-render) name="render-on" ;;
+      off-webrtc) name="webrtc-off" ;; on-webrtc) name="webrtc-on" ;; *) name=$mode ;; esac
+    if [ "${mode%-webrtc}" != "$mode" ]; then
+      echo "  $name $n: $(grep -h '^srtp' "$out/rtpload-$mode-$n.txt" || echo 'no srtp line') (packets rtpload could not authenticate)" >>"$out/webrtc-notes.txt"
+    fi
     printf '%-10s %7d %9d %6s %8s %7s %8s %8s %9s  %s\n' "$name" "$n" $((n * PPS)) "$cpu" "$upp" "$ratio" "$loss" "$p50" "$p99" "$load" | tee -a "$results"
   done
 done
 if [ -f "$out/render-notes.txt" ]; then cat "$out/render-notes.txt" | tee -a "$results"; fi
+if [ -f "$out/webrtc-notes.txt" ]; then cat "$out/webrtc-notes.txt" | tee -a "$results"; fi
 { echo; echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"; echo "uptime: $(uptime)"; echo "logs: $out"; } | tee -a "$results"

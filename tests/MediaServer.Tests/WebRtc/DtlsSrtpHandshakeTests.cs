@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using MediaServer.Codecs.Sdp;
+using MediaServer.Testing;
+using MediaServer.Testing.WebRtc;
 using MediaServer.Transport.WebRtc;
 using Org.BouncyCastle.Security;
 using Org.BouncyCastle.Tls;
@@ -220,12 +222,46 @@ public sealed class DtlsSrtpHandshakeTests
         Assert.True((await serverRun.WaitAsync(TestLimit)).Succeeded);
         var clientTransport = await clientRun.WaitAsync(TestLimit);
         Assert.False(pair.Server.Stopped.IsCompleted, "a successful handshake keeps reading during the linger");
-        Assert.Equal(1, server.ActiveHandshakes);
+        Assert.Equal(0, server.ActiveHandshakes);
+        Assert.Equal(1, server.LingeringHandshakes);
 
         clientTransport.Close();
         await pair.Server.Stopped.WaitAsync(TestLimit);
 
         Assert.True(pair.Server.RemoteClosed);
+        Assert.Equal(0, server.LingeringHandshakes);
+    }
+
+    [Fact]
+    public async Task A_lingering_handshake_holds_no_slot_and_lingers_beyond_the_cap_are_skipped()
+    {
+        // One slot, one linger: a burst of joins must be limited by the handshakes' own time, not by finished ones that wait.
+        var server = new DtlsSrtpServer(ServerCertificate, new DtlsOptions
+        {
+            MaxConcurrentHandshakes = 1,
+            MaxLingering = 1,
+            PostHandshakeLinger = TimeSpan.FromMinutes(5),
+        });
+        using var first = Loopback.Wire(server, [ClientCertificate.Fingerprint]);
+        using var second = Loopback.Wire(server, [ClientCertificate.Fingerprint]);
+
+        var firstRun = first.Server.RunAsync();
+        _ = first.StartClient(Loopback.NewClient([SrtpProfiles.AeadAes128Gcm]));
+        Assert.True((await firstRun.WaitAsync(TestLimit)).Succeeded);
+        await Poll.UntilAsync(() => server.LingeringHandshakes == 1 && server.ActiveHandshakes == 0, TestLimit, "the first handshake lingering");
+
+        // The slot is free although the first still reads its records; the second succeeds, finds the one linger taken and stops.
+        var secondRun = second.Server.RunAsync();
+        _ = second.StartClient(Loopback.NewClient([SrtpProfiles.AeadAes128Gcm]));
+        Assert.True((await secondRun.WaitAsync(TestLimit)).Succeeded);
+        await second.Server.Stopped.WaitAsync(TestLimit);
+
+        Assert.Equal(0, server.RefusedHandshakes);
+        Assert.Equal(1, server.LingersSkipped);
+        Assert.False(first.Server.Stopped.IsCompleted, "the first handshake's linger goes on");
+        first.Server.Dispose();
+        await first.Server.Stopped.WaitAsync(TestLimit);
+        Assert.Equal(0, server.LingeringHandshakes);
         Assert.Equal(0, server.ActiveHandshakes);
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using MediaServer.Codecs.Srtp;
 using MediaServer.Codecs.Stun;
 using MediaServer.Metrics;
+using MediaServer.Testing.WebRtc;
 using MediaServer.Transport.WebRtc;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -216,21 +217,9 @@ public sealed class IceRestartTests : IAsyncLifetime
 
     private StunClass? CheckOrNull(Socket from, string localUfrag, string remoteUfrag, string password, bool useCandidate)
     {
-        var buffer = new byte[512];
-        var writer = new StunMessageWriter(buffer);
         var transaction = new byte[12];
         new Random(++_transaction).NextBytes(transaction);
-        Assert.True(writer.Begin(StunClass.Request, StunMethod.Binding, transaction));
-        Assert.True(writer.AddUsername($"{localUfrag}:{remoteUfrag}".AsSpan()));
-        Assert.True(writer.AddPriority(0x6E0001FF));
-        Assert.True(writer.AddIceControlling(42));
-        if (useCandidate)
-        {
-            Assert.True(writer.AddUseCandidate());
-        }
-        Assert.True(writer.AddMessageIntegrity(Encoding.ASCII.GetBytes(password)));
-        Assert.True(writer.AddFingerprint());
-        from.SendTo(buffer[..writer.BytesWritten], _server);
+        from.SendTo(IceCheck.Build(localUfrag, remoteUfrag, password, transaction, useCandidate), _server);
         var response = new byte[1024];
         try
         {

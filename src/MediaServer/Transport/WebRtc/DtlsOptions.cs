@@ -7,8 +7,9 @@ public sealed class DtlsOptions
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Handshakes (each on its own dedicated thread) allowed at once, lingering ones included; beyond it new ones are refused at
-    /// once, so a flood of ClientHellos costs at most this many threads.
+    /// Handshakes in progress (each on its own dedicated thread) allowed at once; beyond it new ones are refused at once, so a
+    /// flood of ClientHellos costs at most this many threads. A finished handshake's linger does not count here
+    /// (<see cref="MaxLingering"/>), so a burst of joins is limited by the handshakes' own time (milliseconds), not by the linger.
     /// </summary>
     public int MaxConcurrentHandshakes { get; set; } = 64;
 
@@ -17,6 +18,13 @@ public sealed class DtlsOptions
     /// lost, RFC 6347 §4.2.4) and to notice close_notify. Zero stops reading at once.
     /// </summary>
     public TimeSpan PostHandshakeLinger { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Successful handshakes lingering at once (each keeps its thread, mostly waiting); one finishing beyond this stops reading
+    /// at once instead, as with a zero <see cref="PostHandshakeLinger"/>: its keys are already in use, only a lost last flight
+    /// would then go unanswered.
+    /// </summary>
+    public int MaxLingering { get; set; } = 256;
 
     /// <summary>Datagrams waiting for the handshake thread; more are dropped and counted (DTLS retransmits).</summary>
     public int ReceiveQueueCapacity { get; set; } = 32;

@@ -17,12 +17,13 @@ namespace MediaServer.Transport.WebRtc;
 /// once. Results are values: no exception reaches the caller.
 /// </para>
 /// <para>
-/// After success: the result is delivered at once (SRTP can start), and the same thread keeps reading this leg's DTLS records
-/// for <see cref="DtlsOptions.PostHandshakeLinger"/>, because if our last flight (ChangeCipherSpec, Finished) is lost the client
-/// retransmits its own and BouncyCastle answers only while someone reads (RFC 6347 §4.2.4); a close_notify is noted in
-/// <see cref="RemoteClosed"/>. Then the queue is closed and later records are dropped (counted). We never send close_notify
-/// ourselves: WebRTC peers treat it as the end of the DTLS association, hence of the media, so closing a leg is left to
-/// signalling and ICE.
+/// After success: the result is delivered at once (SRTP can start), the handshake's slot is free again, and the same thread
+/// keeps reading this leg's DTLS records for <see cref="DtlsOptions.PostHandshakeLinger"/> (while fewer than
+/// <see cref="DtlsOptions.MaxLingering"/> linger; else it stops at once), because if our last flight (ChangeCipherSpec,
+/// Finished) is lost the client retransmits its own and BouncyCastle answers only while someone reads (RFC 6347 §4.2.4); a
+/// close_notify is noted in <see cref="RemoteClosed"/>. Then the queue is closed and later records are dropped (counted). We
+/// send close_notify only when the server itself closes the leg (<see cref="SendCloseNotify"/>): WebRTC peers treat it as the
+/// end of the DTLS association, hence of the media.
 /// </para>
 /// </summary>
 public sealed partial class DtlsSrtpHandshake : IDisposable
@@ -194,8 +195,21 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
                 }
                 LogSucceeded(_server.Logger, _remoteText, result.Keys!.Profile);
                 Volatile.Write(ref _established, dtls);
+                // The slot bounds handshakes at work; the linger that follows is bounded on its own, so joins in a burst are
+                // not refused for want of slots held by finished handshakes that only wait.
+                ReleaseSlot(ref released);
                 completion.TrySetResult(result);
-                Linger(dtls);
+                if (_server.Options.PostHandshakeLinger > TimeSpan.Zero && _server.TryAcquireLinger())
+                {
+                    try
+                    {
+                        Linger(dtls);
+                    }
+                    finally
+                    {
+                        _server.ReleaseLinger();
+                    }
+                }
             }
         }
         catch (Exception e)
@@ -207,6 +221,7 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
         finally
         {
             Release(ref released);
+            _transport.Close();
             _stopped.TrySetResult();
         }
     }
@@ -228,8 +243,17 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
     {
         if (!released)
         {
-            released = true;
             _transport.Close();
+        }
+        ReleaseSlot(ref released);
+    }
+
+    /// <summary>Gives the handshake's slot back (once) without closing the transport, which a linger goes on reading.</summary>
+    private void ReleaseSlot(ref bool released)
+    {
+        if (!released)
+        {
+            released = true;
             _server.ReleaseSlot();
         }
     }

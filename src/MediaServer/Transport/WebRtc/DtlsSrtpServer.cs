@@ -16,12 +16,14 @@ public sealed class DtlsSrtpServer
 {
     private readonly Certificate _bcCertificate;
     private int _active;
+    private int _lingering;
     private long _refused;
+    private long _lingerSkipped;
 
     public DtlsSrtpServer(DtlsCertificate certificate, DtlsOptions? options = null, ILogger<DtlsSrtpServer>? logger = null)
     {
         Options = options ?? new DtlsOptions();
-        if (Options.MaxConcurrentHandshakes < 1 || Options.ReceiveQueueCapacity < 1 || Options.SendLimit < 256
+        if (Options.MaxConcurrentHandshakes < 1 || Options.MaxLingering < 0 || Options.ReceiveQueueCapacity < 1 || Options.SendLimit < 256
             || Options.ReceiveLimit < Options.SendLimit || Options.HandshakeTimeout <= TimeSpan.Zero
             || Options.HandshakeTimeout > TimeSpan.FromMinutes(10)
             || Options.PostHandshakeLinger < TimeSpan.Zero)
@@ -42,11 +44,17 @@ public sealed class DtlsSrtpServer
 
     public DtlsOptions Options { get; }
 
-    /// <summary>Handshakes holding a thread now (running or lingering).</summary>
+    /// <summary>Handshakes in progress now, each on its thread (under <see cref="DtlsOptions.MaxConcurrentHandshakes"/>).</summary>
     public int ActiveHandshakes => Volatile.Read(ref _active);
+
+    /// <summary>Successful handshakes still reading their records (under <see cref="DtlsOptions.MaxLingering"/>).</summary>
+    public int LingeringHandshakes => Volatile.Read(ref _lingering);
 
     /// <summary>Handshakes refused because <see cref="DtlsOptions.MaxConcurrentHandshakes"/> were running.</summary>
     public long RefusedHandshakes => Volatile.Read(ref _refused);
+
+    /// <summary>Successful handshakes that did not linger because <see cref="DtlsOptions.MaxLingering"/> were lingering.</summary>
+    public long LingersSkipped => Volatile.Read(ref _lingerSkipped);
 
     internal BcTlsCrypto Crypto { get; }
 
@@ -86,6 +94,19 @@ public sealed class DtlsSrtpServer
     }
 
     internal void ReleaseSlot() => Interlocked.Decrement(ref _active);
+
+    internal bool TryAcquireLinger()
+    {
+        if (Interlocked.Increment(ref _lingering) <= Options.MaxLingering)
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _lingering);
+        Interlocked.Increment(ref _lingerSkipped);
+        return false;
+    }
+
+    internal void ReleaseLinger() => Interlocked.Decrement(ref _lingering);
 
     internal static string Describe(SocketAddress address)
     {

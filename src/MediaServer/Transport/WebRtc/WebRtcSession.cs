@@ -31,6 +31,9 @@ public sealed partial class WebRtcSession : ILegTransport
     private IceCredentials? _previousIce;
     private long _createdTicks = Stopwatch.GetTimestamp();
     private DtlsSrtpHandshake? _handshake;
+    // When every handshake slot was first found busy (0: never): refused handshakes are retried on the client's next flight
+    // until the handshake timeout has passed since then.
+    private long _firstRefusalTicks;
     private SrtpContext? _inbound;
     private long _lastConsentTicks;
     private int _closed;
@@ -165,6 +168,16 @@ public sealed partial class WebRtcSession : ILegTransport
     private async Task CompleteHandshakeAsync(DtlsSrtpHandshake handshake)
     {
         var result = await handshake.RunAsync().ConfigureAwait(false);
+        if (result.Failure == DtlsFailure.Refused && MayRetryRefused())
+        {
+            // Every slot is busy with other legs' handshakes (a burst of joins). The client resends its ClientHello when no
+            // answer comes (RFC 6347 §4.2.4: after 1 s, then doubling), and that flight starts a new handshake here.
+            _metrics.CountDrop(DropReason.DtlsRefused);
+            LogDtlsBusy(_logger, LocalUfrag);
+            Interlocked.CompareExchange(ref _handshake, null, handshake);
+            handshake.Dispose();
+            return;
+        }
         if (!result.Succeeded || result.Keys is not { } keys || !SrtpProfileExtensions.TryFromProtectionProfileId((ushort)keys.Profile, out var profile))
         {
             LogDtlsFailed(_logger, LocalUfrag, result.Failure, result.Reason ?? "");
@@ -176,6 +189,18 @@ public sealed partial class WebRtcSession : ILegTransport
             return;
         }
         Secure(profile, keys);
+    }
+
+    /// <summary>True while the leg is open and the handshake timeout has not passed since its first refusal.</summary>
+    private bool MayRetryRefused()
+    {
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            return false;
+        }
+        var now = Stopwatch.GetTimestamp();
+        var first = Interlocked.CompareExchange(ref _firstRefusalTicks, now, 0);
+        return first == 0 || Stopwatch.GetElapsedTime(first, now) < _dtls.Options.HandshakeTimeout;
     }
 
     /// <summary>
@@ -313,6 +338,9 @@ public sealed partial class WebRtcSession : ILegTransport
 
     [LoggerMessage(EventId = 411, Level = LogLevel.Warning, Message = "WebRTC leg {Ufrag}: DTLS failed ({Failure}): {Reason}")]
     private static partial void LogDtlsFailed(ILogger logger, string ufrag, DtlsFailure failure, string reason);
+
+    [LoggerMessage(EventId = 415, Level = LogLevel.Information, Message = "WebRTC leg {Ufrag}: every DTLS handshake slot is busy; the client's next flight is tried again")]
+    private static partial void LogDtlsBusy(ILogger logger, string ufrag);
 
     [LoggerMessage(EventId = 412, Level = LogLevel.Information, Message = "WebRTC leg {Ufrag} closing: {Reason}")]
     private static partial void LogFailed(ILogger logger, string ufrag, string reason);

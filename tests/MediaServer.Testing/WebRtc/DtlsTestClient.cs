@@ -1,18 +1,18 @@
 using System.Net;
 using MediaServer.Codecs.Sdp;
-using MediaServer.Transport;
 using MediaServer.Transport.WebRtc;
 using Org.BouncyCastle.Tls;
 using Org.BouncyCastle.Tls.Crypto;
 using Org.BouncyCastle.Tls.Crypto.Impl.BC;
 
-namespace MediaServer.Tests.WebRtc;
+namespace MediaServer.Testing.WebRtc;
 
 /// <summary>
 /// A WebRTC-like DTLS client on BouncyCastle: offers use_srtp, presents its own ECDSA certificate, checks the server's certificate
-/// against the fingerprint it was given, and exports the RFC 5764 keying material.
+/// against the fingerprint it was given, and exports the RFC 5764 keying material. The handshake tests' client, and the
+/// load generator's (bench/MediaServer.LoadGen, its WebRTC legs).
 /// </summary>
-internal sealed class DtlsTestClient : DefaultTlsClient
+public sealed class DtlsTestClient : DefaultTlsClient
 {
     private readonly BcTlsCrypto _crypto;
     private readonly DtlsCertificate _certificate;
@@ -94,25 +94,5 @@ internal sealed class DtlsTestClient : DefaultTlsClient
                 client._certificate.PrivateKey,
                 client._certificate.ToBouncyCastle(client._crypto),
                 SignatureAndHashAlgorithm.GetInstance(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa));
-    }
-}
-
-/// <summary>Delivers what one side sends to a callback (the other side's queue), optionally only the first N datagrams.</summary>
-internal sealed class CallbackSender(Func<byte[], bool> deliver) : IDatagramSender
-{
-    private int _sent;
-
-    /// <summary>Datagrams beyond this count are swallowed (a peer that goes silent). Unlimited by default.</summary>
-    public int Limit { get; set; } = int.MaxValue;
-
-    public int Sent => Volatile.Read(ref _sent);
-
-    public bool TrySend(ReadOnlySpan<byte> datagram, SocketAddress destination)
-    {
-        if (Interlocked.Increment(ref _sent) > Limit)
-        {
-            return true;
-        }
-        return deliver(datagram.ToArray());
     }
 }
