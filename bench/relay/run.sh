@@ -11,7 +11,9 @@
 # Each relay runs alone, pinned to core 0 (taskset), the load on core 1. CPU = utime+stime of every thread of the relay
 # (/proc/PID/stat) over WINDOW seconds after WARMUP seconds of media, and per relayed datagram over rtpload's whole run; loss and
 # one-way latency as rtpload prints them (its whole run). The ratio is the relay's CPU per relayed datagram over the C
-# forwarder's at the same stream count, in the same run. Every row ends with the 1-minute load average before -> after.
+# forwarder's at the same stream count, in the same run (whole run: warm-up included, so the runtime's JIT is in it); cpu_x
+# is the steady window's CPU over the forwarder's window (at 0 loss the same packets, so the same per-packet ratio). Every
+# row ends with the 1-minute load average before -> after.
 set -euo pipefail
 out=${1:-$(mktemp -d /tmp/relaybench.XXXXXX)}
 mkdir -p "$out"
@@ -59,9 +61,9 @@ trap 'jobs -p | xargs -r kill 2>/dev/null || true' EXIT
 results="$out/results.txt"
 : >"$results"
 echo "rows: async = the per-socket async loops (before), batch = the batched I/O threads, shared = batched on $SHARED_PAIRS shared pair(s) (?rtp=symmetric); -off/-on = recording off/on" | tee -a "$results"
-printf '%-10s %7s %9s %6s %8s %7s %8s %9s %7s  %s\n' relay streams pkt/s cpu us/pkt ratio loss% p50_us p99_us load1 | tee -a "$results"
+printf '%-10s %7s %9s %6s %8s %7s %6s %8s %9s %7s  %s\n' relay streams pkt/s cpu us/pkt ratio cpu_x loss% p50_us p99_us load1 | tee -a "$results"
 for n in $STREAMS; do
-  fwd_upp=""
+  fwd_upp="" fwd_cpu=""
   for mode in $MODES; do
     list="$out/streams-$mode-$n.txt"
     if [ "$mode" = forwarder ]; then
@@ -107,14 +109,16 @@ for n in $STREAMS; do
     fi
     read -r cpu upp loss p50 p99 load <<<"$row"
     [ "$mode" = forwarder ] && fwd_upp=$upp
+    [ "$mode" = forwarder ] && fwd_cpu=$cpu
     ratio=$(awk -v c="$upp" -v f="${fwd_upp:-0}" 'BEGIN { if (f > 0) printf "%.2fx", c / f; else print "-" }')
+    cpu_x=$(awk -v c="$cpu" -v f="${fwd_cpu:-0}" 'BEGIN { if (f > 0) printf "%.2fx", c / f; else print "-" }')
     case $mode in off) name="batch-off" ;; on) name="batch-on" ;; off-async) name="async-off" ;; on-async) name="async-on" ;;
       off-shared) name="shared-off" ;; on-shared) name="shared-on" ;; on-render) name="render-on" ;;
       off-webrtc) name="webrtc-off" ;; on-webrtc) name="webrtc-on" ;; *) name=$mode ;; esac
     if [ "${mode%-webrtc}" != "$mode" ]; then
       echo "  $name $n: $(grep -h '^srtp' "$out/rtpload-$mode-$n.txt" || echo 'no srtp line') (packets rtpload could not authenticate)" >>"$out/webrtc-notes.txt"
     fi
-    printf '%-10s %7d %9d %6s %8s %7s %8s %8s %9s  %s\n' "$name" "$n" $((n * PPS)) "$cpu" "$upp" "$ratio" "$loss" "$p50" "$p99" "$load" | tee -a "$results"
+    printf '%-10s %7d %9d %6s %8s %7s %6s %8s %8s %9s  %s\n' "$name" "$n" $((n * PPS)) "$cpu" "$upp" "$ratio" "$cpu_x" "$loss" "$p50" "$p99" "$load" | tee -a "$results"
   done
 done
 if [ -f "$out/render-notes.txt" ]; then cat "$out/render-notes.txt" | tee -a "$results"; fi

@@ -52,16 +52,13 @@ public static class ServerHost
             .Validate(o => string.IsNullOrWhiteSpace(o.WebRtc.AnnouncedAddress) || IPAddress.TryParse(o.WebRtc.AnnouncedAddress, out _),
                 "MediaServer:WebRtc:AnnouncedAddress must be empty or an IP address.")
             .Validate(o => o.Relay.Problem() is null, "MediaServer:Relay holds a value out of range (see the README's configuration table).")
-            .Validate(o => o.WebRtc.Port is >= 0 and <= 65535, "MediaServer:WebRtc:Port must be from 1 to 65535 (0: any free port, for tests).")
             .Validate(o => o.WebRtc.Port == 0 || o.WebRtc.Port < o.Rtp.PortMin || o.WebRtc.Port > o.Rtp.PortMax,
                 "MediaServer:WebRtc:Port must lie outside the RTP range MediaServer:Rtp:PortMin-PortMax (the plain-RTP legs would take it).")
-            .Validate(o => o.Rtp.PortMin > 0 && o.Rtp.PortMax <= 65535, "MediaServer:Rtp:PortMin and PortMax must be from 1 to 65535.")
             .Validate(o => o.Rtp.PortMax <= o.Rtp.PortMin
                     || o.Rtp.Pairs >= RtpOptions.PairsForOneVisit(o.Visits.MaxVisitors, o.Limits.MaxTapsPerVisit) + o.Rtp.SharedPairs,
                 "MediaServer:Rtp:PortMin-PortMax is too small for one visit over plain RTP: it must hold an even/odd pair per m-line "
                 + "(audio and video) for the kiosk, each of MediaServer:Visits:MaxVisitors and each of MediaServer:Limits:MaxTapsPerVisit "
                 + "(18 pairs, 36 ports, with the defaults), besides the MediaServer:Rtp:SharedPairs.")
-            .Validate(o => o.Rtp.SharedPairs is >= 0 and <= 64, "MediaServer:Rtp:SharedPairs must be from 0 to 64.")
             .Validate(o => o.Recording.Retention > TimeSpan.Zero, "MediaServer:Recording:Retention must be positive (e.g. 365.00:00:00 for a year).")
             .Validate(o => RecordingFailurePolicy.IsValid(o.Recording.OnFailure),
                 "MediaServer:Recording:OnFailure must be refuse or continue-and-alert.")
