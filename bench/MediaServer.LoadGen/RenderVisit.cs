@@ -84,22 +84,27 @@ internal sealed class RenderVisit : IAsyncDisposable
         var watch = Stopwatch.StartNew();
         await _server.Api.TerminateAsync(_officer, _visitId, "relay bench: render during load").ConfigureAwait(false);
         var investigator = await _server.MintTokenAsync("investigator", "relaybench").ConfigureAwait(false);
-        while (watch.Elapsed < RenderWait)
+        try
         {
-            cancellation.ThrowIfCancellationRequested();
-            var response = await _server.Api.SendAsync(HttpMethod.Get, $"api/recordings/{_visitId}", investigator, cancellation: cancellation).ConfigureAwait(false);
-            if (response.Status == HttpStatusCode.OK)
-            {
-                using var json = JsonDocument.Parse(response.Body);
-                var state = json.RootElement.GetProperty("recording").GetProperty("state").GetString() ?? "";
-                if (state is "rendered" or "render_failed")
-                {
-                    return (state, watch.Elapsed.TotalSeconds);
-                }
-            }
-            await Task.Delay(250, cancellation).ConfigureAwait(false);
+            var state = await Poll.UntilAsync(() => RecordingStateAsync(investigator, cancellation), s => s is "rendered" or "render_failed",
+                RenderWait, "the render visit's review copy", TimeSpan.FromMilliseconds(250)).ConfigureAwait(false);
+            return (state, watch.Elapsed.TotalSeconds);
         }
-        return ("not_rendered", watch.Elapsed.TotalSeconds);
+        catch (TimeoutException)
+        {
+            return ("not_rendered", watch.Elapsed.TotalSeconds);
+        }
+    }
+
+    private async Task<string> RecordingStateAsync(string investigator, CancellationToken cancellation)
+    {
+        var response = await _server.Api.SendAsync(HttpMethod.Get, $"api/recordings/{_visitId}", investigator, cancellation: cancellation).ConfigureAwait(false);
+        if (response.Status != HttpStatusCode.OK)
+        {
+            return "status " + (int)response.Status;
+        }
+        using var json = JsonDocument.Parse(response.Body);
+        return json.RootElement.GetProperty("recording").GetProperty("state").GetString() ?? "";
     }
 
     public async ValueTask DisposeAsync()
