@@ -146,20 +146,10 @@ public sealed partial class SrtpContext
     }
 
     /// <summary>
-    /// AES-GCM decryption in place. <see cref="AesGcm"/> has no non-throwing form, so a tag mismatch is caught here
-    /// and turned into a result; it costs an exception only for packets that were forged or corrupted.
+    /// AES-GCM decryption in place (<see cref="Aes128Gcm.TryDecrypt"/>): false on a tag mismatch, without an exception, so a
+    /// flood of forged packets costs the tag check alone; the data is then zeroed.
     /// </summary>
     private static bool TryDecryptGcm(
-        SrtpTransform transform, ReadOnlySpan<byte> nonce, Span<byte> data, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> associatedData)
-    {
-        try
-        {
-            transform.Gcm.Decrypt(nonce, data, tag, data, associatedData);
-            return true;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            return false;
-        }
-    }
+        SrtpTransform transform, ReadOnlySpan<byte> nonce, Span<byte> data, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> associatedData) =>
+        transform.Gcm.TryDecrypt(nonce, data, tag, data, associatedData);
 }

@@ -15,7 +15,7 @@ internal sealed class SrtpTransform : IDisposable
     private readonly byte[] _salt;
     private readonly AesCounterMode? _aesCm;
     private readonly IncrementalHash? _hmac;
-    private readonly AesGcm? _gcm;
+    private readonly Aes128Gcm? _gcm;
 
     public SrtpTransform(SrtpProfile profile, ReadOnlySpan<byte> encryptionKey, ReadOnlySpan<byte> salt, ReadOnlySpan<byte> authKey)
     {
@@ -24,7 +24,7 @@ internal sealed class SrtpTransform : IDisposable
         _salt = salt.ToArray();
         if (profile == SrtpProfile.AeadAes128Gcm)
         {
-            _gcm = new AesGcm(encryptionKey, TagLength);
+            _gcm = new Aes128Gcm(encryptionKey);
         }
         else
         {
@@ -39,7 +39,7 @@ internal sealed class SrtpTransform : IDisposable
 
     public int TagLength { get; }
 
-    public AesGcm Gcm => _gcm ?? throw new InvalidOperationException("Not an AEAD transform.");
+    public Aes128Gcm Gcm => _gcm ?? throw new InvalidOperationException("Not an AEAD transform.");
 
     /// <summary>
     /// RFC 3711 §4.1.1: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16). In bytes: the 14-byte salt, the SSRC
