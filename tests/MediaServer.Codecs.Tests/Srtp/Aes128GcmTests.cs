@@ -223,13 +223,20 @@ public class Aes128GcmTests
             Cycle();
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1_000; i++)
+        // The runtime itself may allocate once on this thread while it tiers a method up (a CI run saw 3,608 B in one round);
+        // an allocation per call would show in every round of 1,000 calls, so the quietest of five rounds must be 0 B.
+        long fewest = long.MaxValue;
+        for (int round = 0; round < 5 && fewest != 0; round++)
         {
-            Cycle();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1_000; i++)
+            {
+                Cycle();
+            }
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, fewest);
     }
 
     [Theory]
