@@ -122,7 +122,7 @@ public sealed partial class SrtpContext
                 Span<byte> associatedData = stackalloc byte[RtcpClearPrefix + 4];
                 buffer[..RtcpClearPrefix].CopyTo(associatedData);
                 BinaryPrimitives.WriteUInt32BigEndian(associatedData[RtcpClearPrefix..], flaggedIndex);
-                if (!TryDecryptGcm(_rtcp, nonce, body, buffer.Slice(tagOffset, tagLength), associatedData))
+                if (!_rtcp.Gcm.TryDecrypt(nonce, body, buffer.Slice(tagOffset, tagLength), body, associatedData))
                 {
                     return SrtpResult.AuthFailed;
                 }
@@ -168,7 +168,7 @@ public sealed partial class SrtpContext
         Span<byte> tag = stackalloc byte[16];
         buffer.Slice(rtcpLength, tagLength).CopyTo(tag);
         BinaryPrimitives.WriteUInt32BigEndian(buffer[rtcpLength..], flaggedIndex);
-        bool ok = TryDecryptGcm(_rtcp, nonce, Span<byte>.Empty, tag[..tagLength], buffer[..(rtcpLength + 4)]);
+        bool ok = _rtcp.Gcm.TryDecrypt(nonce, Span<byte>.Empty, tag[..tagLength], Span<byte>.Empty, buffer[..(rtcpLength + 4)]);
         tag[..tagLength].CopyTo(buffer[rtcpLength..]);
         return ok;
     }

@@ -115,7 +115,7 @@ public sealed partial class SrtpContext
         {
             Span<byte> nonce = stackalloc byte[SrtpTransform.GcmNonceLength];
             _rtp.BuildGcmNonce(nonce, ssrc, index);
-            if (!TryDecryptGcm(_rtp, nonce, payload, receivedTag, header))
+            if (!_rtp.Gcm.TryDecrypt(nonce, payload, receivedTag, payload, header))
             {
                 return SrtpResult.AuthFailed;
             }
@@ -144,12 +144,4 @@ public sealed partial class SrtpContext
         plainLength = authenticatedLength;
         return SrtpResult.Ok;
     }
-
-    /// <summary>
-    /// AES-GCM decryption in place (<see cref="Aes128Gcm.TryDecrypt"/>): false on a tag mismatch, without an exception, so a
-    /// flood of forged packets costs the tag check alone; the data is then zeroed.
-    /// </summary>
-    private static bool TryDecryptGcm(
-        SrtpTransform transform, ReadOnlySpan<byte> nonce, Span<byte> data, ReadOnlySpan<byte> tag, ReadOnlySpan<byte> associatedData) =>
-        transform.Gcm.TryDecrypt(nonce, data, tag, data, associatedData);
 }

@@ -220,7 +220,7 @@ public sealed partial class DtlsSrtpHandshake : IDisposable
         }
         finally
         {
-            Release(ref released);
+            ReleaseSlot(ref released);
             _transport.Close();
             _stopped.TrySetResult();
         }
