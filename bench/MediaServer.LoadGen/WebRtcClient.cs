@@ -84,7 +84,7 @@ internal sealed partial class WebRtcClient : IDisposable
 
             // 3. ICE: the nominating check until its success response comes back.
             var check = BindingRequest(serverUfrag, ufrag, serverPassword, random);
-            await CheckAsync(socket, server, check, cancellation).ConfigureAwait(false);
+            await CheckAsync(socket, server, check, serverPassword, cancellation).ConfigureAwait(false);
 
             // 4. DTLS as the client (the answer's a=setup:passive), keys exported at the end of the handshake.
             var dtls = new DtlsTestClient(new BcTlsCrypto(), certificate, serverFingerprint!, [SrtpProtectionProfile.SRTP_AEAD_AES_128_GCM]);
@@ -135,8 +135,8 @@ internal sealed partial class WebRtcClient : IDisposable
         return IceCheck.Build(serverUfrag, ufrag, serverPassword, transaction, useCandidate: true, tiebreaker: (ulong)random.NextInt64());
     }
 
-    /// <summary>Sends the check every 200 ms until a success response with its transaction id comes back (RFC 8489 §6.3.1).</summary>
-    private static async Task CheckAsync(Socket socket, IPEndPoint server, byte[] check, CancellationToken cancellation)
+    /// <summary>Sends the check every 200 ms until the server's success response to it comes back (RFC 8489 §6.3.1).</summary>
+    private static async Task CheckAsync(Socket socket, IPEndPoint server, byte[] check, string serverPassword, CancellationToken cancellation)
     {
         var buffer = new byte[2048];
         var deadline = DateTime.UtcNow + CheckTimeout;
@@ -150,8 +150,7 @@ internal sealed partial class WebRtcClient : IDisposable
                 while (true)
                 {
                     var received = await socket.ReceiveAsync(buffer, wait.Token).ConfigureAwait(false);
-                    // 0x0101: Binding success response (RFC 8489 §5); bytes 8..19 the transaction id.
-                    if (received >= 20 && buffer[0] == 0x01 && buffer[1] == 0x01 && buffer.AsSpan(8, 12).SequenceEqual(check.AsSpan(8, 12)))
+                    if (IceCheck.IsSuccessFor(buffer.AsSpan(0, received), check, serverPassword))
                     {
                         return;
                     }

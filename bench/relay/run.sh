@@ -98,7 +98,8 @@ for n in $STREAMS; do
       for _ in $(seq 1 600); do grep -q '^READY' "$out/setup-$mode-$n.txt" 2>/dev/null && break; kill -0 "$setup" 2>/dev/null || break; sleep 1; done
       if ! grep -q '^READY' "$out/setup-$mode-$n.txt"; then cat "$out/setup-$mode-$n.txt"; exec 9>&-; exit 1; fi
       pid=$(awk '/^READY/ { print $2 }' "$out/setup-$mode-$n.txt")
-      taskset -a -cp 0 "$pid" >/dev/null
+      # A thread may end between taskset's listing and its call (the pool retires idle workers): try again.
+      for try in 1 2 3; do taskset -a -cp 0 "$pid" >/dev/null 2>&1 && break; [ "$try" = 3 ] && { echo "cannot pin $pid"; exit 1; }; done
       row=$(measure "$list" "$pid" "$out/rtpload-$mode-$n.txt" "$hook")
       # Threads started after the pinning (the pool grows under load) inherit it from their creator.
       exec 9>&-

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace MediaServer.Testing;
@@ -13,9 +14,17 @@ public sealed class ChildProcess : IAsyncDisposable
     /// <summary>Bounded: a chatty peer must not grow the test's memory without end.</summary>
     private const int MaxTextLength = 4_000_000;
 
+    /// <summary>
+    /// Every child not yet disposed. When this process ends without disposing them (a SIGTERM from the bench's trap, a test
+    /// host torn down), the exit handler kills them, so no server or peer outlives its parent holding ports and a core.
+    /// </summary>
+    private static readonly HashSet<ChildProcess> Live = [];
+
     private readonly Process _process;
     private readonly StringBuilder _stdout = new();
     private readonly StringBuilder _stderr = new();
+    private static bool s_exitHandlerInstalled;
+    private static PosixSignalRegistration[]? s_signals;
     private bool _disposed;
     private int? _exitCodeAtDispose;
 
@@ -85,9 +94,44 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         child.Id = process.Id;
+        Track(child);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
+    }
+
+    private static void Track(ChildProcess child)
+    {
+        lock (Live)
+        {
+            if (Live.Count == 0 && !s_exitHandlerInstalled)
+            {
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => KillAllLive();
+                // A signal's default ends the process without ProcessExit when nothing handles it; these kill first and
+                // then let the default go on (the context is not cancelled).
+                s_signals = [
+                    PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => KillAllLive()),
+                    PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => KillAllLive()),
+                ];
+                s_exitHandlerInstalled = true;
+            }
+
+            Live.Add(child);
+        }
+    }
+
+    private static void KillAllLive()
+    {
+        ChildProcess[] children;
+        lock (Live)
+        {
+            children = [.. Live];
+        }
+
+        foreach (var child in children)
+        {
+            child.Kill();
+        }
     }
 
     private void Append(StringBuilder text, string? line, string ringPrefix)
@@ -201,6 +245,11 @@ public sealed class ChildProcess : IAsyncDisposable
         await WaitForExitAsync(TimeSpan.FromSeconds(5));
         _exitCodeAtDispose = _process.HasExited ? _process.ExitCode : null;
         _disposed = true;
+        lock (Live)
+        {
+            Live.Remove(this);
+        }
+
         _process.Dispose();
     }
 

@@ -22,12 +22,15 @@ public static partial class DatagramIo
     /// <summary>The batched path, when installed; null means the async loops.</summary>
     public static BatchedDatagramIo? Batched => Volatile.Read(ref s_batched);
 
-    /// <summary>Installs the batched path (or joins the installed one) until the returned lease is disposed.</summary>
-    public static IDisposable UseBatched(int threads, ILogger logger)
+    /// <summary>
+    /// Installs the batched path (or joins the installed one, whatever its settings) until the returned lease is disposed;
+    /// <paramref name="coalesce"/> is <see cref="RtpOptions.IoCoalesceMicroseconds"/>.
+    /// </summary>
+    public static IDisposable UseBatched(int threads, ILogger logger, TimeSpan coalesce = default)
     {
         lock (Gate)
         {
-            s_batched ??= new BatchedDatagramIo(threads, logger);
+            s_batched ??= new BatchedDatagramIo(threads, logger, coalesce);
             s_users++;
         }
         return new Lease();
@@ -84,8 +87,8 @@ public static partial class DatagramIo
             var threads = rtp.IoThreads > 0 ? rtp.IoThreads : Environment.ProcessorCount;
             if (rtp.BatchedIo && BatchedDatagramIo.IsSupported)
             {
-                _lease = UseBatched(threads, logger);
-                LogBatched(logger, Batched!.ThreadCount);
+                _lease = UseBatched(threads, logger, TimeSpan.FromMicroseconds(rtp.IoCoalesceMicroseconds));
+                LogBatched(logger, Batched!.ThreadCount, rtp.IoCoalesceMicroseconds);
             }
             else
             {
@@ -99,8 +102,8 @@ public static partial class DatagramIo
 
         public void Dispose() => _lease?.Dispose();
 
-        [LoggerMessage(EventId = 132, Level = LogLevel.Information, Message = "Media datagrams: batched I/O (recvmmsg/sendmmsg) on {Threads} thread(s)")]
-        private static partial void LogBatched(ILogger logger, int threads);
+        [LoggerMessage(EventId = 132, Level = LogLevel.Information, Message = "Media datagrams: batched I/O (recvmmsg/sendmmsg) on {Threads} thread(s), coalescing {CoalesceMicroseconds} µs")]
+        private static partial void LogBatched(ILogger logger, int threads, int coalesceMicroseconds);
 
         [LoggerMessage(EventId = 133, Level = LogLevel.Information, Message = "Media datagrams: one async receive loop per socket ({Reason})")]
         private static partial void LogAsync(ILogger logger, string reason);

@@ -55,4 +55,13 @@ public sealed class RtpOptions
     /// <summary>How many batched I/O threads; 0 means one per core.</summary>
     [Range(0, 64)]
     public int IoThreads { get; set; }
+
+    /// <summary>
+    /// After a round that moved datagrams without filling a receive batch, a batched I/O thread sleeps this long before it
+    /// waits again, so the datagrams that arrive meanwhile are read with one recvmmsg and sent with one sendmmsg instead of a
+    /// wake-up each; 0 waits at once. A round that filled a batch never sleeps, so this delays datagrams by at most about this
+    /// much and never caps the rate. docs/performance.md has what it saves.
+    /// </summary>
+    [Range(0, 2000)]
+    public int IoCoalesceMicroseconds { get; set; } = 100;
 }

@@ -27,4 +27,19 @@ public static class IceCheck
         }
         return buffer[..writer.BytesWritten];
     }
+
+    /// <summary>
+    /// Whether <paramref name="datagram"/> is the server's Binding success response to <paramref name="check"/>: a well-formed
+    /// STUN message (RFC 8489 §5) of class success and method Binding, the check's transaction id, and MESSAGE-INTEGRITY
+    /// keyed with the server's password (§9.1.3) and FINGERPRINT (§14.7) both valid.
+    /// </summary>
+    public static bool IsSuccessFor(ReadOnlySpan<byte> datagram, ReadOnlySpan<byte> check, string serverPassword)
+    {
+        return StunMessage.TryParse(datagram, out var message)
+            && message.Class == StunClass.SuccessResponse
+            && message.Method == StunMethod.Binding
+            && message.TransactionId.SequenceEqual(check.Slice(8, StunMessage.TransactionIdLength))
+            && message.VerifyMessageIntegrity(Encoding.ASCII.GetBytes(serverPassword))
+            && message.VerifyFingerprint();
+    }
 }

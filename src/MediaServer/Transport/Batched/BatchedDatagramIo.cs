@@ -33,9 +33,14 @@ public sealed class BatchedDatagramIo : IDisposable
     private readonly IoThread[] _threads;
     private int _disposed;
 
-    public BatchedDatagramIo(int threads, ILogger logger)
+    /// <param name="threads">I/O threads to start.</param>
+    /// <param name="logger">Where the threads log.</param>
+    /// <param name="coalesce">How long a thread sleeps after a round that did not fill a batch (<see cref="RtpOptions.IoCoalesceMicroseconds"/>); zero for none.</param>
+    public BatchedDatagramIo(int threads, ILogger logger, TimeSpan coalesce = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(coalesce, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(coalesce, TimeSpan.FromSeconds(1));
         if (!LinuxSockets.IsSupported)
         {
             throw new PlatformNotSupportedException("Batched datagram I/O needs Linux on x64 or arm64.");
@@ -43,7 +48,7 @@ public sealed class BatchedDatagramIo : IDisposable
         _threads = new IoThread[threads];
         for (var i = 0; i < threads; i++)
         {
-            _threads[i] = new IoThread(i, logger);
+            _threads[i] = new IoThread(i, logger, coalesce);
         }
         foreach (var thread in _threads)
         {
@@ -55,6 +60,20 @@ public sealed class BatchedDatagramIo : IDisposable
     public static bool IsSupported => LinuxSockets.IsSupported;
 
     public int ThreadCount => _threads.Length;
+
+    /// <summary>Rounds after which a thread slept to coalesce, over every thread.</summary>
+    public long CoalescePauses
+    {
+        get
+        {
+            long pauses = 0;
+            foreach (var thread in _threads)
+            {
+                pauses += Volatile.Read(ref thread.Pauses);
+            }
+            return pauses;
+        }
+    }
 
     /// <summary>Datagrams received, receive calls that returned some, receive errors, oversize drops, over every thread.</summary>
     public (long Datagrams, long Batches, long Errors, long Oversize) ReceiveCounts

@@ -40,14 +40,17 @@ internal sealed unsafe partial class IoThread : IDisposable
     private readonly Lock _registrationLock = new();
     private IoRegistration?[] _registrations = new IoRegistration?[64];
     private int _registered;
+    private readonly long _coalesceNanoseconds;
     private volatile bool _stopping;
+    private bool _fullBatch;
 
     [ThreadStatic]
     private static IoThread? t_current;
 
-    public IoThread(int index, ILogger logger)
+    public IoThread(int index, ILogger logger, TimeSpan coalesce)
     {
         _logger = logger;
+        _coalesceNanoseconds = coalesce.Ticks * 100;
         _epoll = LinuxSockets.EpollCreate(LinuxSockets.EpollCloExec);
         _wake = LinuxSockets.EventFd(0, LinuxSockets.EfdCloExec | LinuxSockets.EfdNonBlock);
         if (_epoll < 0 || _wake < 0)
@@ -85,6 +88,7 @@ internal sealed unsafe partial class IoThread : IDisposable
     public long Batches;
     public long ReceiveErrors;
     public long Oversize;
+    public long Pauses;
 
     public void Start() => _thread.Start();
 
@@ -164,6 +168,7 @@ internal sealed unsafe partial class IoThread : IDisposable
         t_current = this;
         while (!_stopping)
         {
+            // 1. Wait for ready sockets (or the stop wake-up).
             var ready = LinuxSockets.EpollWait(_epoll, _events, MaxEvents, 1000);
             if (ready < 0)
             {
@@ -174,6 +179,9 @@ internal sealed unsafe partial class IoThread : IDisposable
                 continue;
             }
             var registrations = Volatile.Read(ref _registrations);
+            // 2. One recvmmsg per ready socket, each datagram handled inline; what the handlers send is queued per socket.
+            var before = Datagrams;
+            _fullBatch = ready == MaxEvents;
             for (var i = 0; i < ready; i++)
             {
                 var token = LinuxSockets.ReadEpollData(_events + (i * LinuxSockets.EpollEventSize));
@@ -188,7 +196,17 @@ internal sealed unsafe partial class IoThread : IDisposable
                     Receive(registration);
                 }
             }
+            // 3. One sendmmsg per socket that has datagrams queued.
             Flush();
+            // 4. Coalesce: a round that moved datagrams but filled no batch sleeps a moment, so what arrives meanwhile is read
+            //    and sent in one call each rather than one wake-up per datagram or two. A full batch (or a full event list) means
+            //    a backlog: no pause.
+            if (_coalesceNanoseconds > 0 && Datagrams != before && !_fullBatch)
+            {
+                Pauses++;
+                var pause = new TimeSpec { Seconds = _coalesceNanoseconds / 1_000_000_000, Nanoseconds = _coalesceNanoseconds % 1_000_000_000 };
+                LinuxSockets.NanoSleep(&pause, null);
+            }
         }
         t_current = null;
     }
@@ -240,6 +258,7 @@ internal sealed unsafe partial class IoThread : IDisposable
         }
         Batches++;
         Datagrams += received;
+        _fullBatch |= received == ReceiveBatch;
         var handler = registration.Handler;
         for (var i = 0; i < received; i++)
         {

@@ -24,6 +24,14 @@ internal unsafe struct MessageHeader
     public int Flags;
 }
 
+/// <summary>struct timespec (64-bit Linux): for nanosleep(2).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct TimeSpec
+{
+    public long Seconds;
+    public long Nanoseconds;
+}
+
 /// <summary>struct mmsghdr (recvmmsg(2), sendmmsg(2)): a header and the length the kernel moved, 64 bytes on 64-bit Linux.</summary>
 [StructLayout(LayoutKind.Sequential)]
 internal struct MultiMessageHeader
@@ -85,6 +93,9 @@ internal static unsafe partial class LinuxSockets
 
     [LibraryImport("libc", EntryPoint = "epoll_wait", SetLastError = true)]
     public static partial int EpollWait(int epoll, byte* events, int maxEvents, int timeoutMilliseconds);
+
+    [LibraryImport("libc", EntryPoint = "nanosleep", SetLastError = true)]
+    public static partial int NanoSleep(TimeSpec* request, TimeSpec* remaining);
 
     [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
     public static partial int EventFd(uint initial, int flags);
