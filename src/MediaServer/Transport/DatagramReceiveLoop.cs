@@ -24,9 +24,10 @@ public static partial class DatagramReceiveLoop
     /// <summary>
     /// Serves <paramref name="socket"/> until <paramref name="cancellation"/> fires or the socket closes: on the batched I/O
     /// threads when <see cref="DatagramIo.Batched"/> is installed, else on a loop of its own. Cancel before closing the socket.
-    /// A socket on the batched threads holds them until it is cancelled, so they cannot stop under it.
+    /// A socket on the batched threads holds them until it is cancelled, so they cannot stop under it. <paramref name="ioThread"/>
+    /// names the batched thread to serve it (modulo their count); null takes the least loaded.
     /// </summary>
-    public static Task Start(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation)
+    public static Task Start(Socket socket, IDatagramHandler handler, ILogger logger, CancellationToken cancellation, int? ioThread = null)
     {
         if (DatagramIo.TryJoinBatched() is not { } joined)
         {
@@ -35,7 +36,7 @@ public static partial class DatagramReceiveLoop
         Task served;
         try
         {
-            served = joined.Io.Register(socket, handler, cancellation);
+            served = joined.Io.Register(socket, handler, cancellation, ioThread);
         }
         catch
         {

@@ -123,19 +123,27 @@ public sealed class BatchedDatagramIo : IDisposable
     }
 
     /// <summary>
-    /// Serves <paramref name="socket"/> on the least loaded thread until <paramref name="stop"/> fires; the task ends then. The
+    /// Serves <paramref name="socket"/> on the least loaded thread (or on thread <paramref name="thread"/> modulo the count,
+    /// for a socket group that wants one member per thread) until <paramref name="stop"/> fires; the task ends then. The
     /// socket must stay open until then (closing it first only leaves the thread a dead entry, which is skipped).
     /// </summary>
-    public Task Register(Socket socket, IDatagramHandler handler, CancellationToken stop)
+    public Task Register(Socket socket, IDatagramHandler handler, CancellationToken stop, int? thread = null)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         var registration = new IoRegistration(socket, handler);
         var target = _threads[0];
-        foreach (var thread in _threads)
+        if (thread is { } index)
         {
-            if (thread.Count < target.Count)
+            target = _threads[(int)((uint)index % (uint)_threads.Length)];
+        }
+        else
+        {
+            foreach (var candidate in _threads)
             {
-                target = thread;
+                if (candidate.Count < target.Count)
+                {
+                    target = candidate;
+                }
             }
         }
         registration.Thread = target;

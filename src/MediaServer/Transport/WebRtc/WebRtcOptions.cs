@@ -29,4 +29,11 @@ public sealed class WebRtcOptions
     /// from the track's cache. Off leaves plain nack out of answers (nack pli stays) and ignores NACKs; for loss measurements.
     /// </summary>
     public bool Nack { get; set; } = true;
+
+    /// <summary>
+    /// On the batched I/O path with more than one thread, the port is a group of sockets bound with SO_REUSEPORT, one per
+    /// thread: the kernel spreads the legs' address pairs over them, so browsers' SRTP runs on every I/O thread instead of one.
+    /// False keeps one socket. Either way legs see one port.
+    /// </summary>
+    public bool SocketPerIoThread { get; set; } = true;
 }

@@ -16,6 +16,14 @@ namespace MediaServer.Transport.WebRtc;
 /// their leg by the username (our ufrag, RFC 8445 §7.2.2) and, once authenticated, bind the sender's address to it; DTLS and
 /// SRTP find their leg by that address. Lookups use the receive loop's reused <see cref="SocketAddress"/> and a span-keyed view
 /// of the ufrag table, so the path allocates nothing. A timer closes legs whose peer stopped consenting (RFC 7675).
+/// <para>
+/// On the batched I/O path with several threads the port is a group of sockets bound with SO_REUSEPORT, one served by each
+/// thread (<see cref="WebRtcOptions.SocketPerIoThread"/>): the kernel hashes each remote address pair to one member, so a leg's
+/// datagrams normally reach one thread. A leg can still be reached on two threads at once: a browser checks several candidate
+/// pairs together, and ICE restarts and NAT rebinding change the address. So with a group every call into a leg is made under
+/// the leg's <see cref="WebRtcSession.Gate"/>; uncontended it costs an atomic operation, and what a leg sends under it is only
+/// queued on the I/O thread (a full queue is flushed there, non-blocking).
+/// </para>
 /// </summary>
 public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisposable
 {
@@ -26,7 +34,8 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
     private readonly ConcurrentDictionary<string, WebRtcSession>.AlternateLookup<ReadOnlySpan<char>> _byUfragSpan;
     private readonly ConcurrentDictionary<SocketAddress, WebRtcSession> _byAddress = new();
     private readonly CancellationTokenSource _stop = new();
-    private Socket? _socket;
+    private Socket[] _sockets = [];
+    private bool _grouped;
     private Task? _consentTask;
 
     public WebRtcPort(IOptions<WebRtcOptions> options, RelayMetrics metrics, ILogger<WebRtcPort> logger)
@@ -55,7 +64,52 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
 
     public int Sessions => _byUfrag.Count;
 
+    /// <summary>Sockets bound to the port: one, or one per batched I/O thread (the SO_REUSEPORT group).</summary>
+    public int SocketCount => _sockets.Length;
+
     public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // 1. One socket, or a group of one per batched I/O thread (the threads must be installed first: DatagramIo.Selection).
+        var count = _options.SocketPerIoThread && ReusePort.IsSupported && DatagramIo.Batched is { ThreadCount: > 1 } io ? io.ThreadCount : 1;
+        var sockets = new Socket[count];
+        try
+        {
+            // 2. The first binds the configured port (0: any); the others bind the port it got.
+            for (var i = 0; i < count; i++)
+            {
+                sockets[i] = Bind(i == 0 ? _options.Port : Port, group: count > 1);
+                Port = ((IPEndPoint)sockets[i].LocalEndPoint!).Port;
+            }
+            // 3. SO_REUSEPORT lets another process of this user bind the same port and take a share of its datagrams: at
+            //    start, every socket on the port must be ours (one left over from an earlier run, say, is refused here).
+            if (count > 1 && ReusePort.CountBound(ListenAddress, Port) is { } bound && bound != count)
+            {
+                throw new MediaPortUnavailableException(
+                    $"MediaServer:WebRtc:Port {ListenAddress}:{Port} has {bound - count} socket(s) of another process bound beside this server's {count} (SO_REUSEPORT); stop it or set another port.");
+            }
+        }
+        catch
+        {
+            foreach (var socket in sockets)
+            {
+                socket?.Dispose();
+            }
+            throw;
+        }
+        _sockets = sockets;
+        _grouped = count > 1;
+        // 4. Sends leave through the first socket (any member's source port is the port); each member is read by its thread.
+        Sender = new UdpDatagramSender(sockets[0]);
+        for (var i = 0; i < count; i++)
+        {
+            DatagramReceiveLoop.Start(sockets[i], this, _logger, _stop.Token, ioThread: count > 1 ? i : null);
+        }
+        _consentTask = Task.Run(() => WatchConsentAsync(_stop.Token), CancellationToken.None);
+        LogListening(_logger, ListenAddress, Port, count);
+        return Task.CompletedTask;
+    }
+
+    private Socket Bind(int port, bool group)
     {
         var socket = new Socket(ListenAddress.AddressFamily, SocketType.Dgram, ProtocolType.Udp)
         {
@@ -64,26 +118,24 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
         };
         try
         {
-            socket.Bind(new IPEndPoint(ListenAddress, _options.Port));
+            if (group)
+            {
+                ReusePort.Enable(socket);
+            }
+            socket.Bind(new IPEndPoint(ListenAddress, port));
+            return socket;
         }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new MediaPortUnavailableException(MediaPortPreflight.WebRtcPortHeld(ListenAddress, _options.Port, e.SocketErrorCode), e);
+            throw new MediaPortUnavailableException(MediaPortPreflight.WebRtcPortHeld(ListenAddress, port, e.SocketErrorCode), e);
         }
-        _socket = socket;
-        Port = ((IPEndPoint)socket.LocalEndPoint!).Port;
-        Sender = new UdpDatagramSender(socket);
-        DatagramReceiveLoop.Start(socket, this, _logger, _stop.Token);
-        _consentTask = Task.Run(() => WatchConsentAsync(_stop.Token), CancellationToken.None);
-        LogListening(_logger, ListenAddress, Port);
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _socket?.Dispose();
+        DisposeSockets();
         if (_consentTask is not null)
         {
             await _consentTask.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -98,8 +150,16 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
             return;
         }
         _stop.Cancel();
-        _socket?.Dispose();
+        DisposeSockets();
         _stop.Dispose();
+    }
+
+    private void DisposeSockets()
+    {
+        foreach (var socket in _sockets)
+        {
+            socket.Dispose();
+        }
     }
 
     private int _disposed;
@@ -151,7 +211,17 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
             case PacketKind.Dtls:
                 if (_byAddress.TryGetValue(source, out var dtlsSession))
                 {
-                    dtlsSession.OnDtls(datagram);
+                    if (_grouped)
+                    {
+                        lock (dtlsSession.Gate)
+                        {
+                            dtlsSession.OnDtls(datagram);
+                        }
+                    }
+                    else
+                    {
+                        dtlsSession.OnDtls(datagram);
+                    }
                 }
                 else
                 {
@@ -161,7 +231,17 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
             case PacketKind.RtpOrRtcp:
                 if (_byAddress.TryGetValue(source, out var mediaSession))
                 {
-                    mediaSession.OnSrtp(datagram);
+                    if (_grouped)
+                    {
+                        lock (mediaSession.Gate)
+                        {
+                            mediaSession.OnSrtp(datagram);
+                        }
+                    }
+                    else
+                    {
+                        mediaSession.OnSrtp(datagram);
+                    }
                 }
                 else
                 {
@@ -197,7 +277,17 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
             _metrics.CountDrop(DropReason.StunRefused);
             return;
         }
-        session.OnStun(message, source);
+        if (_grouped)
+        {
+            lock (session.Gate)
+            {
+                session.OnStun(message, source);
+            }
+        }
+        else
+        {
+            session.OnStun(message, source);
+        }
     }
 
     private async Task WatchConsentAsync(CancellationToken cancellation)
@@ -220,6 +310,6 @@ public sealed partial class WebRtcPort : IHostedService, IDatagramHandler, IDisp
         }
     }
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "WebRTC port listening on {Address}:{Port}")]
-    private static partial void LogListening(ILogger logger, IPAddress address, int port);
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "WebRTC port listening on {Address}:{Port} ({Sockets} socket(s))")]
+    private static partial void LogListening(ILogger logger, IPAddress address, int port, int sockets);
 }

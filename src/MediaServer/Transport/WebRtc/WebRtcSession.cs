@@ -20,6 +20,9 @@ namespace MediaServer.Transport.WebRtc;
 public sealed partial class WebRtcSession : ILegTransport
 {
     private readonly WebRtcPort _port;
+
+    /// <summary>Held around every call the port makes into this leg when the port is a socket group (<see cref="WebRtcPort"/>).</summary>
+    internal Lock Gate { get; } = new();
     private readonly DtlsSrtpServer _dtls;
     private readonly WebRtcPeer _peer;
     private readonly WebRtcRoutes _routes;
