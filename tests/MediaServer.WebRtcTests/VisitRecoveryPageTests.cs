@@ -289,13 +289,15 @@ public sealed class VisitRecoveryPageTests(ITestOutputHelper output)
             .ToList();
         scenario.Log(string.Create(CultureInfo.InvariantCulture, $"cut {cutAt:HH:mm:ss.fff} .. {cutEnd:HH:mm:ss.fff}; gaps: ")
             + string.Join("; ", gaps.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Participant} {g.Kind} {g.From:HH:mm:ss.fff} .. {g.To:HH:mm:ss.fff}"))));
-        // A packet's time in the journal is its media time mapped onto the wall clock, true to within about a second (one run
-        // put the first audio packet after the cut 0.6 s before the proxy let datagrams through): the gap must span the cut
-        // to within a second at each end.
+        // A packet's time in the journal is its media time mapped onto the wall clock through the sender's reports, so the
+        // first packet after the cut carries the time it was captured, not the time it got through: runs put the first audio
+        // packet after the cut 0.6 s and (ci25, 2026-12-08) 1.03 s before the proxy let datagrams through, most likely audio
+        // Chromium captured and held while its path was down. The gap must start within a second of the cut and end no more
+        // than 1.5 s before the cut's end.
         foreach (var kind in new[] { "video", "audio" })
         {
             Assert.Contains(gaps, g => g.Participant == "v1" && g.Kind == kind
-                && g.From >= cutAt.AddSeconds(-1.5) && g.From <= cutAt.AddSeconds(1) && g.To >= cutEnd.AddSeconds(-1));
+                && g.From >= cutAt.AddSeconds(-1.5) && g.From <= cutAt.AddSeconds(1) && g.To >= cutEnd.AddSeconds(-1.5));
         }
         // Nothing else missing: every gap lies within the cut and the recovery after it (a second each side for scheduling),
         // or is one in which the visitor sent nothing through the proxy (its length less the media-time mapping's half second,
