@@ -23,7 +23,7 @@ internal static class ReusePort
     /// <summary>How many UDP sockets in this network namespace are bound to exactly <paramref name="address"/>:<paramref name="port"/>; null when the table cannot be read.</summary>
     public static int? CountBound(IPAddress address, int port)
     {
-        var table = address.AddressFamily == AddressFamily.InterNetworkV6 ? "/proc/self/net/udp6" : "/proc/self/net/udp";
+        var table = UdpReceiveDrops.Tables[address.AddressFamily == AddressFamily.InterNetworkV6 ? 1 : 0];
         string text;
         try
         {
@@ -45,10 +45,8 @@ internal static class ReusePort
     {
         var local = Format(address, port);
         var count = 0;
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        for (var i = 1; i < lines.Length; i++)
+        foreach (var fields in UdpReceiveDrops.Rows(text))
         {
-            var fields = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length > 1 && string.Equals(fields[1], local, StringComparison.OrdinalIgnoreCase))
             {
                 count++;

@@ -12,7 +12,8 @@ namespace MediaServer.Transport;
 public sealed class UdpReceiveDrops
 {
     private const string FdDirectory = "/proc/self/fd";
-    private static readonly string[] Tables = ["/proc/self/net/udp", "/proc/self/net/udp6"];
+    /// <summary>The kernel's UDP socket tables of this network namespace: IPv4, IPv6.</summary>
+    internal static readonly string[] Tables = ["/proc/self/net/udp", "/proc/self/net/udp6"];
 
     private readonly Lock _gate = new();
     private Dictionary<ulong, long> _lastByInode = [];
@@ -77,16 +78,24 @@ public sealed class UdpReceiveDrops
     /// </summary>
     public static IEnumerable<(ulong Inode, long Drops)> ParseTable(string text)
     {
-        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        for (var i = 1; i < lines.Length; i++)
+        foreach (var fields in Rows(text))
         {
-            var fields = lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
             if (fields.Length >= 13
                 && ulong.TryParse(fields[9], NumberStyles.None, CultureInfo.InvariantCulture, out var inode)
                 && long.TryParse(fields[^1], NumberStyles.None, CultureInfo.InvariantCulture, out var drops))
             {
                 yield return (inode, drops);
             }
+        }
+    }
+
+    /// <summary>The whitespace-separated fields of each row of a /proc/net/udp table, after its header line.</summary>
+    internal static IEnumerable<string[]> Rows(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 1; i < lines.Length; i++)
+        {
+            yield return lines[i].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         }
     }
 

@@ -40,7 +40,7 @@ internal sealed unsafe partial class IoThread : IDisposable
     private readonly Lock _registrationLock = new();
     private IoRegistration?[] _registrations = new IoRegistration?[64];
     private int _registered;
-    private readonly long _coalesceNanoseconds;
+    private readonly TimeSpec _pause;
     private volatile bool _stopping;
     private bool _fullBatch;
 
@@ -50,7 +50,7 @@ internal sealed unsafe partial class IoThread : IDisposable
     public IoThread(int index, ILogger logger, TimeSpan coalesce)
     {
         _logger = logger;
-        _coalesceNanoseconds = coalesce.Ticks * 100;
+        _pause = new TimeSpec { Seconds = (long)coalesce.TotalSeconds, Nanoseconds = coalesce.Ticks % TimeSpan.TicksPerSecond * 100 };
         _epoll = LinuxSockets.EpollCreate(LinuxSockets.EpollCloExec);
         _wake = LinuxSockets.EventFd(0, LinuxSockets.EfdCloExec | LinuxSockets.EfdNonBlock);
         if (_epoll < 0 || _wake < 0)
@@ -201,10 +201,10 @@ internal sealed unsafe partial class IoThread : IDisposable
             // 4. Coalesce: a round that moved datagrams but filled no batch sleeps a moment, so what arrives meanwhile is read
             //    and sent in one call each rather than one wake-up per datagram or two. A full batch (or a full event list) means
             //    a backlog: no pause.
-            if (_coalesceNanoseconds > 0 && Datagrams != before && !_fullBatch)
+            if ((_pause.Seconds | _pause.Nanoseconds) != 0 && Datagrams != before && !_fullBatch)
             {
                 Pauses++;
-                var pause = new TimeSpec { Seconds = _coalesceNanoseconds / 1_000_000_000, Nanoseconds = _coalesceNanoseconds % 1_000_000_000 };
+                var pause = _pause;
                 LinuxSockets.NanoSleep(&pause, null);
             }
         }
